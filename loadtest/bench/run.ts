@@ -1,0 +1,40 @@
+/**
+ * `npm run bench [-- NAME…]`: runs the benchmarks (all, or those named) and prints their numbers.
+ * Benchmarks report; they never assert. Record results in docs/benchmarks.md with the machine.
+ */
+import { cpus } from "node:os"
+import { benchRouting } from "./routing.bench.js"
+import { benchRoutingAccuracy } from "./routing-accuracy.bench.js"
+
+const BENCHES: Record<
+  string,
+  { about: string; run: () => Promise<Record<string, number>> | Record<string, number> }
+> = {
+  routing: { about: "routing decision latency (target p99 < 50 µs)", run: () => benchRouting() },
+  "routing-accuracy": {
+    about: "task and tier accuracy, golden and held-out sets",
+    run: () => benchRoutingAccuracy(),
+  },
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2))
+
+const main = async () => {
+  const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"))
+  const names = asked.length > 0 ? asked : Object.keys(BENCHES)
+  const cpu = cpus()[0]?.model ?? "unknown cpu"
+  process.stdout.write(`node ${process.version}, ${cpus().length} × ${cpu}\n`)
+  for (const name of names) {
+    const b = BENCHES[name]
+    if (b === undefined) {
+      process.stderr.write(`unknown benchmark '${name}' (known: ${Object.keys(BENCHES).join(", ")})\n`)
+      process.exitCode = 2
+      return
+    }
+    const result = await b.run()
+    process.stdout.write(`\n${name}: ${b.about}\n`)
+    for (const [k, v] of Object.entries(result)) process.stdout.write(`  ${k.padEnd(24)} ${fmt(v)}\n`)
+  }
+}
+
+await main()

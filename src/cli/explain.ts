@@ -1,0 +1,64 @@
+/**
+ * Human-readable explanation of a routing decision, stage by stage, for `conductor route`.
+ */
+import type { RoutingDecision, RoutingRequest } from "../domain/decision.js"
+
+const pad = (label: string) => label.padEnd(13)
+
+export const explainDecision = (req: RoutingRequest, d: RoutingDecision, budgetNote: string): string => {
+  const b = d.breakdown
+  const out: string[] = []
+  out.push(`Query: ${JSON.stringify(req.query)}`)
+  out.push("")
+  const override = b.override
+  out.push(
+    `1. ${pad("Override")}${
+      override === undefined
+        ? "none"
+        : [override.model && `model ${override.model}`, override.tier && `tier ${override.tier}`]
+            .filter(Boolean)
+            .join(", ")
+    }`,
+  )
+  out.push(
+    `2. ${pad("Persona")}${
+      b.persona === undefined
+        ? "none"
+        : `${b.persona.name}${b.persona.applied.length > 0 ? ` — ${b.persona.applied.join("; ")}` : " (no adjustment applied)"}`
+    }`,
+  )
+  const taskSignals = b.task.signals
+    .filter((s) => s.startsWith(`${b.task.type}:`))
+    .map((s) => s.slice(b.task.type.length + 1))
+  out.push(
+    `3. ${pad("Task")}${b.task.type} (confidence ${b.task.confidence.toFixed(2)})${
+      taskSignals.length > 0 ? ` — ${taskSignals.join(", ")}` : " — no task signals: general question"
+    }`,
+  )
+  const others = b.task.scores.filter((s) => s.task !== b.task.type)
+  if (others.length > 0)
+    out.push(`   ${pad("")}also scored: ${others.map((s) => `${s.task} ${s.score}`).join(", ")}`)
+  out.push(
+    `   ${pad("Needs")}${b.task.needs.length > 0 ? b.task.needs.join(", ") : "none"}${
+      b.task.minContextWindow !== undefined ? `; context window ≥ ${b.task.minContextWindow}` : ""
+    }`,
+  )
+  const c = b.complexity
+  out.push(
+    `4. ${pad("Complexity")}${c.total.toFixed(2)}/10 → ${b.tier.base}  [structural ${c.structural} · reasoning ${c.reasoning} · context ${c.context} · domain ${c.domain} · output ${c.output}]`,
+  )
+  if (c.signals.length > 0) out.push(`   ${pad("")}signals: ${c.signals.join(", ")}`)
+  out.push(`   ${pad("Tier")}${b.tier.steps.join(" → ")}; target ${b.tier.target}, served ${b.tier.served}`)
+  out.push(`5. ${pad("Matching")}${b.candidates.length} model(s); ${budgetNote}`)
+  const width = Math.max(...b.candidates.map((n) => n.model.length))
+  for (const n of b.candidates) {
+    const mark = n.model === d.model ? "✓" : n.eligible ? "·" : "✗"
+    const score = n.score !== undefined ? `score ${n.score.toFixed(2)}` : ""
+    out.push(`     ${mark} ${n.model.padEnd(width)}  ${n.tier.padEnd(8)}  ${score.padEnd(11)} ${n.note}`)
+  }
+  out.push(`6. ${pad("Fallbacks")}${d.fallbacks.length > 0 ? d.fallbacks.join(" → ") : "none"}`)
+  out.push("")
+  out.push(`Decision: ${d.model} (${d.tier}) — reason ${d.reason}`)
+  if (d.warnings.length > 0) out.push(`Warnings: ${d.warnings.join("; ")}`)
+  return out.join("\n")
+}

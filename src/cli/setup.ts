@@ -1,0 +1,47 @@
+/**
+ * Shared start-up for commands: load the configuration (printing every problem and exiting 1 when
+ * it is invalid) and build the router environment from it.
+ */
+import { Result } from "effect"
+import { renderIssue } from "../config/issues.js"
+import { type Config, loadConfig } from "../config/load.js"
+import { GB } from "../domain/model-profile.js"
+import { ModelRegistry } from "../registry/registry.js"
+import type { RouterEnv } from "../routing/router.js"
+
+export class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message)
+  }
+}
+
+export const configOrExit = (dir: string | undefined): Config => {
+  const r = loadConfig({ dir })
+  if (Result.isFailure(r)) {
+    const issues = r.failure.issues
+    throw new ExitError(
+      `configuration invalid (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${renderIssue(i)}`).join("\n")}`,
+      1,
+    )
+  }
+  return r.success
+}
+
+/** Budget from configured VRAM (× utilisation − reserve); undefined means unconstrained. */
+export const configuredBudgetBytes = (config: Config, vramGbOverride?: number): number | undefined => {
+  const vram = vramGbOverride ?? config.conductor.hardware.vramGb
+  if (vram === undefined) return undefined
+  const { utilisation, reserveGb } = config.conductor.hardware
+  return Math.max(0, vram * GB * utilisation - reserveGb * GB)
+}
+
+export const routerEnv = (config: Config, budgetBytes: number | undefined): RouterEnv => ({
+  registry: new ModelRegistry(config.models),
+  personas: config.personas,
+  routing: config.conductor.routing,
+  fallbacks: config.conductor.fallbacks,
+  budgetBytes,
+})

@@ -1,0 +1,160 @@
+/**
+ * Effect Schemas for the three configuration files (`conductor.yaml`, `models.yaml`,
+ * `personas.yaml`). Decoding fills defaults; unknown keys are errors (decoded with
+ * `onExcessProperty: "error"`) so that typos never pass silently. Cross-file rules (persona
+ * models must exist in the registry, no duplicate model names) live in `load.ts`.
+ */
+import { Effect, Schema } from "effect"
+import { CAPABILITIES, SPECIALISATIONS, TASK_TYPES, type TaskType } from "../domain/task.js"
+import { TIERS } from "../domain/tier.js"
+
+/** A key that may be omitted; when it is, `value` is decoded in its place. */
+const withDefault =
+  <S extends Schema.Top>(value: S["Encoded"]) =>
+  (schema: S) =>
+    schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+
+const Positive = Schema.Number.check(Schema.isGreaterThan(0))
+const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
+const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+const Fraction = Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))
+const Complexity = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(10))
+
+export const TierSchema = Schema.Literals(TIERS)
+export const TaskTypeSchema = Schema.Literals(TASK_TYPES)
+export const CapabilitySchema = Schema.Literals(CAPABILITIES)
+export const SpecialisationSchema = Schema.Literals(SPECIALISATIONS)
+export const ModelName = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._\-/]*(:[A-Za-z0-9._-]+)?$/),
+)
+
+/** A struct with one optional key per task type (unknown task names are rejected). */
+const perTask = <S extends Schema.Top>(value: S) =>
+  Schema.Struct(
+    Object.fromEntries(TASK_TYPES.map((t) => [t, Schema.optionalKey(value)])) as {
+      [K in TaskType]: Schema.optionalKey<S>
+    },
+  )
+
+// ---------------------------------------------------------------- models.yaml
+
+export const ModelEntry = Schema.Struct({
+  name: ModelName,
+  sizeB: Positive,
+  contextWindow: PositiveInt,
+  capabilities: Schema.Array(CapabilitySchema).check(Schema.isMinLength(1)),
+  tier: TierSchema,
+  specialisations: Schema.Array(SpecialisationSchema).pipe(withDefault([])),
+  memoryGb: Positive,
+  tokensPerSec: Positive,
+  parallel: PositiveInt.pipe(withDefault(1)),
+  numCtx: Schema.optionalKey(PositiveInt),
+  pinned: Schema.Boolean.pipe(withDefault(false)),
+  quantisation: Schema.String.pipe(withDefault("Q4_K_M")),
+})
+export type ModelEntry = typeof ModelEntry.Type
+
+export const ModelsFile = Schema.Struct({
+  models: Schema.Array(ModelEntry).check(Schema.isMinLength(1)),
+})
+export type ModelsFile = typeof ModelsFile.Type
+
+// ---------------------------------------------------------------- personas.yaml
+
+const TaskOverrideSchema = Schema.Union([
+  Schema.Struct({ tier: TierSchema }),
+  Schema.Struct({ model: ModelName }),
+])
+
+const PersonaRuleSchema = Schema.Struct({
+  when: Schema.Struct({
+    tasks: Schema.optionalKey(Schema.Array(TaskTypeSchema).check(Schema.isMinLength(1))),
+    complexityBelow: Schema.optionalKey(Complexity),
+    complexityAtLeast: Schema.optionalKey(Complexity),
+  }),
+  action: Schema.Union([
+    Schema.Struct({ tier: TierSchema }),
+    Schema.Struct({ adjust: Schema.Literals(["up", "down"]) }),
+  ]),
+})
+
+export const PersonaEntry = Schema.Struct({
+  description: Schema.String.pipe(withDefault("")),
+  preferredTier: Schema.optionalKey(TierSchema),
+  downgradeThreshold: Schema.optionalKey(Complexity),
+  upgradeThreshold: Schema.optionalKey(Complexity),
+  taskOverrides: perTask(TaskOverrideSchema).pipe(withDefault({})),
+  rules: Schema.Array(PersonaRuleSchema).pipe(withDefault([])),
+  minContextWindow: Schema.optionalKey(PositiveInt),
+  specialisedModels: perTask(Schema.Array(ModelName).check(Schema.isMinLength(1))).pipe(withDefault({})),
+})
+export type PersonaEntry = typeof PersonaEntry.Type
+
+export const PersonasFile = Schema.Struct({
+  personas: Schema.Record(Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9_-]*$/)), PersonaEntry),
+})
+export type PersonasFile = typeof PersonasFile.Type
+
+// ---------------------------------------------------------------- conductor.yaml
+
+const TaskRuleSchema = Schema.Struct({
+  minTier: Schema.optionalKey(TierSchema),
+  maxTier: Schema.optionalKey(TierSchema),
+  /** Prefer models specialised for the task even over a larger general model of the same tier. */
+  preferSpecialised: Schema.optionalKey(Schema.Boolean),
+})
+
+export const RoutingSection = Schema.Struct({
+  /** Complexity at or above `balanced` routes to balanced, at or above `quality` to quality. */
+  tierThresholds: Schema.Struct({
+    balanced: Complexity.pipe(withDefault(3.5)),
+    quality: Complexity.pipe(withDefault(7.0)),
+  }).pipe(withDefault({})),
+  tasks: perTask(TaskRuleSchema).pipe(
+    withDefault({
+      code_generation: { minTier: "balanced", preferSpecialised: true },
+      reasoning: { minTier: "balanced" },
+      mathematical: { preferSpecialised: true },
+      query_rewriting: { maxTier: "fast" },
+    }),
+  ),
+  /** Persona applied when a request names none. */
+  defaultPersona: Schema.optionalKey(Schema.String),
+})
+
+export const FallbacksSection = Schema.Struct({
+  enabled: Schema.Boolean.pipe(withDefault(true)),
+  maxLength: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(10)).pipe(
+    withDefault(3),
+  ),
+  /**
+   * `graceful_degradation`: every fallback has fewer parameters than the primary (cheaper to load,
+   * quicker to answer). `best_effort`: same-tier peers of any size may come first.
+   */
+  strategy: Schema.Literals(["graceful_degradation", "best_effort"]).pipe(
+    withDefault("graceful_degradation"),
+  ),
+})
+
+export const HardwareSection = Schema.Struct({
+  /** Override detected GPU memory, in GB (10^9 bytes). */
+  vramGb: Schema.optionalKey(Positive),
+  /** Override detected system RAM, in GB. */
+  systemRamGb: Schema.optionalKey(Positive),
+  /** Apple silicon style unified memory (GPU shares system RAM). */
+  unifiedMemory: Schema.optionalKey(Schema.Boolean),
+  /** Fraction of GPU memory Conductor may plan with. */
+  utilisation: Fraction.pipe(withDefault(0.9)),
+  /** GB kept free on top of the utilisation cut (desktop, CUDA context). */
+  reserveGb: NonNegative.pipe(withDefault(0.5)),
+})
+
+export const ConductorFile = Schema.Struct({
+  routing: RoutingSection.pipe(withDefault({})),
+  fallbacks: FallbacksSection.pipe(withDefault({})),
+  hardware: HardwareSection.pipe(withDefault({})),
+})
+export type ConductorFile = typeof ConductorFile.Type
+export type RoutingConfig = ConductorFile["routing"]
+export type FallbacksConfig = ConductorFile["fallbacks"]
+export type HardwareConfig = ConductorFile["hardware"]

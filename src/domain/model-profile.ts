@@ -1,0 +1,37 @@
+/**
+ * A model profile: everything routing and scheduling need to know about one model. Profiles come
+ * from `config/models.yaml` or are inferred from what a backend reports (`registry/infer.ts`).
+ */
+import type { Capability, Specialisation } from "./task.js"
+import type { Tier } from "./tier.js"
+
+export interface ModelProfile {
+  /** Ollama model name with tag, e.g. `qwen2.5-coder:32b`. */
+  readonly name: string
+  /** Parameters in billions. */
+  readonly sizeB: number
+  /** Largest context the model supports, in tokens. */
+  readonly contextWindow: number
+  readonly capabilities: ReadonlyArray<Capability>
+  readonly tier: Tier
+  readonly specialisations: ReadonlyArray<Specialisation>
+  /** Expected resident footprint in GB (10^9 bytes) at `numCtx` × `parallel`; refined at run time. */
+  readonly memoryGb: number
+  /** Typical generation speed on the reference machine. */
+  readonly tokensPerSec: number
+  /** Concurrent generations the runner serves (Ollama's OLLAMA_NUM_PARALLEL for this model). */
+  readonly parallel: number
+  /** The fixed context size Conductor loads the model with (never varied per request). */
+  readonly numCtx: number
+  /** Pinned models are never evicted (e.g. the router model). */
+  readonly pinned: boolean
+  /** Quantisation, e.g. `Q4_K_M`. */
+  readonly quantisation: string
+  /** Where the profile came from. */
+  readonly source: "registry" | "inferred"
+}
+
+export const GB = 1e9
+
+export const memoryBytes = (profile: Pick<ModelProfile, "memoryGb">): number =>
+  Math.round(profile.memoryGb * GB)

@@ -1,0 +1,89 @@
+/**
+ * Fallback chains: the models to try, in order, when the primary fails. Built from the eligible
+ * pool in four steps — same tier similar model, one tier down keeping a specialisation, one tier
+ * down general, two tiers down — never the primary, never twice, at most `maxLength`. Under
+ * `graceful_degradation` every fallback has fewer parameters than the primary.
+ */
+import type { FallbacksConfig } from "../config/schema.js"
+import type { ModelProfile } from "../domain/model-profile.js"
+import { shiftTier, tierIndex } from "../domain/tier.js"
+import { type MatchRequirements, taskFitness } from "./match.js"
+import { TASK_PROFILES } from "./task-profiles.js"
+
+interface Affinity {
+  /** Shared capabilities (×2), shared specialisations (×3), comparable context (+1). */
+  readonly overlap: number
+  readonly sharesCapability: boolean
+}
+
+/** Pairwise affinity depends only on the two profiles: memoised per profile object. */
+const affinities = new WeakMap<ModelProfile, WeakMap<ModelProfile, Affinity>>()
+const affinity = (p: ModelProfile, primary: ModelProfile): Affinity => {
+  let row = affinities.get(primary)
+  if (row === undefined) {
+    row = new WeakMap()
+    affinities.set(primary, row)
+  }
+  let a = row.get(p)
+  if (a === undefined) {
+    let overlap = 0
+    let shares = false
+    for (const c of p.capabilities) {
+      if (primary.capabilities.includes(c)) {
+        overlap += 2
+        shares = true
+      }
+    }
+    for (const sp of p.specialisations) if (primary.specialisations.includes(sp)) overlap += 3
+    if (p.contextWindow >= primary.contextWindow * 0.5) overlap += 1
+    a = { overlap, sharesCapability: shares }
+    row.set(p, a)
+  }
+  return a
+}
+
+/** A fallback must share something with the primary or the task; a code model is no fallback for a poem. */
+const related = (p: ModelProfile, primary: ModelProfile, req: MatchRequirements): boolean =>
+  affinity(p, primary).sharesCapability ||
+  p.capabilities.some((c) => TASK_PROFILES[req.task].capabilities.includes(c))
+
+export const fallbackChain = (
+  primary: ModelProfile,
+  eligible: ReadonlyArray<ModelProfile>,
+  req: MatchRequirements,
+  config: FallbacksConfig,
+): ReadonlyArray<string> => {
+  if (!config.enabled || config.maxLength === 0) return []
+  const pool = eligible.filter(
+    (p) =>
+      p.name !== primary.name &&
+      related(p, primary, req) &&
+      (config.strategy === "best_effort" || p.sizeB < primary.sizeB),
+  )
+  // Rank the pool once by similarity; each step takes one tier of the ranking.
+  const sim = new Map<ModelProfile, number>()
+  // Similarity to the primary, weighted towards what the task needs.
+  for (const p of pool) sim.set(p, affinity(p, primary).overlap + taskFitness(p, req))
+  const byRank = [...pool].sort((a, b) => (sim.get(b) ?? 0) - (sim.get(a) ?? 0) || (a.name < b.name ? -1 : 1))
+  const ranked = (tier: ModelProfile["tier"]) => byRank.filter((p) => p.tier === tier)
+  const chain: string[] = []
+  const push = (p: ModelProfile | undefined) => {
+    if (p !== undefined && chain.length < config.maxLength && !chain.includes(p.name)) chain.push(p.name)
+  }
+  const tier = primary.tier
+  const fastPool = tierIndex(tier) === 2 ? ranked("fast") : []
+  // 1. same tier, most similar (at most two, so lower tiers get a place)
+  for (const p of ranked(tier).slice(0, 2)) push(p)
+  if (tierIndex(tier) > 0) {
+    const lower = shiftTier(tier, -1)
+    const lowerPool = ranked(lower)
+    // 2. one tier down, keeping a specialisation of the primary
+    push(lowerPool.find((p) => p.specialisations.some((s) => primary.specialisations.includes(s))))
+    // 3. one tier down, general — leaving the last place to step 4 when it has a candidate
+    const room = config.maxLength - (fastPool.length > 0 ? 1 : 0)
+    for (const p of lowerPool) if (chain.length < room) push(p)
+  }
+  // 4. two tiers down
+  for (const p of fastPool) push(p)
+  return chain
+}

@@ -1,0 +1,391 @@
+/**
+ * Cheap prefilters for the routing regexes. Most of the classifier's and the complexity scorer's
+ * patterns cannot match most queries; running each one costs a scan of the text. A gate is the
+ * set of literal words a pattern cannot match without (derived from the pattern's source), and
+ * one pass over the query's word starts finds which of those literals occur. A pattern whose
+ * gate finds nothing is skipped. Gates are necessary conditions only: the regex still decides.
+ */
+
+/** Literal prefixes a match must start with, or `undefined` when none can be derived. */
+export interface Gate {
+  /** Literals that must start at a word boundary (the branch began with `\b`). */
+  readonly words: ReadonlyArray<string>
+  /** Literals that may occur anywhere. */
+  readonly anywhere: ReadonlyArray<string>
+  /** A branch is anchored with `^`: it can only match at offset 0. */
+  readonly start: boolean
+}
+
+const splitTopLevel = (src: string): string[] => {
+  const parts: string[] = []
+  let depth = 0
+  let inClass = false
+  let start = 0
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]
+    if (c === "\\") {
+      i++
+      continue
+    }
+    if (inClass) {
+      if (c === "]") inClass = false
+      continue
+    }
+    if (c === "[") inClass = true
+    else if (c === "(") depth++
+    else if (c === ")") depth--
+    else if (c === "|" && depth === 0) {
+      parts.push(src.slice(start, i))
+      start = i + 1
+    }
+  }
+  parts.push(src.slice(start))
+  return parts
+}
+
+const closingParen = (src: string, open: number): number => {
+  let depth = 0
+  let inClass = false
+  for (let i = open; i < src.length; i++) {
+    const c = src[i]
+    if (c === "\\") {
+      i++
+      continue
+    }
+    if (inClass) {
+      if (c === "]") inClass = false
+      continue
+    }
+    if (c === "[") inClass = true
+    else if (c === "(") depth++
+    else if (c === ")" && --depth === 0) return i
+  }
+  return -1
+}
+
+const LITERAL = /[a-z0-9 ,;:'’#&@%$£€!=<>"`/-]/
+const ESCAPED_LITERAL = /[.+*?()[\]{}|^$\\/-]/
+
+interface Prefix {
+  readonly text: string
+  readonly bounded: boolean
+  /** Anchored at the start of the text (`^`): no literal needed, the offset is 0. */
+  readonly start?: true
+}
+
+/** Literal texts a sequence can begin with; `complete` when the whole sequence is literal. */
+interface Lead {
+  readonly texts: ReadonlyArray<string>
+  readonly complete: boolean
+}
+
+const MAX_PREFIXES = 300
+
+/**
+ * The literal texts a regex sequence must begin with: literal characters, and non-optional
+ * groups whose alternatives are themselves literal (expanded: `<(?:a|b)>` → `<a>`, `<b>`).
+ * Stops at the first construct that is not literal (a class, an optional part, `\w`…).
+ */
+const leadingLiterals = (src: string): Lead => {
+  let texts: string[] = [""]
+  let i = 0
+  while (i < src.length) {
+    const c = src[i] as string
+    if (c === "(") {
+      if (src[i + 1] === "?" && src[i + 2] !== ":") return { texts, complete: false } // lookaround
+      const close = closingParen(src, i)
+      if (close < 0) return { texts, complete: false }
+      const quant = src[close + 1]
+      if (quant === "?" || quant === "*" || src.startsWith("{0", close + 1)) return { texts, complete: false }
+      const inner = src.slice(src[i + 1] === "?" ? i + 3 : i + 1, close)
+      const alts = splitTopLevel(inner).map(leadingLiterals)
+      const expanded: string[] = []
+      for (const t of texts) for (const a of alts) for (const x of a.texts) expanded.push(t + x)
+      if (expanded.length > MAX_PREFIXES) return { texts, complete: false }
+      texts = expanded
+      if (!alts.every((a) => a.complete) || quant === "+" || quant === "{") return { texts, complete: false }
+      i = close + 1
+      continue
+    }
+    let ch: string
+    let width: number
+    if (c === "\\" && src[i + 1] === "d") {
+      // A digit: expand to the ten digits (numbers are rare enough to gate on).
+      const q = src[i + 2]
+      if (q === "?" || q === "*" || (q === "{" && src.startsWith("{0", i + 2)))
+        return { texts, complete: false }
+      const expanded: string[] = []
+      for (const t of texts) for (let d = 0; d <= 9; d++) expanded.push(t + d)
+      if (expanded.length > MAX_PREFIXES) return { texts, complete: false }
+      texts = expanded
+      if (q === "+" || q === "{") return { texts, complete: false }
+      i += 2
+      continue
+    } else if (c === "\\") {
+      const n = src[i + 1] as string
+      if (!ESCAPED_LITERAL.test(n)) return { texts, complete: false }
+      ch = n
+      width = 2
+    } else if (LITERAL.test(c)) {
+      ch = c
+      width = 1
+    } else return { texts, complete: false }
+    const q = src[i + width]
+    if (q === "?" || q === "*" || (q === "{" && src.startsWith("{0", i + width)))
+      return { texts, complete: false }
+    texts = texts.map((t) => t + ch)
+    if (q === "+" || q === "{") return { texts, complete: false }
+    i += width
+  }
+  return { texts, complete: true }
+}
+
+/** Prefixes of one alternative; undefined when it can start with something non-literal. */
+const branchPrefixes = (branch: string, bounded: boolean): Prefix[] | undefined => {
+  if (branch.startsWith("^")) return [{ text: "", bounded: true, start: true }]
+  let i = 0
+  let b = bounded
+  while (branch.startsWith("\\b", i)) {
+    b = true
+    i += 2
+  }
+  const lead = leadingLiterals(branch.slice(i))
+  // Single characters are too common to gate on, except digits and operator symbols.
+  if (lead.texts.some((t) => t.length === 0 || (t.length === 1 && !/[0-9=+*/^%$£€#@<>]/.test(t))))
+    return undefined
+  return lead.texts.map((text) => ({ text, bounded: b }))
+}
+
+/** The gate of a pattern, or undefined when the pattern must always run. */
+export const deriveGate = (re: RegExp): Gate | undefined => {
+  if (re.flags.includes("i") || re.flags.includes("m")) return undefined
+  const words: string[] = []
+  const anywhere: string[] = []
+  let start = false
+  for (const branch of splitTopLevel(re.source)) {
+    const ps = branchPrefixes(branch, false)
+    if (ps === undefined) return undefined
+    for (const p of ps) {
+      if (p.start) start = true
+      else (p.bounded ? words : anywhere).push(p.text)
+    }
+  }
+  return { words, anywhere, start }
+}
+
+/** A pattern with its gate and its slot in the index. */
+export interface Gated {
+  readonly re: RegExp
+  /** The same pattern, sticky and non-global: tried only where a gate literal occurs. */
+  readonly sticky: RegExp
+  /** The same pattern, non-global (for gate-less patterns). */
+  readonly plain: RegExp
+  readonly gate: Gate | undefined
+  /** Slot in the scan's arrays; -1 for patterns that always run in full. */
+  readonly id: number
+  /** Slot of the `needs` literals (one of them must occur somewhere); -1 when none were given. */
+  readonly needId: number
+}
+
+interface Literal {
+  readonly text: string
+  readonly ids: number[]
+}
+
+/** Where each gated pattern's literals occur in one text: ascending start offsets per pattern. */
+export interface Scan {
+  readonly at: ReadonlyArray<ReadonlyArray<number> | undefined>
+}
+
+// Literals are bucketed by a hash of their first three (or two) characters in plain arrays:
+// collisions are harmless, every candidate is confirmed with startsWith.
+const BUCKETS = 4096
+/** Hash of the `len` characters at `i` (reads never go past the end: that deoptimises the loop). */
+const headHash = (text: string, i: number, len: number): number => {
+  let h = 0
+  const end = Math.min(text.length, i + len)
+  for (let k = i; k < end; k++) h = h * 31 + text.charCodeAt(k)
+  return h & (BUCKETS - 1)
+}
+/** Literals are bucketed by their first HEAD characters (fewer for shorter literals). */
+const HEAD = 4
+
+/** JavaScript's `\b` word characters (without the `u` flag): [A-Za-z0-9_]. */
+const isWordChar = (code: number): boolean =>
+  (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95
+
+const record = (at: Array<number[] | undefined>, lit: Literal, i: number): void => {
+  for (const id of lit.ids) {
+    const list = at[id]
+    if (list === undefined) at[id] = [i]
+    else if (list[list.length - 1] !== i) list.push(i)
+  }
+}
+
+/**
+ * Gated patterns compiled into one lookup: word literals indexed by their first characters, so
+ * scanning a query costs one or two map lookups per word start. Every match of a gated pattern
+ * starts where one of its literals occurs, so the pattern is then tried (sticky) at those offsets
+ * only: the cost follows the literals found, not the length of the text.
+ */
+export class GatedPatterns {
+  /** byHead[n]: literals whose bucket key is their first n characters (n = min(length, HEAD)). */
+  private readonly byHead: Array<Array<Literal[] | undefined>> = Array.from({ length: HEAD + 1 }, () =>
+    new Array(BUCKETS).fill(undefined),
+  )
+  private readonly hasLength: boolean[] = new Array(HEAD + 1).fill(false)
+  private readonly startIds: number[] = []
+  private readonly anywhere: Literal[] = []
+  private count = 0
+
+  /**
+   * Register a pattern. `needs`: literals of which at least one must start a word somewhere in
+   * the text — a cheap AND-filter for patterns whose leading literals are common words ("the",
+   * "in") but which also require a rarer word (a document noun, a service name).
+   */
+  gate(re: RegExp, needs?: ReadonlyArray<string>): Gated {
+    const sticky = new RegExp(re.source, `${re.flags.replace("g", "")}y`)
+    const plain = new RegExp(re.source, re.flags.replace("g", ""))
+    const needId = needs !== undefined ? this.register({ words: needs, anywhere: [], start: false }) : -1
+    const gate = deriveGate(re)
+    if (gate === undefined) return { re, sticky, plain, gate, id: -1, needId }
+    return { re, sticky, plain, gate, id: this.register(gate), needId }
+  }
+
+  private register(gate: Gate): number {
+    const id = this.count++
+    if (gate.start) this.startIds.push(id)
+    const add = (list: Literal[], text: string) => {
+      const lit = list.find((l) => l.text === text)
+      if (lit === undefined) list.push({ text, ids: [id] })
+      else if (!lit.ids.includes(id)) lit.ids.push(id)
+    }
+    for (const w of gate.words) {
+      // A bounded literal must start with a word character to be found at word starts.
+      if (!isWordChar(w.charCodeAt(0))) {
+        add(this.anywhere, w)
+        continue
+      }
+      const n = Math.min(HEAD, w.length)
+      this.hasLength[n] = true
+      const index = this.byHead[n] as Array<Literal[] | undefined>
+      const key = headHash(w, 0, n)
+      let list = index[key]
+      if (list === undefined) {
+        list = []
+        index[key] = list
+      }
+      add(list, w)
+    }
+    for (const a of gate.anywhere) add(this.anywhere, a)
+    return id
+  }
+
+  scan(text: string): Scan {
+    const at: Array<number[] | undefined> = new Array(this.count)
+    let prevWord = false
+    for (let i = 0; i < text.length; i++) {
+      const word = isWordChar(text.charCodeAt(i))
+      if (word && !prevWord) {
+        // One rolling hash over the first HEAD characters serves every bucket length.
+        let h = 0
+        const end = Math.min(text.length, i + HEAD)
+        for (let k = i, n = 1; k < end; k++, n++) {
+          h = h * 31 + text.charCodeAt(k)
+          if (!this.hasLength[n]) continue
+          const list = (this.byHead[n] as Array<Literal[] | undefined>)[h & (BUCKETS - 1)]
+          if (list !== undefined) for (const lit of list) if (text.startsWith(lit.text, i)) record(at, lit, i)
+        }
+      }
+      prevWord = word
+    }
+    let touched: number[] | undefined
+    for (const lit of this.anywhere) {
+      for (let i = text.indexOf(lit.text); i >= 0; i = text.indexOf(lit.text, i + 1)) {
+        record(at, lit, i)
+        touched ??= []
+        touched.push(...lit.ids)
+      }
+    }
+    // Offsets from the word pass and the anywhere pass interleave: restore ascending order.
+    if (touched !== undefined) for (const id of touched) (at[id] as number[]).sort((a, b) => a - b)
+    for (const id of this.startIds) {
+      const list = at[id]
+      if (list === undefined) at[id] = [0]
+      else if (list[0] !== 0) list.unshift(0)
+    }
+    return { at }
+  }
+}
+
+/** True when the pattern may match (a literal of its gate occurs, or it has no gate). */
+export const gateOpen = (g: Gated, scan: Scan): boolean =>
+  (g.needId < 0 || scan.at[g.needId] !== undefined) && (g.id < 0 || scan.at[g.id] !== undefined)
+
+/** The leftmost match, like `re.exec` on a non-global pattern. */
+export const gatedExec = (g: Gated, text: string, scan: Scan): RegExpExecArray | null => {
+  if (g.needId >= 0 && scan.at[g.needId] === undefined) return null
+  if (g.id < 0) return g.plain.exec(text)
+  for (const pos of scan.at[g.id] ?? []) {
+    g.sticky.lastIndex = pos
+    const m = g.sticky.exec(text)
+    if (m !== null) return m
+  }
+  return null
+}
+
+export const gatedTest = (g: Gated, text: string, scan: Scan): boolean => {
+  if (g.needId >= 0 && scan.at[g.needId] === undefined) return false
+  if (g.id < 0) return g.plain.test(text)
+  for (const pos of scan.at[g.id] ?? []) {
+    g.sticky.lastIndex = pos
+    if (g.sticky.test(text)) return true
+  }
+  return false
+}
+
+/**
+ * Matches of a pattern, left to right and non-overlapping, like iterating a global regex: each
+ * literal offset at or after the end of the previous match is tried in order.
+ */
+export const gatedMatches = (g: Gated, text: string, scan: Scan): ReadonlyArray<string> => {
+  const out: string[] = []
+  if (g.needId >= 0 && scan.at[g.needId] === undefined) return out
+  if (g.id < 0) {
+    const re = g.re.global ? g.re : new RegExp(g.re.source, `${g.re.flags}g`)
+    re.lastIndex = 0
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      out.push(m[0])
+      if (m[0] === "") re.lastIndex++
+    }
+    return out
+  }
+  let end = 0
+  for (const pos of scan.at[g.id] ?? []) {
+    if (pos < end) continue
+    g.sticky.lastIndex = pos
+    const m = g.sticky.exec(text)
+    if (m !== null) {
+      out.push(m[0])
+      end = pos + Math.max(1, m[0].length)
+    }
+  }
+  return out
+}
+
+/** Distinct matched texts of a pattern. */
+export const gatedDistinct = (g: Gated, text: string, scan: Scan): ReadonlyArray<string> => {
+  const out: string[] = []
+  for (const m of gatedMatches(g, text, scan)) if (!out.includes(m)) out.push(m)
+  return out
+}
+
+/** The one index every routing pattern registers in, so a query is scanned once. */
+export const routingPatterns = new GatedPatterns()
+
+/** The word literals an alternation of words begins with, for `needs` (e.g. a list of nouns). */
+export const literalsOf = (alternation: string): ReadonlyArray<string> => {
+  const g = deriveGate(new RegExp(`\\b(?:${alternation})`))
+  if (g === undefined) throw new Error(`no literals derivable from ${alternation.slice(0, 40)}…`)
+  return [...g.words, ...g.anywhere]
+}
