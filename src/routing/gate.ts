@@ -80,6 +80,8 @@ interface Lead {
 }
 
 const MAX_PREFIXES = 300
+/** Literals are bucketed by their first HEAD characters (fewer for shorter literals). */
+const HEAD = 4
 
 /**
  * The literal texts a regex sequence must begin with: literal characters, and non-optional
@@ -92,6 +94,9 @@ const leadingLiterals = (src: string): Lead => {
   while (i < src.length) {
     const c = src[i] as string
     if (c === "(") {
+      // Longer literals gain little precision, but expanding a group after HEAD characters
+      // multiplies the candidates that share one bucket.
+      if (texts.every((t) => t.length >= HEAD)) return { texts, complete: false }
       if (src[i + 1] === "?" && src[i + 2] !== ":") return { texts, complete: false } // lookaround
       const close = closingParen(src, i)
       if (close < 0) return { texts, complete: false }
@@ -199,7 +204,7 @@ export interface Scan {
 
 // Literals are bucketed by a hash of their first three (or two) characters in plain arrays:
 // collisions are harmless, every candidate is confirmed with startsWith.
-const BUCKETS = 4096
+const BUCKETS = 1024
 /** Hash of the `len` characters at `i` (reads never go past the end: that deoptimises the loop). */
 const headHash = (text: string, i: number, len: number): number => {
   let h = 0
@@ -207,8 +212,10 @@ const headHash = (text: string, i: number, len: number): number => {
   for (let k = i; k < end; k++) h = h * 31 + text.charCodeAt(k)
   return h & (BUCKETS - 1)
 }
-/** Literals are bucketed by their first HEAD characters (fewer for shorter literals). */
-const HEAD = 4
+
+/** The first two (Latin-1) characters at `i` as one index. */
+const pair = (text: string, i: number): number =>
+  ((text.charCodeAt(i) & 0xff) << 8) | (text.charCodeAt(i + 1) & 0xff)
 
 /** JavaScript's `\b` word characters (without the `u` flag): [A-Za-z0-9_]. */
 const isWordChar = (code: number): boolean =>
@@ -235,7 +242,14 @@ export class GatedPatterns {
   )
   private readonly hasLength: boolean[] = new Array(HEAD + 1).fill(false)
   private readonly startIds: number[] = []
-  private readonly anywhere: Literal[] = []
+  /**
+   * Literals that may start anywhere, by their first two characters (Latin-1 text: 65,536 slots);
+   * one-character literals by their character.
+   */
+  private readonly anywhere: Array<Literal[] | undefined> = new Array(65536).fill(undefined)
+  private readonly anywhere1: Array<Literal[] | undefined> = new Array(256).fill(undefined)
+  /** Characters that start some anywhere literal: a small table checked before the big one. */
+  private readonly anywhereFirst = new Uint8Array(256)
   private count = 0
 
   /**
@@ -255,6 +269,17 @@ export class GatedPatterns {
   private register(gate: Gate): number {
     const id = this.count++
     if (gate.start) this.startIds.push(id)
+    const addAnywhere = (text: string) => {
+      this.anywhereFirst[text.charCodeAt(0) & 0xff] = 1
+      const table = text.length >= 2 ? this.anywhere : this.anywhere1
+      const key = text.length >= 2 ? pair(text, 0) : text.charCodeAt(0) & 0xff
+      let list = table[key]
+      if (list === undefined) {
+        list = []
+        table[key] = list
+      }
+      add(list, text)
+    }
     const add = (list: Literal[], text: string) => {
       const lit = list.find((l) => l.text === text)
       if (lit === undefined) list.push({ text, ids: [id] })
@@ -263,7 +288,7 @@ export class GatedPatterns {
     for (const w of gate.words) {
       // A bounded literal must start with a word character to be found at word starts.
       if (!isWordChar(w.charCodeAt(0))) {
-        add(this.anywhere, w)
+        addAnywhere(w)
         continue
       }
       const n = Math.min(HEAD, w.length)
@@ -277,7 +302,7 @@ export class GatedPatterns {
       }
       add(list, w)
     }
-    for (const a of gate.anywhere) add(this.anywhere, a)
+    for (const a of gate.anywhere) addAnywhere(a)
     return id
   }
 
@@ -285,7 +310,16 @@ export class GatedPatterns {
     const at: Array<number[] | undefined> = new Array(this.count)
     let prevWord = false
     for (let i = 0; i < text.length; i++) {
-      const word = isWordChar(text.charCodeAt(i))
+      const code = text.charCodeAt(i)
+      if (this.anywhereFirst[code & 0xff] === 1) {
+        const one = this.anywhere1[code & 0xff]
+        if (one !== undefined) for (const lit of one) record(at, lit, i)
+        if (i + 1 < text.length) {
+          const two = this.anywhere[pair(text, i)]
+          if (two !== undefined) for (const lit of two) if (text.startsWith(lit.text, i)) record(at, lit, i)
+        }
+      }
+      const word = isWordChar(code)
       if (word && !prevWord) {
         // One rolling hash over the first HEAD characters serves every bucket length.
         let h = 0
@@ -299,16 +333,7 @@ export class GatedPatterns {
       }
       prevWord = word
     }
-    let touched: number[] | undefined
-    for (const lit of this.anywhere) {
-      for (let i = text.indexOf(lit.text); i >= 0; i = text.indexOf(lit.text, i + 1)) {
-        record(at, lit, i)
-        touched ??= []
-        touched.push(...lit.ids)
-      }
-    }
-    // Offsets from the word pass and the anywhere pass interleave: restore ascending order.
-    if (touched !== undefined) for (const id of touched) (at[id] as number[]).sort((a, b) => a - b)
+    // One left-to-right pass: every pattern's offsets are already ascending.
     for (const id of this.startIds) {
       const list = at[id]
       if (list === undefined) at[id] = [0]
