@@ -6,6 +6,7 @@ import { UsageError } from "./args.js"
 import { CONFIG_USAGE, runConfig } from "./commands/config.js"
 import { MODELS_USAGE, runModels } from "./commands/models.js"
 import { ROUTE_USAGE, runRoute } from "./commands/route.js"
+import { runSim, SIM_USAGE } from "./commands/sim.js"
 import { ExitError } from "./setup.js"
 
 const COMMANDS: Record<
@@ -15,6 +16,7 @@ const COMMANDS: Record<
   route: { run: runRoute, usage: ROUTE_USAGE, about: "explain which model a query goes to" },
   models: { run: runModels, usage: MODELS_USAGE, about: "list the model registry" },
   config: { run: runConfig, usage: CONFIG_USAGE, about: "validate the configuration" },
+  sim: { run: runSim, usage: SIM_USAGE, about: "serve a simulated GPU host with Ollama's API" },
 }
 
 const help = (): string =>

@@ -1,0 +1,177 @@
+/**
+ * Simulated time. The engine reads `now()` and waits with `sleep()` in simulated milliseconds;
+ * `ScaledClock` maps them onto real time at a time scale (100 = a hundred times faster), and
+ * `ManualClock` only moves when a test advances it. All durations the simulator reports
+ * (Ollama's `*_duration` fields) are simulated time.
+ */
+
+export interface SimClock {
+  /** Simulated milliseconds since the clock started. */
+  now(): number
+  /** Epoch milliseconds of the simulated present (for `created_at`, `expires_at`). */
+  epochMs(): number
+  /** Resolves after `ms` simulated milliseconds; rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+const abortError = (signal: AbortSignal): unknown =>
+  signal.reason ?? Object.assign(new Error("aborted"), { name: "AbortError" })
+
+/** Real time, sped up `scale` times. */
+export class ScaledClock implements SimClock {
+  private readonly startReal = performance.now()
+  private readonly startEpoch = Date.now()
+
+  constructor(readonly scale = 1) {
+    if (!(scale > 0)) throw new Error(`time scale must be > 0, got ${scale}`)
+  }
+
+  now(): number {
+    return (performance.now() - this.startReal) * this.scale
+  }
+
+  epochMs(): number {
+    return this.startEpoch + this.now()
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError(signal))
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer)
+        reject(abortError(signal as AbortSignal))
+      }
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener("abort", onAbort)
+          resolve()
+        },
+        Math.max(0, ms / this.scale),
+      )
+      signal?.addEventListener("abort", onAbort, { once: true })
+    })
+  }
+}
+
+interface Timer {
+  readonly at: number
+  readonly seq: number
+  readonly fire: () => void
+}
+
+/**
+ * Virtual time for tests: nothing happens until `advance()`. Timers fire in time order (ties in
+ * creation order) and the microtasks they release run before the next timer fires, so chains of
+ * sleeps behave as they would in real time.
+ */
+export class ManualClock implements SimClock {
+  private current = 0
+  private seq = 0
+  // Min-heap ordered by (at, seq); invariant: every pending timer is in it exactly once.
+  private readonly heap: Timer[] = []
+
+  constructor(private readonly startEpoch = Date.UTC(2026, 0, 1)) {}
+
+  now(): number {
+    return this.current
+  }
+
+  epochMs(): number {
+    return this.startEpoch + this.current
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError(signal))
+    return new Promise((resolve, reject) => {
+      let done = false
+      const onAbort = () => {
+        if (done) return
+        done = true
+        reject(abortError(signal as AbortSignal))
+      }
+      this.push({
+        at: this.current + Math.max(0, ms),
+        seq: this.seq++,
+        fire: () => {
+          if (done) return
+          done = true
+          signal?.removeEventListener("abort", onAbort)
+          resolve()
+        },
+      })
+      signal?.addEventListener("abort", onAbort, { once: true })
+    })
+  }
+
+  /** Pending timers (including those of aborted sleeps not yet reached). */
+  get pending(): number {
+    return this.heap.length
+  }
+
+  /** Move time forward by `ms`, firing every timer due on the way. */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + ms
+    await settle()
+    for (;;) {
+      const next = this.heap[0]
+      if (next === undefined || next.at > target) break
+      this.pop()
+      this.current = Math.max(this.current, next.at)
+      next.fire()
+      await settle()
+    }
+    this.current = target
+    await settle()
+  }
+
+  /** Advance until no timer is pending (bounded, to catch runaway loops). */
+  async runUntilIdle(maxMs = 24 * 3600 * 1000): Promise<void> {
+    const limit = this.current + maxMs
+    await settle()
+    while (this.heap.length > 0) {
+      const next = this.heap[0] as Timer
+      if (next.at > limit) throw new Error(`ManualClock.runUntilIdle: still busy after ${maxMs} ms`)
+      await this.advance(next.at - this.current)
+    }
+  }
+
+  private push(t: Timer): void {
+    const h = this.heap
+    h.push(t)
+    let i = h.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!before(h[i] as Timer, h[p] as Timer)) break
+      ;[h[i], h[p]] = [h[p] as Timer, h[i] as Timer]
+      i = p
+    }
+  }
+
+  private pop(): Timer | undefined {
+    const h = this.heap
+    const top = h[0]
+    const last = h.pop()
+    if (h.length > 0 && last !== undefined) {
+      h[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < h.length && before(h[l] as Timer, h[m] as Timer)) m = l
+        if (r < h.length && before(h[r] as Timer, h[m] as Timer)) m = r
+        if (m === i) break
+        ;[h[i], h[m]] = [h[m] as Timer, h[i] as Timer]
+        i = m
+      }
+    }
+    return top
+  }
+}
+
+const before = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq)
+
+/** Let every queued microtask and immediate run. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}

@@ -1,0 +1,24 @@
+/** The simulated GPU host: engine (in-process), HTTP server, profiles and clocks. */
+export { ManualClock, ScaledClock, type SimClock } from "./clock.js"
+export {
+  type EngineOptions,
+  type SimChatRequest,
+  SimEngine,
+  type SimEvent,
+  type SimGenerateRequest,
+  type SimResponse,
+  type SimState,
+} from "./engine.js"
+export { SimError } from "./errors.js"
+export { FAULT_KINDS, type FaultKind } from "./faults.js"
+export { type SimServer, startSimServer } from "./http.js"
+export {
+  decodeProfile,
+  footprintBytes,
+  loadProfile,
+  type SimModelSpec,
+  type SimProfile,
+  SimProfileError,
+  totalVramBytes,
+} from "./profile.js"
+export { resolveProfilePath } from "./profile-path.js"

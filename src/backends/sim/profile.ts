@@ -1,0 +1,204 @@
+/**
+ * Simulated host profiles (`config/sim/*.yaml`): the GPUs, disk bandwidth, Ollama server
+ * settings, the models installed with their sizes and speeds, default faults, a time scale and a
+ * seed. Validated with Effect Schema like the rest of the configuration; every problem is
+ * reported with the file and path.
+ */
+import { readFileSync } from "node:fs"
+import { relative } from "node:path"
+import { Effect, Result, Schema } from "effect"
+import { LineCounter, parseDocument } from "yaml"
+import {
+  type ConfigIssue,
+  collectKeys,
+  fromSchemaIssue,
+  renderIssue,
+  yamlLineOf,
+} from "../../config/issues.js"
+import { parseKeepAlive } from "./keep-alive.js"
+
+const withDefault =
+  <S extends Schema.Top>(value: S["Encoded"]) =>
+  (schema: S) =>
+    schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+
+const Positive = Schema.Number.check(Schema.isGreaterThan(0))
+const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
+const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+const Probability = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))
+
+/** Fault probabilities per request (and load); all zero unless set. */
+export const FaultSettings = Schema.Struct({
+  /** The request fails after prompt evaluation, before any token. */
+  errorBeforeFirstToken: Probability.pipe(withDefault(0)),
+  /** The stream is cut after some tokens with an error line. */
+  cutMidStream: Probability.pipe(withDefault(0)),
+  /** Tokens stop for `stallSec` seconds mid-stream, then resume. */
+  stall: Probability.pipe(withDefault(0)),
+  stallSec: Positive.pipe(withDefault(30)),
+  /** Generation runs `slowFactor` times slower. */
+  slow: Probability.pipe(withDefault(0)),
+  slowFactor: Positive.pipe(withDefault(4)),
+  /** A load fails: `oom` (CUDA out of memory) or `terminated` (runner exits). */
+  loadFailure: Probability.pipe(withDefault(0)),
+  loadFailureKind: Schema.Literals(["oom", "terminated"]).pipe(withDefault("oom")),
+})
+export type FaultSettings = typeof FaultSettings.Type
+
+export const SimModelSchema = Schema.Struct({
+  name: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._\-/]*:[A-Za-z0-9._-]+$/)),
+  family: Schema.String,
+  /** As Ollama reports it, e.g. "8.0B". */
+  parameterSize: Schema.String.check(Schema.isPattern(/^[\d.]+[KMBT]$/)),
+  quantisation: Schema.String.pipe(withDefault("Q4_K_M")),
+  /** File size on disk, GB (10^9 bytes): the weights. */
+  sizeGb: Positive,
+  /** Resident footprint at `numCtx` × `parallel`, GB: weights + KV cache + compute graph. */
+  vramGb: Positive,
+  contextLength: PositiveInt,
+  /** The context the footprint is quoted at (and the default when a request sets none). */
+  numCtx: PositiveInt.pipe(withDefault(4096)),
+  layers: PositiveInt,
+  heads: PositiveInt,
+  kvHeads: PositiveInt,
+  embeddingLength: PositiveInt,
+  promptTokensPerSec: Positive.pipe(withDefault(1000)),
+  tokensPerSec: Positive,
+  /** Concurrent generations per runner (OLLAMA_NUM_PARALLEL). */
+  parallel: PositiveInt.pipe(withDefault(1)),
+  capabilities: Schema.Array(Schema.String).pipe(withDefault(["completion"])),
+  faults: Schema.optionalKey(FaultSettings),
+})
+export type SimModelSpec = typeof SimModelSchema.Type
+
+export const SimProfileSchema = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String.pipe(withDefault("")),
+  gpus: Schema.Array(Schema.Struct({ name: Schema.String, vramGb: Positive })).check(Schema.isMinLength(1)),
+  systemRamGb: Positive.pipe(withDefault(64)),
+  /** Disk read bandwidth: load time = footprint / bandwidth + loadOverheadSec. */
+  diskReadGBps: Positive.pipe(withDefault(2)),
+  loadOverheadSec: NonNegative.pipe(withDefault(1)),
+  /** Time for a runner to stop and its memory to be free again. */
+  unloadSec: NonNegative.pipe(withDefault(0.5)),
+  /** 1 = real time; 100 = a hundred times faster. */
+  timeScale: Positive.pipe(withDefault(1)),
+  seed: Schema.Int.pipe(withDefault(42)),
+  version: Schema.String.pipe(withDefault("0.12.6")),
+  server: Schema.Struct({
+    /** OLLAMA_MAX_QUEUE */
+    maxQueue: PositiveInt.pipe(withDefault(512)),
+    /** OLLAMA_MAX_LOADED_MODELS per GPU (Ollama's default: 3 per GPU). */
+    maxLoadedModels: PositiveInt.pipe(withDefault(3)),
+    /** OLLAMA_KEEP_ALIVE */
+    keepAlive: Schema.String.pipe(withDefault("5m")),
+  }).pipe(withDefault({})),
+  faults: FaultSettings.pipe(withDefault({})),
+  models: Schema.Array(SimModelSchema).check(Schema.isMinLength(1)),
+})
+export type SimProfile = typeof SimProfileSchema.Type
+
+export class SimProfileError extends Error {
+  constructor(readonly issues: ReadonlyArray<ConfigIssue>) {
+    super(issues.map(renderIssue).join("\n"))
+  }
+}
+
+/** Validate a profile object (already parsed from YAML or built in code). */
+export const decodeProfile = (raw: unknown, source = "profile"): SimProfile => {
+  const r = Schema.decodeUnknownResult(SimProfileSchema)(raw, { errors: "all", onExcessProperty: "error" })
+  if (Result.isFailure(r)) {
+    throw new SimProfileError(
+      fromSchemaIssue(r.failure.issue, source, collectKeys(SimProfileSchema.ast), () => undefined),
+    )
+  }
+  return checkProfile(r.success, source, () => undefined)
+}
+
+const checkProfile = (
+  p: SimProfile,
+  source: string,
+  lineOf: (path: ReadonlyArray<string | number>) => number | undefined,
+): SimProfile => {
+  const issues: ConfigIssue[] = []
+  const at = (path: Array<string | number>, message: string) => {
+    const line = lineOf(path)
+    issues.push({
+      source,
+      path: path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join(""),
+      message,
+      ...(line !== undefined ? { line } : {}),
+    })
+  }
+  const seen = new Map<string, number>()
+  p.models.forEach((m, i) => {
+    const first = seen.get(m.name)
+    if (first !== undefined) at(["models", i, "name"], `duplicate model '${m.name}' (also models[${first}])`)
+    seen.set(m.name, i)
+    if (m.numCtx > m.contextLength) at(["models", i, "numCtx"], `exceeds contextLength ${m.contextLength}`)
+    if (m.vramGb < m.sizeGb) at(["models", i, "vramGb"], `smaller than the weights (sizeGb ${m.sizeGb})`)
+  })
+  try {
+    parseKeepAlive(p.server.keepAlive)
+  } catch (e) {
+    at(["server", "keepAlive"], (e as Error).message)
+  }
+  if (issues.length > 0) throw new SimProfileError(issues)
+  return p
+}
+
+/** Load and validate a profile file. */
+export const loadProfile = (path: string, cwd = process.cwd()): SimProfile => {
+  const display = relative(cwd, path).startsWith("..") ? path : relative(cwd, path)
+  let text: string
+  try {
+    text = readFileSync(path, "utf8")
+  } catch (e) {
+    throw new SimProfileError([
+      { source: display, path: "", message: `cannot read: ${(e as Error).message}` },
+    ])
+  }
+  const counter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true })
+  if (doc.errors.length > 0) {
+    throw new SimProfileError(
+      doc.errors.map((e) => ({
+        source: display,
+        path: "",
+        message: `YAML syntax: ${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`,
+        ...(e.linePos?.[0]?.line !== undefined ? { line: e.linePos[0].line } : {}),
+      })),
+    )
+  }
+  const lineOf = yamlLineOf(doc, counter)
+  const r = Schema.decodeUnknownResult(SimProfileSchema)(doc.toJS(), {
+    errors: "all",
+    onExcessProperty: "error",
+  })
+  if (Result.isFailure(r)) {
+    throw new SimProfileError(
+      fromSchemaIssue(r.failure.issue, display, collectKeys(SimProfileSchema.ast), lineOf),
+    )
+  }
+  return checkProfile(r.success, display, lineOf)
+}
+
+export const GB = 1e9
+
+/** KV cache bytes per token: 2 (K and V) × layers × kv heads × head dim × 2 bytes (f16). */
+export const kvBytesPerToken = (m: SimModelSpec): number =>
+  2 * m.layers * m.kvHeads * Math.round(m.embeddingLength / m.heads) * 2
+
+/** Resident bytes when loaded with `numCtx` (the profile quotes the footprint at `m.numCtx`). */
+export const footprintBytes = (m: SimModelSpec, numCtx: number): number =>
+  Math.max(m.sizeGb * GB, Math.round(m.vramGb * GB + kvBytesPerToken(m) * (numCtx - m.numCtx) * m.parallel))
+
+export const totalVramBytes = (p: SimProfile): number =>
+  Math.round(p.gpus.reduce((s, g) => s + g.vramGb, 0) * GB)
+
+/** Parameters in the model, from "8.0B" / "494M". */
+export const parameterCount = (size: string): number => {
+  const n = Number.parseFloat(size)
+  const unit = size.slice(-1)
+  return Math.round(n * (unit === "T" ? 1e12 : unit === "B" ? 1e9 : unit === "M" ? 1e6 : 1e3))
+}

@@ -1,0 +1,68 @@
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Ollama } from "ollama"
+import { describe, expect, it } from "vitest"
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url))
+
+describe("conductor sim", () => {
+  it("serves a profile to the official client and stops cleanly on SIGTERM", async () => {
+    const child = spawn(
+      `${ROOT}node_modules/.bin/tsx`,
+      [
+        `${ROOT}src/cli/main.ts`,
+        "sim",
+        "--profile",
+        "tiny-ci",
+        "--port",
+        "0",
+        "--time-scale",
+        "500",
+        "--seed",
+        "3",
+      ],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    )
+    let out = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d
+    })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /Ollama API on (http:\/\/[^\s]+)/.exec(out)
+        if (m?.[1] !== undefined) {
+          clearInterval(timer)
+          resolve(m[1])
+        }
+      }, 20)
+      child.on("exit", () => reject(new Error(`exited early: ${out}`)))
+    })
+    expect(out).toContain("tiny-ci — 1 GPU, 16 GB, time scale 500, seed 3")
+    const ollama = new Ollama({ host: url })
+    const tags = await ollama.list()
+    expect(tags.models.map((m) => m.name)).toContain("qwen3:4b")
+    const r = await ollama.generate({ model: "qwen3:4b", prompt: "What is 6 * 7?", stream: false })
+    expect(r.response).toContain("42")
+    child.kill("SIGTERM")
+    expect(await exited).toBe(0)
+  })
+
+  it("rejects a bad flag with usage", async () => {
+    const child = spawn(
+      `${ROOT}node_modules/.bin/tsx`,
+      [`${ROOT}src/cli/main.ts`, "sim", "--time-scale", "fast"],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    )
+    let err = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d
+    })
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve))
+    expect(code).toBe(2)
+    expect(err).toContain("--time-scale: expected a number")
+  })
+})
