@@ -1,0 +1,179 @@
+/**
+ * The in-process adapter: the Backend port over a SimEngine, without HTTP. Same calls, same
+ * keep_alive and num_ctx discipline as the Ollama adapter, same error mapping (the engine throws
+ * SimErrors carrying Ollama's status codes and texts).
+ */
+import { Effect, Layer, Stream } from "effect"
+import { fromThrown } from "../errors.js"
+import {
+  Backend,
+  type BackendModel,
+  type BackendModelDetails,
+  type BackendShape,
+  type GenerateChunk,
+  type GenerateRequest,
+  type RunningModel,
+} from "../port.js"
+import type { Json, SimEngine, SimResponse } from "./engine.js"
+
+const ms = (ns: unknown): number => (typeof ns === "number" ? ns / 1e6 : 0)
+
+const attempt = <A>(model: string | undefined, run: () => A | Promise<A>) =>
+  Effect.tryPromise({ try: async () => run(), catch: (e) => fromThrown(e, model) })
+
+/** Drain a load/unload response (a single object) or a stream the caller does not need. */
+const settle = async (r: SimResponse): Promise<void> => {
+  if (r.kind === "stream") await r.cancel()
+}
+
+export const makeSimBackend = (engine: SimEngine): BackendShape => {
+  const listModels = attempt(undefined, () => engine.list()).pipe(
+    Effect.map(
+      (r): ReadonlyArray<BackendModel> =>
+        (r.models as Array<Json>).map((m) => {
+          const d = m.details as Json
+          return {
+            name: m.name as string,
+            sizeBytes: m.size as number,
+            family: d.family as string,
+            parameterSize: d.parameter_size as string,
+            quantisation: d.quantization_level as string,
+          }
+        }),
+    ),
+  )
+
+  const describeModel = (name: string) =>
+    Effect.gen(function* () {
+      const r = yield* attempt(name, () => engine.show(name))
+      const models = yield* listModels
+      const info = r.model_info as Record<string, unknown>
+      const arch = info["general.architecture"] as string
+      const d = r.details as Json
+      const num = (k: string) => (info[`${arch}.${k}`] as number | undefined) ?? 0
+      const details: BackendModelDetails = {
+        name,
+        sizeBytes: models.find((m) => m.name === name)?.sizeBytes ?? 0,
+        family: d.family as string,
+        parameterSize: d.parameter_size as string,
+        quantisation: d.quantization_level as string,
+        parameterCount: info["general.parameter_count"] as number,
+        contextLength: num("context_length"),
+        layers: num("block_count"),
+        heads: num("attention.head_count"),
+        kvHeads: num("attention.head_count_kv"),
+        embeddingLength: num("embedding_length"),
+        capabilities: r.capabilities as string[],
+      }
+      return details
+    })
+
+  const runningModels = attempt(undefined, () => engine.ps()).pipe(
+    Effect.map(
+      (r): ReadonlyArray<RunningModel> =>
+        (r.models as Array<Json>).map((m) => ({
+          name: m.name as string,
+          sizeBytes: m.size as number,
+          vramBytes: m.size_vram as number,
+          contextLength: m.context_length as number,
+        })),
+    ),
+  )
+
+  const load = (name: string, numCtx: number) =>
+    Effect.tryPromise({
+      try: async (signal) =>
+        settle(
+          await engine.generate(
+            { model: name, prompt: "", keep_alive: -1, options: { num_ctx: numCtx } },
+            signal,
+          ),
+        ),
+      catch: (e) => fromThrown(e, name),
+    })
+
+  const unload = (name: string) =>
+    attempt(name, async () => settle(await engine.generate({ model: name, prompt: "", keep_alive: 0 })))
+
+  const generate = (name: string, req: GenerateRequest) =>
+    Stream.unwrap(
+      Effect.gen(function* () {
+        const ctl = new AbortController()
+        let response: SimResponse | undefined
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(async () => {
+            ctl.abort()
+            if (response?.kind === "stream") await response.cancel()
+          }),
+        )
+        const options = {
+          num_ctx: req.numCtx,
+          ...(req.numPredict !== undefined ? { num_predict: req.numPredict } : {}),
+          ...(req.seed !== undefined ? { seed: req.seed } : {}),
+        }
+        const common = {
+          model: name,
+          keep_alive: -1,
+          options,
+          ...(req.format !== undefined ? { format: req.format as Json } : {}),
+        }
+        async function* chunks(): AsyncGenerator<GenerateChunk> {
+          response =
+            req.messages !== undefined
+              ? await engine.chat(
+                  { ...common, messages: req.messages.map((m) => ({ role: m.role, content: m.content })) },
+                  ctl.signal,
+                )
+              : await engine.generate(
+                  {
+                    ...common,
+                    prompt: req.prompt ?? "",
+                    ...(req.system !== undefined ? { system: req.system } : {}),
+                  },
+                  ctl.signal,
+                )
+          if (response.kind === "single") throw new Error("stream ended without a done chunk")
+          const first = response.first
+          let part: Json | undefined = first
+          while (part !== undefined) {
+            const text =
+              typeof part.message === "object" && part.message !== null
+                ? ((part.message as Json).content as string)
+                : (part.response as string)
+            if (part.done === true) {
+              if (text !== "") yield { kind: "token", text }
+              yield {
+                kind: "done",
+                reason: part.done_reason === "length" ? "length" : "stop",
+                promptTokens: part.prompt_eval_count as number,
+                evalTokens: part.eval_count as number,
+                loadMs: ms(part.load_duration),
+                promptEvalMs: ms(part.prompt_eval_duration),
+                evalMs: ms(part.eval_duration),
+                totalMs: ms(part.total_duration),
+              }
+              return
+            }
+            if (text !== "") yield { kind: "token", text }
+            const next: IteratorResult<Json> = await response.rest.next()
+            part = next.done === true ? undefined : next.value
+          }
+          throw new Error("stream ended without a done chunk")
+        }
+        return Stream.fromAsyncIterable(chunks(), (e) => fromThrown(e, name, ctl.signal.aborted))
+      }),
+    )
+
+  return {
+    description: `simulator ${engine.profile.name}`,
+    ping: attempt(undefined, () => engine.version()).pipe(Effect.map((v) => v.version as string)),
+    listModels,
+    describeModel,
+    runningModels,
+    load,
+    unload,
+    generate,
+  }
+}
+
+export const simBackendLayer = (engine: SimEngine) => Layer.succeed(Backend, makeSimBackend(engine))
