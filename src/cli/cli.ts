@@ -4,6 +4,7 @@
 import { packageVersion } from "../config/paths.js"
 import { UsageError } from "./args.js"
 import { CONFIG_USAGE, runConfig } from "./commands/config.js"
+import { HARDWARE_USAGE, runHardware } from "./commands/hardware.js"
 import { MODELS_USAGE, runModels } from "./commands/models.js"
 import { ROUTE_USAGE, runRoute } from "./commands/route.js"
 import { runSim, SIM_USAGE } from "./commands/sim.js"
@@ -16,6 +17,7 @@ const COMMANDS: Record<
   route: { run: runRoute, usage: ROUTE_USAGE, about: "explain which model a query goes to" },
   models: { run: runModels, usage: MODELS_USAGE, about: "list the model registry" },
   config: { run: runConfig, usage: CONFIG_USAGE, about: "validate the configuration" },
+  hardware: { run: runHardware, usage: HARDWARE_USAGE, about: "show the GPUs found and the VRAM budget" },
   sim: { run: runSim, usage: SIM_USAGE, about: "serve a simulated GPU host with Ollama's API" },
 }
 

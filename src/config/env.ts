@@ -52,6 +52,27 @@ export const ENV_OVERRIDES: ReadonlyArray<EnvOverride> = [
     kind: "number",
     description: "fraction of GPU memory Conductor plans with",
   },
+  {
+    variable: "CONDUCTOR_OLLAMA_HOST",
+    file: "conductor",
+    path: ["backend", "host"],
+    kind: "string",
+    description: "Ollama's address (else OLLAMA_HOST)",
+  },
+  {
+    variable: "CONDUCTOR_SCHEDULER_POLICY",
+    file: "conductor",
+    path: ["scheduler", "policy"],
+    kind: "string",
+    description: "scheduling policy: swap-aware or ollama",
+  },
+  {
+    variable: "CONDUCTOR_MAX_QUEUED",
+    file: "conductor",
+    path: ["scheduler", "maxQueued"],
+    kind: "int",
+    description: "waiting requests across all models",
+  },
 ]
 
 const parseValue = (

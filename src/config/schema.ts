@@ -7,6 +7,7 @@
 import { Effect, Schema } from "effect"
 import { CAPABILITIES, SPECIALISATIONS, TASK_TYPES, type TaskType } from "../domain/task.js"
 import { TIERS } from "../domain/tier.js"
+import { DurationMs } from "./duration.js"
 
 /** A key that may be omitted; when it is, `value` is decoded in its place. */
 const withDefault =
@@ -144,17 +145,73 @@ export const HardwareSection = Schema.Struct({
   /** Apple silicon style unified memory (GPU shares system RAM). */
   unifiedMemory: Schema.optionalKey(Schema.Boolean),
   /** Fraction of GPU memory Conductor may plan with. */
-  utilisation: Fraction.pipe(withDefault(0.9)),
+  utilisation: Fraction.pipe(withDefault(0.95)),
   /** GB kept free on top of the utilisation cut (desktop, CUDA context). */
-  reserveGb: NonNegative.pipe(withDefault(0.5)),
+  reserveGb: NonNegative.pipe(withDefault(0.25)),
+})
+
+export const BackendSection = Schema.Struct({
+  /** Ollama's address; default `OLLAMA_HOST`, else http://127.0.0.1:11434. */
+  host: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
+  /** How long a control call (list, show, ps, load, unload) may take. */
+  callTimeout: DurationMs.pipe(withDefault("30s")),
+  /** How long loading one model may take before it counts as failed. */
+  loadTimeout: DurationMs.pipe(withDefault("5m")),
+})
+
+export const SCHEDULING_POLICIES = ["ollama", "swap-aware"] as const
+export type SchedulingPolicyName = (typeof SCHEDULING_POLICIES)[number]
+
+export const SchedulerSection = Schema.Struct({
+  /**
+   * `swap-aware`: serve resident models' queues first, keep busy models resident, age waiting
+   * requests, evict by reload cost. `ollama`: Ollama's own scheduler, as the baseline.
+   */
+  policy: Schema.Literals(SCHEDULING_POLICIES).pipe(withDefault("swap-aware")),
+  /** Requests waiting for a model, across all models; beyond it requests fail with QueueFull. */
+  maxQueued: PositiveInt.pipe(withDefault(1000)),
+  /** An idle model is unloaded after this long (pinned models never are). */
+  idleTimeout: DurationMs.pipe(withDefault("5m")),
+  /** swap-aware: a freshly loaded model is not evicted to make room before this. */
+  minResidency: DurationMs.pipe(withDefault("10s")),
+  /** swap-aware: a request waiting this long may drain a busy model to get its own loaded. */
+  maxWait: DurationMs.pipe(withDefault("30s")),
+  /** How often residency is checked against the backend's running models. */
+  reconcileInterval: DurationMs.pipe(withDefault("15s")),
+  /** How long a large VRAM request may be passed by smaller ones (budget fairness bound). */
+  maxBypass: DurationMs.pipe(withDefault("10s")),
+})
+
+export const HealthSection = Schema.Struct({
+  /** The breaker opens when this percentage of a model's recent attempts failed… */
+  errorThresholdPercentage: Schema.Number.check(
+    Schema.isGreaterThan(0),
+    Schema.isLessThanOrEqualTo(100),
+  ).pipe(withDefault(50)),
+  /** …and at least this many attempts were made in the window. */
+  volumeThreshold: PositiveInt.pipe(withDefault(5)),
+  /** The rolling window failures are counted in. */
+  window: DurationMs.pipe(withDefault("60s")),
+  /** First recovery probe after the breaker opens; doubles after each failed probe… */
+  probeAfter: DurationMs.pipe(withDefault("10s")),
+  /** …up to this. */
+  maxProbeAfter: DurationMs.pipe(withDefault("5m")),
+  /** Weight of the newest attempt in the moving averages (0–1]. */
+  ewmaAlpha: Fraction.pipe(withDefault(0.2)),
 })
 
 export const ConductorFile = Schema.Struct({
   routing: RoutingSection.pipe(withDefault({})),
   fallbacks: FallbacksSection.pipe(withDefault({})),
   hardware: HardwareSection.pipe(withDefault({})),
+  backend: BackendSection.pipe(withDefault({})),
+  scheduler: SchedulerSection.pipe(withDefault({})),
+  health: HealthSection.pipe(withDefault({})),
 })
 export type ConductorFile = typeof ConductorFile.Type
 export type RoutingConfig = ConductorFile["routing"]
 export type FallbacksConfig = ConductorFile["fallbacks"]
 export type HardwareConfig = ConductorFile["hardware"]
+export type BackendConfig = ConductorFile["backend"]
+export type SchedulerConfig = ConductorFile["scheduler"]
+export type HealthConfig = ConductorFile["health"]

@@ -66,6 +66,21 @@ describe("config/load", () => {
     })
   })
 
+  it("decodes durations to milliseconds and fills scheduler, health and backend defaults", () => {
+    const r = Result.getOrThrow(
+      parseConfig(
+        sources({ conductor: "scheduler:\n  policy: ollama\n  maxWait: 1m30s\nhealth:\n  window: 1.5s\n" }),
+      ),
+    )
+    expect(r.conductor.scheduler).toMatchObject({ policy: "ollama", maxWait: 90_000, idleTimeout: 300_000 })
+    expect(r.conductor.health.window).toBe(1500)
+    expect(r.conductor.backend).toEqual({ callTimeout: 30_000, loadTimeout: 300_000 })
+    expect(errorsOf({ conductor: "scheduler:\n  policy: fifo\n  idleTimeout: 30\n" })).toEqual([
+      'config/conductor.yaml: scheduler.policy: expected "ollama" | "swap-aware" (line 2)',
+      "config/conductor.yaml: scheduler.idleTimeout: expected a duration with a unit, such as 250ms, 30s, 5m or 1h30m (line 3)",
+    ])
+  })
+
   it("reports a bad value with file, path and line", () => {
     const bad = `models:\n${MODEL}${MODEL.replace("m:1b", "m:2b").replace("memoryGb: 1", "memoryGb: -3")}`
     expect(errorsOf({ models: bad })).toEqual([

@@ -4,7 +4,7 @@
  * control (faults, crash, unreachable windows). The HTTP server (`http.ts`) is a thin layer over
  * this; tests and the load tester use it in-process. Responses carry Ollama's field names.
  */
-import { ScaledClock, type SimClock } from "./clock.js"
+import { ScaledClock, type TimeSource } from "../../time/clock.js"
 import { badRequest, modelRequired, notFound, runnerCrashed, runtimeError, unreachable } from "./errors.js"
 import { type FaultKind, type FaultState, Faults } from "./faults.js"
 import { parseKeepAlive } from "./keep-alive.js"
@@ -96,7 +96,7 @@ export interface SimState extends SchedulerSnapshot {
 }
 
 export interface EngineOptions {
-  readonly clock?: SimClock
+  readonly clock?: TimeSource
   /** Overrides the profile's time scale (ignored when a clock is given). */
   readonly timeScale?: number
   /** Overrides the profile's seed. */
@@ -121,7 +121,7 @@ const digestOf = (name: string): string => {
 const isPlainObject = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 
 export class SimEngine {
-  readonly clock: SimClock
+  readonly clock: TimeSource
   readonly seed: number
   private readonly faults: Faults
   private readonly scheduler: Scheduler

@@ -1,5 +1,5 @@
 /** The simulated GPU host: engine (in-process), HTTP server, profiles and clocks. */
-export { ManualClock, ScaledClock, type SimClock } from "./clock.js"
+export { ManualClock, ScaledClock, type TimeSource } from "../../time/clock.js"
 export {
   type EngineOptions,
   type SimChatRequest,

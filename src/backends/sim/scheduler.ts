@@ -12,7 +12,7 @@
  * - a model larger than the whole GPU fails with Ollama's out-of-memory wording.
  * Memory is accounted in bytes; `overcommits` counts any moment resident bytes exceeded the GPUs.
  */
-import type { SimClock } from "./clock.js"
+import type { TimeSource } from "../../time/clock.js"
 import { canceled, loadOom, loadTerminated, runnerCrashed, SimError, serverBusy, tooLarge } from "./errors.js"
 import type { Faults } from "./faults.js"
 import { parseKeepAlive } from "./keep-alive.js"
@@ -131,7 +131,7 @@ export class Scheduler {
 
   constructor(
     private readonly profile: SimProfile,
-    private readonly clock: SimClock,
+    private readonly clock: TimeSource,
     private readonly faults: Faults,
     private readonly emit: (e: SchedulerEvent) => void,
   ) {

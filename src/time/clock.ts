@@ -1,16 +1,17 @@
 /**
- * Simulated time. The engine reads `now()` and waits with `sleep()` in simulated milliseconds;
- * `ScaledClock` maps them onto real time at a time scale (100 = a hundred times faster), and
- * `ManualClock` only moves when a test advances it. All durations the simulator reports
- * (Ollama's `*_duration` fields) are simulated time.
+ * Time sources. Everything timed in Conductor and in the simulator reads `now()` and waits with
+ * `sleep()` on one TimeSource: `ScaledClock` maps it onto real time at a time scale (1 = real
+ * time, 100 = a hundred times faster, for load tests and demos), and `ManualClock` only moves
+ * when a test advances it. Effect's Clock is derived from the same source (`effect-clock.ts`),
+ * so services, machines and the simulator share one notion of time.
  */
 
-export interface SimClock {
-  /** Simulated milliseconds since the clock started. */
+export interface TimeSource {
+  /** Milliseconds since the clock started (monotonic). */
   now(): number
-  /** Epoch milliseconds of the simulated present (for `created_at`, `expires_at`). */
+  /** Epoch milliseconds of the present on this clock (for timestamps). */
   epochMs(): number
-  /** Resolves after `ms` simulated milliseconds; rejects with the signal's reason when aborted. */
+  /** Resolves after `ms` milliseconds of this clock; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
@@ -18,7 +19,7 @@ const abortError = (signal: AbortSignal): unknown =>
   signal.reason ?? Object.assign(new Error("aborted"), { name: "AbortError" })
 
 /** Real time, sped up `scale` times. */
-export class ScaledClock implements SimClock {
+export class ScaledClock implements TimeSource {
   private readonly startReal = performance.now()
   private readonly startEpoch = Date.now()
 
@@ -64,7 +65,7 @@ interface Timer {
  * creation order) and the microtasks they release run before the next timer fires, so chains of
  * sleeps behave as they would in real time.
  */
-export class ManualClock implements SimClock {
+export class ManualClock implements TimeSource {
   private current = 0
   private seq = 0
   // Min-heap ordered by (at, seq); invariant: every pending timer is in it exactly once.

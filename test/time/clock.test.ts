@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { ManualClock, ScaledClock } from "../../../src/backends/sim/clock.js"
+import { ManualClock, ScaledClock } from "../../src/time/clock.js"
 
 describe("backends/sim/clock", () => {
   it("ManualClock fires timers in time order, then creation order, only when advanced", async () => {

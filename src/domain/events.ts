@@ -1,0 +1,156 @@
+/**
+ * Every event Conductor publishes. Request events carry the request `id`; system events carry
+ * none. The WebSocket stream, Prometheus metrics and logs are all views of these. `topic` groups
+ * them for subscriptions (models, vram, breakers, health, queues, requests).
+ */
+import type { RoutingDecision } from "./decision.js"
+import type { ErrorReason } from "./errors.js"
+import type { TaskType } from "./task.js"
+import type { Tier } from "./tier.js"
+
+export const TOPICS = ["models", "vram", "breakers", "health", "queues", "requests"] as const
+export type Topic = (typeof TOPICS)[number]
+
+export type BreakerState = "closed" | "half_open" | "open"
+
+export type EvictionReason = "make_room" | "idle" | "reconciled" | "crash" | "requested" | "shutdown"
+
+export type SystemEvent =
+  | { readonly type: "model_loading"; readonly model: string; readonly bytes: number }
+  | { readonly type: "model_loaded"; readonly model: string; readonly bytes: number; readonly loadMs: number }
+  | {
+      readonly type: "model_load_failed"
+      readonly model: string
+      readonly reason: ErrorReason
+      readonly message: string
+      readonly loadMs: number
+    }
+  | {
+      readonly type: "model_evicted"
+      readonly model: string
+      readonly reason: EvictionReason
+      readonly bytes: number
+    }
+  | { readonly type: "model_unloaded"; readonly model: string; readonly bytes: number }
+  | {
+      readonly type: "vram"
+      readonly usedBytes: number
+      readonly budgetBytes: number
+      readonly capacityBytes: number
+    }
+  | {
+      readonly type: "breaker"
+      readonly model: string
+      readonly state: BreakerState
+      readonly previous: BreakerState
+    }
+  | {
+      readonly type: "health"
+      readonly model: string
+      readonly successRate: number
+      readonly latencyMs: number
+      readonly consecutiveFailures: number
+    }
+  | { readonly type: "queue"; readonly model: string; readonly depth: number; readonly inflight: number }
+  | {
+      readonly type: "reconciled"
+      readonly adopted: ReadonlyArray<string>
+      readonly vanished: ReadonlyArray<string>
+      readonly corrected: ReadonlyArray<string>
+    }
+  | { readonly type: "backend"; readonly state: "up" | "down"; readonly message: string }
+
+export interface Usage {
+  readonly promptTokens: number
+  readonly evalTokens: number
+}
+
+export interface Timings {
+  readonly queueMs: number
+  readonly loadMs: number
+  readonly firstTokenMs: number | undefined
+  readonly totalMs: number
+}
+
+export interface Attempt {
+  readonly model: string
+  readonly outcome: "completed" | "failed" | "cancelled"
+  readonly reason?: ErrorReason | "ValidationFailed"
+  readonly message?: string
+}
+
+export type RequestEvent =
+  | { readonly type: "accepted"; readonly id: string }
+  | { readonly type: "routed"; readonly id: string; readonly decision: RoutingDecision }
+  | {
+      readonly type: "queued"
+      readonly id: string
+      readonly model: string
+      readonly position: number
+      readonly estimatedWaitMs: number
+    }
+  | { readonly type: "loading"; readonly id: string; readonly model: string }
+  | { readonly type: "loaded"; readonly id: string; readonly model: string; readonly loadMs: number }
+  | { readonly type: "started"; readonly id: string; readonly model: string; readonly attempt: number }
+  | { readonly type: "token"; readonly id: string; readonly text: string }
+  | {
+      readonly type: "fallback"
+      readonly id: string
+      readonly from: string
+      readonly to: string
+      readonly reason: ErrorReason | "ValidationFailed"
+    }
+  | { readonly type: "restart"; readonly id: string; readonly model: string; readonly discard: number }
+  | {
+      readonly type: "validated"
+      readonly id: string
+      readonly model: string
+      readonly ok: boolean
+      readonly failures: ReadonlyArray<string>
+    }
+  | {
+      readonly type: "completed"
+      readonly id: string
+      readonly model: string
+      readonly tier: Tier
+      readonly taskType: TaskType
+      readonly text: string
+      readonly usage: Usage
+      readonly timings: Timings
+      readonly attempts: ReadonlyArray<Attempt>
+    }
+  | {
+      readonly type: "failed"
+      readonly id: string
+      readonly reason: ErrorReason
+      readonly message: string
+      readonly attempts: ReadonlyArray<Attempt>
+    }
+  | { readonly type: "cancelled"; readonly id: string; readonly attempts: ReadonlyArray<Attempt> }
+
+export type ConductorEvent = (SystemEvent | RequestEvent) & { readonly at?: number }
+
+export const TERMINAL_TYPES: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"])
+
+export const topicOf = (e: SystemEvent | RequestEvent): Topic => {
+  switch (e.type) {
+    case "model_loading":
+    case "model_loaded":
+    case "model_load_failed":
+    case "model_evicted":
+    case "model_unloaded":
+    case "reconciled":
+    case "backend":
+      return "models"
+    case "vram":
+      return "vram"
+    case "breaker":
+      return "breakers"
+    case "health":
+      return "health"
+    case "queue":
+      return "queues"
+    default:
+      return "requests"
+  }
+}
