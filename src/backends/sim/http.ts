@@ -36,16 +36,24 @@ const sendError = (res: ServerResponse, e: unknown): void => {
   sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) })
 }
 
-/** Go's encoding/json messages for the common mistakes. */
+/** Go's json.Decoder messages (gin's ShouldBindJSON) for the common mistakes. */
 const jsonError = (text: string, e: unknown): string => {
-  const trimmed = text.trim()
-  if (trimmed === "") return "unexpected end of JSON input"
-  const m = /position (\d+)/.exec((e as Error).message)
-  const pos = m !== null ? Number(m[1]) : 0
-  const ch = text[pos]
-  return ch === undefined
-    ? "unexpected end of JSON input"
-    : `invalid character '${ch}' looking for beginning of value`
+  const message = (e as Error).message
+  // A body cut short: V8 gives no position, Go's decoder says "unexpected EOF".
+  if (/unexpected end of JSON input/i.test(message)) return "unexpected EOF"
+  const m = /position (\d+)/.exec(message)
+  const ch = m !== null ? text[Number(m[1])] : undefined
+  return ch === undefined ? "unexpected EOF" : `invalid character '${ch}' looking for beginning of value`
+}
+
+/** Go decodes a JSON null into a field as "not set": drop null members (also inside options). */
+const withoutNulls = (o: Json): Json => {
+  const out: Json = {}
+  for (const [k, v] of Object.entries(o)) {
+    if (v === null) continue
+    out[k] = k === "options" && typeof v === "object" && !Array.isArray(v) ? withoutNulls(v as Json) : v
+  }
+  return out
 }
 
 const readBody = (req: IncomingMessage): Promise<string> =>
@@ -78,11 +86,13 @@ const parseObject = async (req: IncomingMessage, what: string, required: boolean
   } catch (e) {
     throw new SimError(400, jsonError(text, e))
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    const kind = Array.isArray(value) ? "array" : value === null ? "null" : typeof value
+  // A null body decodes into Go's zero request (and fails later, e.g. on the missing model).
+  if (value === null) return {}
+  if (typeof value !== "object" || Array.isArray(value)) {
+    const kind = Array.isArray(value) ? "array" : typeof value
     throw new SimError(400, `json: cannot unmarshal ${kind} into Go value of type ${what}`)
   }
-  return value as Json
+  return withoutNulls(value as Json)
 }
 
 /** Write a simulator response: one JSON object, or NDJSON chunks (or their aggregate). */

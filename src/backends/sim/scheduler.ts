@@ -207,7 +207,8 @@ export class Scheduler {
   /** A request on `runner` ended: Ollama's processCompleted. */
   release(runner: Runner): void {
     runner.refCount = Math.max(0, runner.refCount - 1)
-    if (runner.refCount > 0 || runner.state !== "ready") return
+    // A crashed runner is gone: it never expires (and must not unload its successor).
+    if (runner.dead || runner.refCount > 0 || runner.state !== "ready") return
     if (runner.sessionMs <= 0) {
       this.unload(runner, runner.unloadReason)
       return
