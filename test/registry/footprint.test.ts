@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest"
 import type { BackendModelDetails } from "../../src/backends/port.js"
-import { estimateFootprint, kvBytes, overheadBytes, weightBytes } from "../../src/gpu/footprint.js"
+import { factsOf } from "../../src/registry/discover.js"
+import {
+  estimateFootprintBytes,
+  kvCacheBytes,
+  overheadBytes,
+  parseParameterSize,
+  weightBytes,
+} from "../../src/registry/footprint.js"
 
 // llama3.1:8b as /api/show reports it (Q4_K_M).
 const llama8b: BackendModelDetails = {
@@ -17,26 +24,36 @@ const llama8b: BackendModelDetails = {
   embeddingLength: 4096,
   capabilities: ["completion", "tools"],
 }
+const GiB = 1024 ** 3
 
-describe("gpu/footprint", () => {
+describe("registry/footprint", () => {
+  it("parses Ollama's parameter sizes", () => {
+    expect(parseParameterSize("8.0B")).toBe(8)
+    expect(parseParameterSize("70.6B")).toBeCloseTo(70.6)
+    expect(parseParameterSize("494.03M")).toBeCloseTo(0.494, 3)
+    expect(parseParameterSize(13)).toBe(13)
+    expect(parseParameterSize("lots")).toBeNaN()
+  })
+
   it("KV cache is 2 · layers · kv_heads · head_dim · tokens · 2 bytes", () => {
-    // 2 · 32 · 8 · 128 · 8192 · 2 = 1 GiB for 8k tokens of llama3.1:8b.
-    expect(kvBytes(llama8b, 8192)).toBe(1024 ** 3)
-    expect(kvBytes({ ...llama8b, kvHeads: 0 }, 8192)).toBe(4 * 1024 ** 3)
-    expect(kvBytes({ ...llama8b, layers: 0 }, 8192)).toBe(0)
+    // llama3.1:8b: 32 layers, 8 KV heads of 128 → 128 KiB per token; 8192 tokens → 1 GiB.
+    expect(kvCacheBytes(factsOf(llama8b), 8, 8192)).toBe(GiB)
+    // Without KV heads (no grouped-query attention) every head caches.
+    expect(kvCacheBytes(factsOf({ ...llama8b, kvHeads: 0 }), 8, 8192)).toBe(4 * GiB)
   })
 
   it("weights come from the file size, else parameters × bits per weight", () => {
-    expect(weightBytes(llama8b)).toBe(4_920_753_328)
-    const fromParams = weightBytes({ ...llama8b, sizeBytes: 0 })
+    expect(weightBytes(factsOf(llama8b))).toBe(4_920_753_328)
+    const fromParams = weightBytes(factsOf({ ...llama8b, sizeBytes: 0 }))
     expect(fromParams / 1e9).toBeGreaterThan(4.3)
     expect(fromParams / 1e9).toBeLessThan(5.2)
   })
 
   it("the footprint grows with context and parallel slots", () => {
-    const one = estimateFootprint(llama8b, 8192, 1)
-    expect(one).toBe(llama8b.sizeBytes + 1024 ** 3 + overheadBytes(llama8b.sizeBytes))
-    expect(estimateFootprint(llama8b, 8192, 4) - one).toBe(3 * 1024 ** 3)
-    expect(estimateFootprint(llama8b, 2048, 1)).toBeLessThan(one)
+    const facts = factsOf(llama8b)
+    const one = estimateFootprintBytes(facts, 8192, 1)
+    expect(one).toBe(llama8b.sizeBytes + GiB + overheadBytes(llama8b.sizeBytes))
+    expect(estimateFootprintBytes(facts, 8192, 4) - one).toBe(3 * GiB)
+    expect(estimateFootprintBytes(facts, 2048, 1)).toBeLessThan(one)
   })
 })

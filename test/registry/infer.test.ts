@@ -1,27 +1,14 @@
 import { describe, expect, it } from "vitest"
-import { inferProfile, kvCacheBytes, parseParameterSize, tierForSize } from "../../src/registry/infer.js"
+import { inferProfile, tierForSize } from "../../src/registry/infer.js"
 import { ModelRegistry } from "../../src/registry/registry.js"
 import { bundledConfig } from "../support/router-env.js"
 
 describe("registry/infer", () => {
-  it("parses Ollama's parameter sizes", () => {
-    expect(parseParameterSize("8.0B")).toBe(8)
-    expect(parseParameterSize("70.6B")).toBeCloseTo(70.6)
-    expect(parseParameterSize("494.03M")).toBeCloseTo(0.494, 3)
-    expect(parseParameterSize(13)).toBe(13)
-    expect(parseParameterSize("lots")).toBeNaN()
-  })
-
   it("maps size to tier like the reference (fast < 13B ≤ balanced < 50B ≤ quality)", () => {
     expect(tierForSize(7)).toBe("fast")
     expect(tierForSize(13)).toBe("balanced")
     expect(tierForSize(34)).toBe("balanced")
     expect(tierForSize(70)).toBe("quality")
-  })
-
-  it("computes the KV cache from the architecture (2 · layers · kv_heads · head_dim · ctx · 2 bytes)", () => {
-    // llama3.1:8b: 32 layers, 8 KV heads of 128 → 128 KiB per token; 8192 tokens → 1 GiB.
-    expect(kvCacheBytes({ layers: 32, kvHeads: 8, headDim: 128 }, 8, 8192)).toBe(2 * 32 * 8 * 128 * 8192 * 2)
   })
 
   it("infers a plausible profile for an unknown general model", () => {
