@@ -211,11 +211,11 @@ describe("backends/sim scheduler (virtual time)", () => {
 
   it("serves parallel slots and queues the rest first in, first out", async () => {
     const { clock, send, engine } = setup()
-    // llama3.2:8b has two slots on tiny-ci.
+    // llama3.2:8b has two slots on tiny-ci; it loads in 555 ms.
     const runs = [0, 1, 2].map((i) =>
       send({ model: "llama3.2:8b", prompt: `Write a story number ${i}`, options: { num_predict: 200 } }),
     )
-    await clock.advance(500)
+    await clock.advance(600)
     const r = engine.state().runners[0]
     expect(r?.active).toBe(2)
     expect(r?.waitingForSlot).toBe(1)
