@@ -35,21 +35,28 @@ export class ScaledClock implements TimeSource {
     return this.startEpoch + this.now()
   }
 
+  /** Never resolves early on this clock (timers may fire a little before their real deadline). */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortError(signal))
+    const until = this.now() + Math.max(0, ms)
     return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout>
       const onAbort = () => {
         clearTimeout(timer)
         reject(abortError(signal as AbortSignal))
       }
-      const timer = setTimeout(
-        () => {
+      const arm = () => {
+        const left = until - this.now()
+        if (left <= 0) {
           signal?.removeEventListener("abort", onAbort)
           resolve()
-        },
-        Math.max(0, ms / this.scale),
-      )
+          return
+        }
+        timer = setTimeout(arm, left / this.scale)
+      }
       signal?.addEventListener("abort", onAbort, { once: true })
+      // Always a macrotask, even for 0 ms, as setTimeout would.
+      timer = setTimeout(arm, Math.max(0, ms) / this.scale)
     })
   }
 }
@@ -172,7 +179,12 @@ export class ManualClock implements TimeSource {
 
 const before = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq)
 
-/** Let every queued microtask and immediate run. */
+/**
+ * Rounds of the event loop let run before time moves on: enough for a chain of promises and
+ * Effect fibers (Effect schedules on setImmediate) started by one timer to reach its next sleep.
+ */
+const SETTLE_ROUNDS = 12
+
 const settle = async (): Promise<void> => {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+  for (let i = 0; i < SETTLE_ROUNDS; i++) await new Promise<void>((resolve) => setImmediate(resolve))
 }
