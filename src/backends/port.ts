@@ -77,7 +77,11 @@ export interface BackendShape {
   readonly runningModels: Effect.Effect<ReadonlyArray<RunningModel>, ConductorError>
   /** Load with a fixed context and keep it resident until `unload` (keep_alive -1). */
   readonly load: (name: string, numCtx: number) => Effect.Effect<void, ConductorError>
-  /** Unload (keep_alive 0); the server frees it once its in-flight requests end. */
+  /**
+   * Unload (keep_alive 0). Resolves once the server has let the model go and its memory is free
+   * again, so the next load can count on it. Call it for idle models: the server only unloads a
+   * model once its in-flight requests end.
+   */
   readonly unload: (name: string) => Effect.Effect<void, ConductorError>
   /**
    * Generate on a resident model. Tokens stream as they come; the stream ends with one `done`

@@ -157,6 +157,10 @@ export const BackendSection = Schema.Struct({
   callTimeout: DurationMs.pipe(withDefault("30s")),
   /** How long loading one model may take before it counts as failed. */
   loadTimeout: DurationMs.pipe(withDefault("5m")),
+  /** After an unload, how long the GPU takes to report the memory free again. */
+  unloadSettle: DurationMs.pipe(withDefault("1s")),
+  /** The server's OLLAMA_MAX_LOADED_MODELS; unset: Ollama's default, 3 per GPU. */
+  maxLoadedModels: Schema.optionalKey(PositiveInt),
 })
 
 export const SCHEDULING_POLICIES = ["ollama", "swap-aware"] as const

@@ -3,8 +3,10 @@
  * decision 3). Waiters are served in arrival order; a later, smaller request may pass a blocked
  * earlier one only while that one has waited less than `maxBypassMs` — after that, everyone
  * waits behind it, so a large model is never starved by a stream of small ones.
- * Invariants: `used ≤ capacity`; a permit is released exactly once; a request larger than the
- * capacity fails at once (never waits forever); every waiter is granted or cancelled.
+ * Invariants: Conductor's own grants never take `used` past the capacity (only `adopt` and
+ * `resize`, which record memory already in use, can); a permit is released exactly once; a
+ * request larger than the capacity fails at once (never waits forever); every waiter is granted
+ * or cancelled.
  */
 
 export interface Permit {
@@ -127,6 +129,17 @@ export class VramBudget {
     this.permits.delete(permit.id)
     this.usedBytes -= p.bytes
     this.drain()
+  }
+
+  /**
+   * Account for memory someone else already took (a model loaded outside Conductor): granted at
+   * once, even past the capacity — the bytes are in use whatever we decide. Conductor's own
+   * requests then wait until enough is released.
+   */
+  adopt(bytes: number, label: string): Permit {
+    if (!(bytes >= 0) || !Number.isFinite(bytes))
+      throw new RangeError(`${label}: invalid byte count ${bytes}`)
+    return this.grant(bytes, label)
   }
 
   /**

@@ -7,6 +7,7 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import { Ollama } from "ollama"
+import { conductorError } from "../../domain/errors.js"
 import { fromThrown } from "../errors.js"
 import {
   Backend,
@@ -23,6 +24,11 @@ export interface OllamaBackendOptions {
   readonly host?: string | undefined
   /** How long a control call (list, show, ps, load, unload) may take before it fails. */
   readonly callTimeoutMs?: number
+  /**
+   * After a model leaves `/api/ps`, how long its GPU memory may take to be free again (drivers
+   * report it late; Ollama itself waits up to 5 s, typically 0.5–1.5 s). Loads wait this long.
+   */
+  readonly unloadSettleMs?: number
 }
 
 /** OLLAMA_HOST as Ollama reads it: `host`, `host:port` or a URL. */
@@ -54,6 +60,7 @@ const clientFor = (host: string, signal?: AbortSignal): Ollama =>
 export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendShape => {
   const host = resolveOllamaHost(options.host)
   const timeout = options.callTimeoutMs ?? 30_000
+  const settleMs = options.unloadSettleMs ?? 1000
 
   /** A control call with a timeout, cancelled on interruption. */
   const call = <A>(
@@ -131,10 +138,25 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
       c.generate({ model: name, prompt: "", keep_alive: -1, options: { num_ctx: numCtx }, stream: false }),
     ).pipe(Effect.asVoid)
 
+  const POLL_MS = 100
   const unload = (name: string) =>
-    call(name, (c) => c.generate({ model: name, prompt: "", keep_alive: 0, stream: false })).pipe(
-      Effect.asVoid,
-    )
+    Effect.gen(function* () {
+      yield* call(name, (c) => c.generate({ model: name, prompt: "", keep_alive: 0, stream: false }))
+      // Ollama drops the model from /api/ps when its runner stops; the memory follows a moment later.
+      for (let waited = 0; ; waited += POLL_MS) {
+        const running = yield* runningModels
+        if (!running.some((m) => m.name === name || m.name === `${name}:latest`)) break
+        if (waited >= timeout) {
+          return yield* Effect.fail(
+            conductorError("Timeout", `${name} was still loaded ${timeout} ms after unloading it`, {
+              model: name,
+            }),
+          )
+        }
+        yield* Effect.sleep(POLL_MS)
+      }
+      if (settleMs > 0) yield* Effect.sleep(settleMs)
+    })
 
   const generate = (
     name: string,

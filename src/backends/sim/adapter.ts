@@ -92,8 +92,12 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
       catch: (e) => fromThrown(e, name),
     })
 
+  // Resolves when the simulated runner has given its memory back, as the port promises.
   const unload = (name: string) =>
-    attempt(name, async () => settle(await engine.generate({ model: name, prompt: "", keep_alive: 0 })))
+    attempt(name, async () => {
+      await settle(await engine.generate({ model: name, prompt: "", keep_alive: 0 }))
+      await engine.memoryReleased(name)
+    })
 
   const generate = (name: string, req: GenerateRequest) =>
     Stream.unwrap(

@@ -170,6 +170,17 @@ export class SimEngine {
     }
   }
 
+  /** Resolves once no runner of `name` holds memory (an unload has finished, or none was needed). */
+  async memoryReleased(name: string): Promise<void> {
+    for (
+      let r = this.scheduler.runner(name);
+      r !== undefined && r.state === "unloading";
+      r = this.scheduler.runner(name)
+    ) {
+      await r.unloaded
+    }
+  }
+
   // ---------------------------------------------------------------- control
 
   setFaults(model: string | undefined, settings: Parameters<Faults["set"]>[1]): void {

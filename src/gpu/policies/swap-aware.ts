@@ -1,0 +1,145 @@
+/**
+ * The `swap-aware` policy: fewer swaps, no starvation.
+ * - Resident models serve their queues first; a model being drained takes no new requests.
+ * - A busy model stays resident: only idle models are evicted to make room — until a waiting
+ *   request has waited `maxWaitMs`; then busy models may be drained for it, and no other load goes
+ *   ahead of it (aging bounds every wait).
+ * - The next load is the model whose oldest request has waited longest; a model that does not fit
+ *   beside the busy ones yields to one that does (unless it is starving).
+ * - Victims are the idle models cheapest to lose: lowest expected reload cost (recent demand ×
+ *   load time) per byte freed. A model counts as idle only once unused for as long as it takes
+ *   to reload (so back-to-back requests keep it), and one loaded less than `minResidencyMs` ago
+ *   is not evicted to make room, so two models cannot thrash each other.
+ */
+import {
+  type Eviction,
+  freeSoon,
+  type LoadPlan,
+  liveBesides,
+  loadCandidates,
+  type ModelView,
+  NO_EVICTION,
+  type SchedulerView,
+  type SchedulingPolicy,
+} from "../policy.js"
+
+export interface SwapAwareOptions {
+  readonly minResidencyMs: number
+  readonly maxWaitMs: number
+}
+
+/** What losing `m` costs per byte it frees: the reload time it may need, weighted by demand. */
+const keepValue = (m: ModelView): number => ((m.demand + 0.1) * Math.max(1, m.loadMs)) / Math.max(1, m.bytes)
+
+const byKeepValue = (a: ModelView, b: ModelView): number =>
+  keepValue(a) - keepValue(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+/**
+ * Idle long enough to let go: as long as reloading it would take (the ski-rental break-even —
+ * waiting that long before evicting costs at most twice the best choice made with hindsight).
+ * A model whose requests come back-to-back is never cold between them.
+ */
+const cold = (view: SchedulerView, m: ModelView): boolean =>
+  m.lastUsedAt === undefined || view.now - m.lastUsedAt >= m.loadMs
+
+const waitedMs = (view: SchedulerView, m: ModelView): number =>
+  m.oldestSince === undefined ? 0 : view.now - m.oldestSince
+
+export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => {
+  const starving = (view: SchedulerView, m: ModelView): boolean => waitedMs(view, m) >= options.maxWaitMs
+
+  /**
+   * Victims freeing room for `target` — its bytes, and a place under the loaded-model limit:
+   * idle ones, and busy ones too when `drainBusy`.
+   */
+  const victims = (view: SchedulerView, target: ModelView, drainBusy: boolean): Eviction | undefined => {
+    let draining = 0
+    let drainingCount = 0
+    for (const m of view.models) {
+      if (m.state !== "draining") continue
+      draining += m.bytes
+      drainingCount++
+    }
+    let need = target.bytes - freeSoon(view) - draining
+    let places = liveBesides(view, target.name) - drainingCount - (view.maxLoaded - 1)
+    const satisfied = () => need <= 0 && places <= 0
+    if (satisfied()) return NO_EVICTION
+    const evictable = view.models.filter(
+      (m) =>
+        m.state === "resident" &&
+        !m.pinned &&
+        m.name !== target.name &&
+        (m.loadedAt === undefined || view.now - m.loadedAt >= options.minResidencyMs),
+    )
+    const now: string[] = []
+    const whenIdle: string[] = []
+    const take = (m: ModelView) => {
+      if (m.inflight === 0) now.push(m.name)
+      else whenIdle.push(m.name)
+      need -= m.bytes
+      places--
+    }
+    const idle = (m: ModelView) => m.inflight === 0 && m.queued === 0
+    for (const m of evictable.filter((v) => idle(v) && cold(view, v)).sort(byKeepValue)) {
+      if (satisfied()) break
+      take(m)
+    }
+    if (satisfied()) return { now, whenIdle }
+    if (!drainBusy) return undefined
+    // Starving: warm and busy models go too (busy ones once their in-flight requests end).
+    for (const m of evictable.filter((v) => !now.includes(v.name)).sort(byKeepValue)) {
+      if (satisfied()) break
+      take(m)
+    }
+    return satisfied() ? { now, whenIdle } : undefined
+  }
+
+  return {
+    name: "swap-aware",
+
+    concurrency: (m) => (m.state === "resident" ? m.slots : 0),
+
+    nextLoad(view: SchedulerView): LoadPlan | undefined {
+      const candidates = loadCandidates(view).sort(
+        (a, b) => (a.oldestSince ?? 0) - (b.oldestSince ?? 0) || (a.oldestSeq ?? 0) - (b.oldestSeq ?? 0),
+      )
+      const first = candidates[0]
+      if (first === undefined) return undefined
+      if (starving(view, first)) {
+        // Nothing loads ahead of a starving request.
+        const room = victims(view, first, true)
+        return room === undefined ? undefined : { model: first.name, ...room }
+      }
+      for (const c of candidates) {
+        const room = victims(view, c, false)
+        if (room !== undefined) return { model: c.name, ...room }
+      }
+      return undefined
+    },
+
+    moreRoom(view: SchedulerView, model: string): Eviction | undefined {
+      const target = view.models.find((m) => m.name === model)
+      if (target === undefined) return undefined
+      const room = victims(view, target, starving(view, target))
+      return room !== undefined && (room.now.length > 0 || room.whenIdle.length > 0) ? room : undefined
+    },
+
+    wakeAt(view: SchedulerView): number | undefined {
+      if (!view.models.some((m) => m.queued > 0 && m.state !== "resident")) return undefined
+      let at = Number.POSITIVE_INFINITY
+      for (const m of view.models) {
+        if (m.queued > 0 && m.oldestSince !== undefined && !starving(view, m)) {
+          at = Math.min(at, m.oldestSince + options.maxWaitMs)
+        }
+        if (
+          m.state === "resident" &&
+          m.loadedAt !== undefined &&
+          view.now - m.loadedAt < options.minResidencyMs
+        ) {
+          at = Math.min(at, m.loadedAt + options.minResidencyMs)
+        }
+      }
+      return Number.isFinite(at) ? at : undefined
+    },
+  }
+}

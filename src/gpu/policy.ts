@@ -1,0 +1,114 @@
+/**
+ * The scheduling policy seam (DESIGN decision 4). A policy is pure: given a view of every model
+ * (residency, queue, in-flight work, cost to reload) it decides which model may take waiting
+ * requests, which model to load next and what to evict for it. The scheduler carries the
+ * decisions out; residency enforces the invariants (evict only idle, never pinned, one load at a
+ * time) whatever a policy says.
+ */
+import type { SchedulingPolicyName } from "../config/schema.js"
+
+/**
+ * `draining`: resident but marked to unload as soon as its in-flight requests end (a victim
+ * chosen while busy). Whether it still takes new requests is the policy's call.
+ */
+export type ResidencyState = "unloaded" | "loading" | "resident" | "draining" | "unloading"
+
+export interface ModelView {
+  readonly name: string
+  readonly state: ResidencyState
+  /** Bytes held (loading, resident, draining, unloading) or needed to load (unloaded). */
+  readonly bytes: number
+  /** Leases held now. */
+  readonly inflight: number
+  /** Concurrent generations the model serves. */
+  readonly slots: number
+  /** Requests waiting for this model. */
+  readonly queued: number
+  /** When its oldest waiting request arrived, and that request's global arrival number. */
+  readonly oldestSince: number | undefined
+  readonly oldestSeq: number | undefined
+  readonly pinned: boolean
+  /** Loaded by someone else (adopted by reconciliation). */
+  readonly external: boolean
+  /** When it became resident. */
+  readonly loadedAt: number | undefined
+  /** When a lease was last taken or returned. */
+  readonly lastUsedAt: number | undefined
+  /** Expected time to load it (measured, else estimated from its size). */
+  readonly loadMs: number
+  /** Recent requests per minute (exponentially decayed). */
+  readonly demand: number
+}
+
+export interface SchedulerView {
+  readonly now: number
+  readonly capacityBytes: number
+  /** Bytes held by every model that is loading, resident, draining or unloading. */
+  readonly usedBytes: number
+  /**
+   * Models the backend keeps loaded at most (Ollama's OLLAMA_MAX_LOADED_MODELS, 3 per GPU by
+   * default): loading one more makes the server evict on its own, so every policy stays under it.
+   */
+  readonly maxLoaded: number
+  readonly models: ReadonlyArray<ModelView>
+}
+
+export interface Eviction {
+  /** Idle models to unload now. */
+  readonly now: ReadonlyArray<string>
+  /** Busy models to unload once their in-flight requests end. */
+  readonly whenIdle: ReadonlyArray<string>
+}
+
+export interface LoadPlan extends Eviction {
+  readonly model: string
+}
+
+export interface SchedulingPolicy {
+  readonly name: SchedulingPolicyName
+  /**
+   * How many requests may hold this model at once (0: it takes none now). Usually its slots;
+   * Ollama hands every request for a loaded model to the runner, which queues them itself.
+   */
+  concurrency(model: ModelView): number
+  /** The next load and its evictions, or undefined to wait. Asked only when no load is under way. */
+  nextLoad(view: SchedulerView): LoadPlan | undefined
+  /**
+   * More room for a committed load that still does not fit (estimates grew, someone else loaded
+   * a model): evictions, or undefined to keep waiting.
+   */
+  moreRoom(view: SchedulerView, model: string): Eviction | undefined
+  /**
+   * When the decisions may change with nothing else happening (a wait turns into starvation, a
+   * model's minimum residency ends): the scheduler looks again then. Undefined: only events matter.
+   */
+  wakeAt(view: SchedulerView): number | undefined
+}
+
+// ---------------------------------------------------------------- helpers shared by policies
+
+/** Bytes that will be free once unloads under way finish. */
+export const freeSoon = (view: SchedulerView): number => {
+  let unloading = 0
+  for (const m of view.models) if (m.state === "unloading") unloading += m.bytes
+  return view.capacityBytes - view.usedBytes + unloading
+}
+
+/** Models with waiting requests that are not in memory (nor on their way in or out). */
+export const loadCandidates = (view: SchedulerView): ModelView[] =>
+  view.models.filter((m) => m.queued > 0 && m.state === "unloaded")
+
+/** A model that counts as loaded for Ollama's loaded-models limit. */
+export const isLive = (m: ModelView): boolean =>
+  m.state === "loading" || m.state === "resident" || m.state === "draining"
+
+/** In memory and able to serve (a draining model still finishes what it has). */
+export const isServing = (m: ModelView): boolean => m.state === "resident" || m.state === "draining"
+
+/** Models counted against `maxLoaded` besides `target` once the unloads under way finish. */
+export const liveBesides = (view: SchedulerView, target: string): number =>
+  view.models.filter((m) => isLive(m) && m.name !== target).length
+
+export const byName = (a: ModelView, b: ModelView): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+export const NO_EVICTION: Eviction = { now: [], whenIdle: [] }

@@ -1,0 +1,664 @@
+/**
+ * Residency: which models are in GPU memory, and the only code that loads or unloads them
+ * (DESIGN decision 1). Each model moves unloaded → loading → resident (idle or busy, counted by
+ * leases) → draining → unloading → unloaded. Rules kept whatever a policy asks: one load per host
+ * at a time; a load first takes its bytes from the VRAM budget; only idle models are unloaded
+ * (a draining one goes when its last lease ends); pinned models stay; idle models expire.
+ * Reconciliation compares this table with the backend's running models, on a period and after
+ * errors: models loaded by someone else are adopted (their memory counted), vanished ones are
+ * released, sizes are corrected from `size_vram`; a backend that lost every model resets all.
+ */
+import { Context, Effect, Layer } from "effect"
+import { Backend, type BackendModelDetails, type BackendShape, type RunningModel } from "../backends/port.js"
+import { type ConductorError, conductorError, isConductorError } from "../domain/errors.js"
+import type { EvictionReason, SystemEvent } from "../domain/events.js"
+import { GB, type ModelProfile, memoryBytes } from "../domain/model-profile.js"
+import { EventBus } from "../events/bus.js"
+import { factsOf } from "../registry/discover.js"
+import { estimateFootprintBytes } from "../registry/footprint.js"
+import { normaliseName } from "../registry/registry.js"
+import { type RunPromise, runPromiseHere } from "../runtime/run-promise.js"
+import type { TimeSource } from "../time/clock.js"
+import { Time } from "../time/effect-clock.js"
+import { type Permit, VramBudget } from "./budget.js"
+import type { ResidencyState } from "./policy.js"
+
+/** What residency needs to know about a model it may load. */
+export interface ResidentModelSpec {
+  readonly name: string
+  readonly numCtx: number
+  /** Parallel generation slots. */
+  readonly slots: number
+  readonly pinned: boolean
+  /** Footprint estimate in bytes (from /api/show, else the registry). */
+  readonly estimateBytes: number
+}
+
+export interface ResidencyOptions {
+  readonly idleTimeoutMs: number
+  readonly loadTimeoutMs: number
+  readonly reconcileIntervalMs: number
+  /** Physical GPU memory, for `vram` events. */
+  readonly physicalBytes: number
+}
+
+export interface ResidencyDeps {
+  readonly backend: BackendShape
+  readonly run: RunPromise
+  readonly time: TimeSource
+  readonly budget: VramBudget
+  readonly publish: (event: SystemEvent) => void
+  readonly options: ResidencyOptions
+}
+
+export interface ModelResidency {
+  readonly name: string
+  readonly state: ResidencyState
+  /** Bytes held now, or the estimate when not in memory. */
+  readonly bytes: number
+  readonly leases: number
+  readonly slots: number
+  readonly pinned: boolean
+  /** Known to the registry (servable); adopted unknown models are not. */
+  readonly servable: boolean
+  /** Loaded by someone else and adopted by reconciliation. */
+  readonly external: boolean
+  readonly loadedAt: number | undefined
+  readonly lastUsedAt: number | undefined
+  /** Expected load time: measured (moving average), else estimated from the size. */
+  readonly loadMs: number
+  readonly loadFailures: number
+  readonly lastError: { readonly reason: string; readonly message: string; readonly at: number } | undefined
+  /** Loading, but still waiting for its bytes in the budget (the backend load has not begun). */
+  readonly waitingForMemory: boolean
+}
+
+export interface Lease {
+  readonly model: string
+  /** Return the lease (idempotent). */
+  release(): void
+}
+
+export interface ReconcileResult {
+  readonly adopted: ReadonlyArray<string>
+  readonly vanished: ReadonlyArray<string>
+  readonly corrected: ReadonlyArray<string>
+}
+
+interface Entry {
+  readonly name: string
+  numCtx: number
+  slots: number
+  pinned: boolean
+  servable: boolean
+  state: ResidencyState
+  /** Bytes expected when loaded; corrected from size_vram and after out-of-memory failures. */
+  estimate: number
+  /** Held in loading (once granted), resident, draining and unloading. */
+  permit: Permit | undefined
+  leases: number
+  /** Bumped whenever the model's memory is (re)taken or lost; leases of older generations are void. */
+  generation: number
+  external: boolean
+  loadedAt: number | undefined
+  lastUsedAt: number | undefined
+  loadMs: number
+  /** loadMs comes from real loads (else it is a guess from the size). */
+  loadMeasured: boolean
+  loadFailures: number
+  lastError: ModelResidency["lastError"]
+  /** Aborts the idle-expiry timer. */
+  idleTimer: AbortController | undefined
+}
+
+/** Disk and runtime start-up, for a first guess at load times: ~2 GB/s plus a second. */
+const guessLoadMs = (bytes: number): number => (bytes / (2 * GB)) * 1000 + 1000
+/** Sizes within this fraction are the same (size_vram vs our number). */
+const SIZE_TOLERANCE = 0.01
+
+/** "model requires more system memory (5.9 GiB) than is available (3.2 GiB)" → bytes required. */
+export const requiredBytesOf = (message: string): number | undefined => {
+  const m = /requires more system memory \(([\d.]+)\s*(GiB|MiB|GB|MB)\)/i.exec(message)
+  if (m === null) return undefined
+  const n = Number(m[1])
+  const unit = (m[2] ?? "GiB").toUpperCase()
+  return Math.round(n * (unit === "GIB" ? 1024 ** 3 : unit === "MIB" ? 1024 ** 2 : unit === "GB" ? 1e9 : 1e6))
+}
+
+export class ResidencyCore {
+  private readonly entries = new Map<string, Entry>()
+  private readonly listeners = new Set<() => void>()
+  /** The model whose load holds the host's single load slot (waiting for memory or loading). */
+  private loadingModel: string | undefined
+  private reconciling: Promise<ReconcileResult> | undefined
+  private backendUp = true
+  private readonly stopped = new AbortController()
+
+  constructor(private readonly deps: ResidencyDeps) {}
+
+  // ---------------------------------------------------------------- registration and views
+
+  /** Add or update models residency may load. */
+  register(specs: Iterable<ResidentModelSpec>): void {
+    for (const s of specs) {
+      const e = this.entries.get(s.name)
+      if (e === undefined) {
+        this.entries.set(s.name, this.newEntry(s.name, s.estimateBytes, true, s))
+        continue
+      }
+      e.numCtx = s.numCtx
+      e.slots = s.slots
+      e.pinned = s.pinned
+      e.servable = true
+      if (e.permit === undefined) e.estimate = s.estimateBytes
+    }
+    this.changed()
+  }
+
+  /** Called after every change of state (the scheduler looks again). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  get(name: string): ModelResidency | undefined {
+    const e = this.entry(name)
+    return e === undefined ? undefined : this.view(e)
+  }
+
+  models(): ModelResidency[] {
+    return [...this.entries.values()].map((e) => this.view(e))
+  }
+
+  /** The model holding the load slot, if any. */
+  get loading(): string | undefined {
+    return this.loadingModel
+  }
+
+  get budget(): VramBudget {
+    return this.deps.budget
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  /** A lease on a model in memory that can serve (resident or draining); undefined otherwise. */
+  lease(name: string): Lease | undefined {
+    const e = this.entry(name)
+    if (e === undefined || (e.state !== "resident" && e.state !== "draining")) return undefined
+    e.leases++
+    e.lastUsedAt = this.now()
+    this.cancelIdle(e)
+    const generation = e.generation
+    let released = false
+    return {
+      model: e.name,
+      release: () => {
+        if (released) return
+        released = true
+        this.release(e, generation)
+      },
+    }
+  }
+
+  private release(e: Entry, generation: number): void {
+    // A lease from before the model was lost (crash, reconciliation) holds nothing any more.
+    if (generation !== e.generation || e.leases === 0) return
+    e.leases--
+    e.lastUsedAt = this.now()
+    if (e.leases === 0) {
+      if (e.state === "draining") void this.unload(e, "make_room")
+      else if (e.state === "resident") this.armIdle(e)
+    }
+    this.changed()
+  }
+
+  // ---------------------------------------------------------------- load
+
+  /**
+   * Load `name` (it must be unloaded, and no other load under way): wait for its bytes in the
+   * budget, load it on the backend, correct its size from the running list. `signal` abandons the
+   * wait for memory; once the backend load has started it runs to the end.
+   */
+  async load(name: string, signal?: AbortSignal): Promise<void> {
+    const e = this.entry(name)
+    if (e === undefined)
+      throw conductorError("ModelNotFound", `model '${name}' is not registered`, { model: name })
+    if (this.loadingModel !== undefined) {
+      throw new Error(`residency: load of ${name} while ${this.loadingModel} is loading (one load per host)`)
+    }
+    if (e.state !== "unloaded") throw new Error(`residency: load of ${name} in state ${e.state}`)
+    const bytes = e.estimate
+    if (bytes > this.deps.budget.capacity) {
+      throw conductorError(
+        "OutOfMemory",
+        `${name} needs ${(bytes / GB).toFixed(1)} GB but the VRAM budget is ${(this.deps.budget.capacity / GB).toFixed(1)} GB`,
+        { model: name, details: { requiredBytes: bytes, budgetBytes: this.deps.budget.capacity } },
+      )
+    }
+    this.loadingModel = name
+    e.state = "loading"
+    this.changed()
+    const started = this.now()
+    try {
+      e.permit = await this.waitForMemory(e, bytes, signal)
+      this.deps.publish({ type: "model_loading", model: name, bytes })
+      this.changed()
+      this.publishVram()
+      await this.deps.run(this.withTimeout(this.deps.backend.load(name, e.numCtx), name))
+      const loadMs = this.now() - started
+      e.state = "resident"
+      e.generation++
+      e.external = false
+      e.loadedAt = this.now()
+      e.lastUsedAt = e.loadedAt
+      e.loadMs = e.loadMeasured ? 0.7 * e.loadMs + 0.3 * loadMs : loadMs
+      e.loadMeasured = true
+      await this.correctSize(e)
+      this.deps.publish({ type: "model_loaded", model: name, bytes: e.permit?.bytes ?? bytes, loadMs })
+      this.publishVram()
+      this.armIdle(e)
+    } catch (err) {
+      const error = isConductorError(err)
+        ? err
+        : conductorError("Crashed", String(err), { model: name, cause: err })
+      this.failLoad(e, error, this.now() - started)
+      throw error
+    } finally {
+      this.loadingModel = undefined
+      this.changed()
+    }
+  }
+
+  private waitForMemory(e: Entry, bytes: number, signal: AbortSignal | undefined): Promise<Permit> {
+    return new Promise<Permit>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(conductorError("Cancelled", `load of ${e.name} abandoned`, { model: e.name }))
+        return
+      }
+      const onAbort = () => {
+        cancel()
+        reject(conductorError("Cancelled", `load of ${e.name} abandoned`, { model: e.name }))
+      }
+      const cancel = this.deps.budget.acquire(bytes, e.name, (permit) => {
+        signal?.removeEventListener("abort", onAbort)
+        resolve(permit)
+      })
+      signal?.addEventListener("abort", onAbort, { once: true })
+    })
+  }
+
+  private withTimeout<A>(
+    effect: Effect.Effect<A, ConductorError>,
+    name: string,
+  ): Effect.Effect<A, ConductorError> {
+    const ms = this.deps.options.loadTimeoutMs
+    return Effect.timeoutOrElse(effect, {
+      duration: ms,
+      orElse: () =>
+        Effect.fail(conductorError("Timeout", `loading ${name} took longer than ${ms} ms`, { model: name })),
+    })
+  }
+
+  private failLoad(e: Entry, error: ConductorError, loadMs: number): void {
+    if (e.permit !== undefined) this.deps.budget.release(e.permit)
+    e.permit = undefined
+    e.state = "unloaded"
+    e.generation++
+    e.leases = 0
+    if (error.reason === "Cancelled") return
+    e.loadFailures++
+    e.lastError = { reason: error.reason, message: error.message, at: this.now() }
+    if (error.reason === "OutOfMemory") {
+      // The model needs more than we thought: learn it (from Ollama's message when it says).
+      const required = requiredBytesOf(error.message)
+      e.estimate = Math.max(required ?? 0, Math.round(e.estimate * 1.2))
+    }
+    this.deps.publish({
+      type: "model_load_failed",
+      model: e.name,
+      reason: error.reason,
+      message: error.message,
+      loadMs,
+    })
+    this.publishVram()
+    if (error.reason === "Crashed" || error.reason === "Unavailable" || error.reason === "OutOfMemory") {
+      void this.reconcile()
+    }
+  }
+
+  // ---------------------------------------------------------------- unload
+
+  /**
+   * Unload an idle model now (false when it is busy, pinned or not in memory). `force` (crash,
+   * shutdown, an operator's request) ignores pinning.
+   */
+  evict(name: string, reason: EvictionReason, force = false): boolean {
+    const e = this.entry(name)
+    if (e === undefined || (e.state !== "resident" && e.state !== "draining") || e.leases > 0) return false
+    if (e.pinned && !force) return false
+    void this.unload(e, reason)
+    return true
+  }
+
+  /** Stop a busy model taking new work and unload it when its last lease ends. */
+  drain(name: string): boolean {
+    const e = this.entry(name)
+    if (e === undefined || e.state !== "resident" || e.pinned) return false
+    if (e.leases === 0) {
+      void this.unload(e, "make_room")
+      return true
+    }
+    e.state = "draining"
+    this.cancelIdle(e)
+    this.changed()
+    return true
+  }
+
+  /** Undo `drain` for a model that is still busy (the load it made room for was abandoned). */
+  undrain(name: string): void {
+    const e = this.entry(name)
+    if (e === undefined || e.state !== "draining") return
+    e.state = "resident"
+    this.changed()
+  }
+
+  private async unload(e: Entry, reason: EvictionReason): Promise<void> {
+    if (e.state === "unloading" || e.state === "unloaded") return
+    this.cancelIdle(e)
+    e.state = "unloading"
+    const bytes = e.permit?.bytes ?? e.estimate
+    this.deps.publish({ type: "model_evicted", model: e.name, reason, bytes })
+    this.changed()
+    let failed = false
+    try {
+      await this.deps.run(this.deps.backend.unload(e.name))
+    } catch {
+      // The backend may be down or have lost the model already; reconciliation settles it.
+      failed = true
+    }
+    if (e.state !== "unloading") return // reset by reconciliation meanwhile
+    if (e.permit !== undefined) this.deps.budget.release(e.permit)
+    e.permit = undefined
+    e.state = "unloaded"
+    e.generation++
+    e.leases = 0
+    e.external = false
+    this.deps.publish({ type: "model_unloaded", model: e.name, bytes })
+    this.publishVram()
+    this.changed()
+    if (failed) void this.reconcile()
+  }
+
+  // ---------------------------------------------------------------- idle expiry
+
+  private armIdle(e: Entry): void {
+    this.cancelIdle(e)
+    const ms = this.deps.options.idleTimeoutMs
+    if (e.pinned || !Number.isFinite(ms) || e.state !== "resident" || e.leases > 0) return
+    const ctl = new AbortController()
+    e.idleTimer = ctl
+    this.deps.time.sleep(ms, ctl.signal).then(
+      () => {
+        if (e.idleTimer !== ctl) return
+        e.idleTimer = undefined
+        if (e.state === "resident" && e.leases === 0 && !e.pinned) void this.unload(e, "idle")
+      },
+      () => undefined,
+    )
+  }
+
+  private cancelIdle(e: Entry): void {
+    e.idleTimer?.abort()
+    e.idleTimer = undefined
+  }
+
+  // ---------------------------------------------------------------- reconciliation
+
+  /** Compare with the backend's running models (one at a time; concurrent calls share it). */
+  reconcile(): Promise<ReconcileResult> {
+    if (this.reconciling !== undefined) return this.reconciling
+    const p = this.reconcileOnce().finally(() => {
+      this.reconciling = undefined
+    })
+    this.reconciling = p
+    return p
+  }
+
+  private async reconcileOnce(): Promise<ReconcileResult> {
+    // Only entries unchanged while the running list was fetched are judged by it: a model that
+    // finished loading or unloading meanwhile is newer than the list.
+    const generations = new Map([...this.entries.values()].map((e) => [e, e.generation]))
+    const unchanged = (e: Entry) => generations.get(e) === e.generation
+    let running: ReadonlyArray<RunningModel>
+    try {
+      running = await this.deps.run(this.deps.backend.runningModels)
+    } catch (err) {
+      if (this.backendUp) {
+        this.backendUp = false
+        const message = isConductorError(err) ? err.message : String(err)
+        this.deps.publish({ type: "backend", state: "down", message })
+      }
+      return { adopted: [], vanished: [], corrected: [] }
+    }
+    if (!this.backendUp) {
+      this.backendUp = true
+      this.deps.publish({ type: "backend", state: "up", message: this.deps.backend.description })
+    }
+    const byName = new Map(running.map((r) => [normaliseName(r.name), r]))
+    const adopted: string[] = []
+    const vanished: string[] = []
+    const corrected: string[] = []
+    const inMemory = [...this.entries.values()].filter(
+      (e) => (e.state === "resident" || e.state === "draining") && unchanged(e),
+    )
+    // Several models gone at once, nothing left: the runners died (a crash, a restart).
+    const lostAll = inMemory.length > 1 && inMemory.every((e) => !byName.has(normaliseName(e.name)))
+    for (const e of inMemory) {
+      const r = byName.get(normaliseName(e.name))
+      if (r === undefined) {
+        this.lose(e, lostAll ? "crash" : "reconciled")
+        vanished.push(e.name)
+      } else if (e.permit !== undefined && this.differs(r.vramBytes, e.permit.bytes)) {
+        this.deps.budget.resize(e.permit, r.vramBytes)
+        e.estimate = r.vramBytes
+        corrected.push(e.name)
+      }
+    }
+    for (const r of running) {
+      const known = this.entry(r.name)
+      if (known !== undefined && (known.state !== "unloaded" || !unchanged(known))) continue
+      const e = known ?? this.newEntry(r.name, r.vramBytes, false)
+      if (known === undefined) this.entries.set(e.name, e)
+      e.permit = this.deps.budget.adopt(r.vramBytes, e.name)
+      e.estimate = r.vramBytes
+      e.state = "resident"
+      e.external = true
+      e.generation++
+      e.loadedAt = this.now()
+      e.lastUsedAt = this.now()
+      adopted.push(e.name)
+      this.armIdle(e)
+    }
+    if (adopted.length + vanished.length + corrected.length > 0) {
+      this.deps.publish({ type: "reconciled", adopted, vanished, corrected })
+      this.publishVram()
+      this.changed()
+    }
+    return { adopted, vanished, corrected }
+  }
+
+  /** The model is gone from the backend (crash, someone else unloaded it). */
+  private lose(e: Entry, reason: EvictionReason): void {
+    this.cancelIdle(e)
+    const bytes = e.permit?.bytes ?? e.estimate
+    if (e.permit !== undefined) this.deps.budget.release(e.permit)
+    e.permit = undefined
+    e.state = "unloaded"
+    e.generation++
+    e.leases = 0
+    e.external = false
+    this.deps.publish({ type: "model_evicted", model: e.name, reason, bytes })
+  }
+
+  /** Reconcile every `reconcileIntervalMs` until `stop()`. */
+  start(): void {
+    const loop = async () => {
+      while (!this.stopped.signal.aborted) {
+        try {
+          await this.deps.time.sleep(this.deps.options.reconcileIntervalMs, this.stopped.signal)
+        } catch {
+          return
+        }
+        await this.reconcile()
+      }
+    }
+    void loop()
+  }
+
+  /** Stop timers; with `unloadAll`, unload every idle model Conductor loaded (shutdown). */
+  async stop(unloadAll = false): Promise<void> {
+    this.stopped.abort()
+    for (const e of this.entries.values()) this.cancelIdle(e)
+    if (!unloadAll) return
+    const idle = [...this.entries.values()].filter(
+      (e) => (e.state === "resident" || e.state === "draining") && e.leases === 0 && !e.external,
+    )
+    await Promise.all(idle.map((e) => this.unload(e, "shutdown")))
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private entry(name: string): Entry | undefined {
+    return this.entries.get(name) ?? this.entries.get(normaliseName(name))
+  }
+
+  private newEntry(name: string, estimate: number, servable: boolean, spec?: ResidentModelSpec): Entry {
+    return {
+      name,
+      numCtx: spec?.numCtx ?? 0,
+      slots: spec?.slots ?? 1,
+      pinned: spec?.pinned ?? false,
+      servable,
+      state: "unloaded",
+      estimate,
+      permit: undefined,
+      leases: 0,
+      generation: 0,
+      external: false,
+      loadedAt: undefined,
+      lastUsedAt: undefined,
+      loadMs: guessLoadMs(estimate),
+      loadMeasured: false,
+      loadFailures: 0,
+      lastError: undefined,
+      idleTimer: undefined,
+    }
+  }
+
+  private differs(a: number, b: number): boolean {
+    return a > 0 && Math.abs(a - b) > SIZE_TOLERANCE * Math.max(a, b)
+  }
+
+  private view(e: Entry): ModelResidency {
+    return {
+      name: e.name,
+      state: e.state,
+      bytes: e.permit?.bytes ?? e.estimate,
+      leases: e.leases,
+      slots: e.slots,
+      pinned: e.pinned,
+      servable: e.servable,
+      external: e.external,
+      loadedAt: e.loadedAt,
+      lastUsedAt: e.lastUsedAt,
+      loadMs: e.loadMs,
+      loadFailures: e.loadFailures,
+      lastError: e.lastError,
+      waitingForMemory: e.state === "loading" && e.permit === undefined,
+    }
+  }
+
+  private async correctSize(e: Entry): Promise<void> {
+    try {
+      const running = await this.deps.run(this.deps.backend.runningModels)
+      const r = running.find((m) => normaliseName(m.name) === normaliseName(e.name))
+      if (r !== undefined && e.permit !== undefined && this.differs(r.vramBytes, e.permit.bytes)) {
+        this.deps.budget.resize(e.permit, r.vramBytes)
+      }
+      if (r !== undefined && r.vramBytes > 0) e.estimate = r.vramBytes
+    } catch {
+      // The size stays estimated until the next reconciliation.
+    }
+  }
+
+  private publishVram(): void {
+    this.deps.publish({
+      type: "vram",
+      usedBytes: this.deps.budget.used,
+      budgetBytes: this.deps.budget.capacity,
+      capacityBytes: this.deps.options.physicalBytes,
+    })
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l()
+  }
+
+  private now(): number {
+    return this.deps.time.now()
+  }
+}
+
+// ---------------------------------------------------------------- the service
+
+export interface ResidencyLayerOptions extends ResidencyOptions {
+  readonly models: ReadonlyArray<ResidentModelSpec>
+  /** The VRAM budget in bytes (hardware × utilisation − reserve). */
+  readonly capacityBytes: number
+  readonly maxBypassMs: number
+  /** On shutdown, unload the idle models Conductor loaded. */
+  readonly unloadOnShutdown?: boolean
+}
+
+/** Residency specs for registry profiles, estimated from `/api/show` facts where the backend gave them. */
+export const residentSpecs = (
+  profiles: ReadonlyArray<ModelProfile>,
+  details: ReadonlyMap<string, BackendModelDetails>,
+): ResidentModelSpec[] =>
+  profiles.map((p) => {
+    const d = details.get(normaliseName(p.name))
+    return {
+      name: p.name,
+      numCtx: p.numCtx,
+      slots: p.parallel,
+      pinned: p.pinned,
+      estimateBytes:
+        d !== undefined ? estimateFootprintBytes(factsOf(d), p.numCtx, p.parallel) : memoryBytes(p),
+    }
+  })
+
+/** The residency core as a service; the layer adopts what is already loaded and reconciles on a period. */
+export class Residency extends Context.Service<Residency, ResidencyCore>()("conductor/Residency") {
+  static readonly layer = (
+    options: ResidencyLayerOptions,
+  ): Layer.Layer<Residency, never, Backend | EventBus | Time> =>
+    Layer.effect(
+      Residency,
+      Effect.gen(function* () {
+        const backend = yield* Backend
+        const bus = yield* EventBus
+        const time = yield* Time
+        const run = yield* runPromiseHere
+        const budget = new VramBudget(options.capacityBytes, {
+          maxBypassMs: options.maxBypassMs,
+          now: () => time.now(),
+        })
+        const core = new ResidencyCore({ backend, run, time, budget, publish: bus.publish, options })
+        core.register(options.models)
+        yield* Effect.promise(() => core.reconcile())
+        core.start()
+        yield* Effect.addFinalizer(() => Effect.promise(() => core.stop(options.unloadOnShutdown ?? false)))
+        return core
+      }),
+    )
+}

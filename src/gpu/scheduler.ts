@@ -1,0 +1,526 @@
+/**
+ * The scheduler: per-model FIFO queues of requests waiting for a slot on their model, served
+ * as the policy decides. A request leaves its queue with a lease (its model resident, one of its
+ * parallel slots taken) or with an error; cancelling it removes it. The total queue is bounded:
+ * beyond `maxQueued`, requests fail at once with QueueFull and a retry-after hint. The scheduler
+ * commits to at most one load at a time (residency allows one per host): it makes the
+ * evictions the policy asks for, then waits for the memory and loads. Every decision is made
+ * synchronously in `pump`, on each change and when the policy asks to look again later.
+ */
+import { Context, Effect, Layer, type Scope } from "effect"
+import { type ConductorError, conductorError } from "../domain/errors.js"
+import type { ConductorEvent } from "../domain/events.js"
+import { EventBus } from "../events/bus.js"
+import type { TimeSource } from "../time/clock.js"
+import { Time } from "../time/effect-clock.js"
+import type { ModelView, SchedulerView, SchedulingPolicy } from "./policy.js"
+import { type Lease, type ModelResidency, Residency, type ResidencyCore } from "./residency.js"
+
+export interface GrantedLease extends Lease {
+  /** Time spent waiting in the queue (including any load). */
+  readonly waitedMs: number
+  /** Time this request waited for its model to load (0 when it was resident). */
+  readonly loadMs: number
+}
+
+export interface SchedulerOptions {
+  readonly maxQueued: number
+  /** Models the backend keeps loaded at most (OLLAMA_MAX_LOADED_MODELS). */
+  readonly maxLoaded: number
+}
+
+export interface SchedulerDeps {
+  readonly residency: ResidencyCore
+  readonly policy: SchedulingPolicy
+  readonly time: TimeSource
+  readonly publish: (event: ConductorEvent) => void
+  readonly options: SchedulerOptions
+}
+
+interface Ticket {
+  /** Global arrival order. */
+  readonly seq: number
+  readonly model: string
+  readonly requestId: string | undefined
+  readonly since: number
+  readonly resolve: (lease: GrantedLease) => void
+  readonly reject: (error: ConductorError) => void
+  loadMs: number
+  /** When it started waiting for its model's load (a `loading` event was published), if it did. */
+  loadingSince: number | undefined
+  /** Last position published in a `queued` event. */
+  position: number
+}
+
+interface Commit {
+  readonly model: string
+  readonly abandon: AbortController
+  /** Busy models drained for this load (restored if it is abandoned before loading). */
+  readonly drained: Set<string>
+}
+
+export interface QueueSnapshot {
+  readonly model: string
+  readonly depth: number
+  readonly inflight: number
+  readonly oldestWaitMs: number | undefined
+}
+
+export interface SchedulerSnapshot {
+  readonly policy: string
+  readonly queued: number
+  readonly maxQueued: number
+  readonly loading: string | undefined
+  readonly queues: ReadonlyArray<QueueSnapshot>
+}
+
+/** Demand decays with this time constant (a decayed count ≈ requests in the last minute). */
+const DEMAND_TAU_MS = 60_000
+const RETRY_MIN_MS = 1000
+const RETRY_MAX_MS = 30_000
+
+export class SchedulerCore {
+  private readonly queues = new Map<string, Ticket[]>()
+  // Invariant: queuedCount = Σ queue lengths.
+  private queuedCount = 0
+  private seq = 0
+  private commit: Commit | undefined
+  private pumping = false
+  private again = false
+  private wake: { at: number; ctl: AbortController } | undefined
+  private readonly demand = new Map<string, { count: number; at: number }>()
+  private readonly serviceMs = new Map<string, number>()
+  private readonly published = new Map<string, string>()
+  private readonly unsubscribe: () => void
+  private closed = false
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.unsubscribe = deps.residency.onChange(() => this.pump())
+  }
+
+  /**
+   * Wait for a slot on `model`. Rejects with ModelNotFound (not a model residency can load),
+   * OutOfMemory (it can never fit beside the pinned models), QueueFull (with retry-after),
+   * Cancelled (`signal`), or the error that failed its load.
+   */
+  acquire(model: string, options: { requestId?: string; signal?: AbortSignal } = {}): Promise<GrantedLease> {
+    const spec = this.deps.residency.get(model)
+    if (this.closed) return Promise.reject(conductorError("Unavailable", "the scheduler is shut down"))
+    if (spec === undefined || !spec.servable) {
+      return Promise.reject(
+        conductorError("ModelNotFound", `model '${model}' is not in the registry`, { model }),
+      )
+    }
+    const room = this.roomBesidePinned(spec)
+    if (spec.state === "unloaded" && spec.bytes > room) {
+      return Promise.reject(
+        conductorError(
+          "OutOfMemory",
+          `${model} needs ${gb(spec.bytes)} but only ${gb(room)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`,
+          { model, details: { requiredBytes: spec.bytes, availableBytes: room } },
+        ),
+      )
+    }
+    if (this.queuedCount >= this.deps.options.maxQueued) {
+      return Promise.reject(
+        conductorError("QueueFull", `${this.queuedCount} requests are already waiting`, {
+          model,
+          retryAfterMs: this.retryAfter(spec),
+        }),
+      )
+    }
+    if (options.signal?.aborted) return Promise.reject(cancelled(model))
+    this.noteDemand(spec.name)
+    return new Promise<GrantedLease>((resolve, reject) => {
+      const signal = options.signal
+      const onAbort = () => {
+        if (this.remove(ticket)) {
+          ticket.reject(cancelled(model))
+          this.pump()
+        }
+      }
+      const ticket: Ticket = {
+        seq: this.seq++,
+        model: spec.name,
+        requestId: options.requestId,
+        since: this.now(),
+        resolve: (lease) => {
+          signal?.removeEventListener("abort", onAbort)
+          resolve(lease)
+        },
+        reject: (error) => {
+          signal?.removeEventListener("abort", onAbort)
+          reject(error)
+        },
+        loadMs: 0,
+        loadingSince: undefined,
+        position: 0,
+      }
+      signal?.addEventListener("abort", onAbort, { once: true })
+      this.queueOf(spec.name).push(ticket)
+      this.queuedCount++
+      this.publishPositions(spec.name)
+      if (spec.state === "loading") this.noteLoading(ticket)
+      this.pump()
+    })
+  }
+
+  snapshot(): SchedulerSnapshot {
+    const now = this.now()
+    const queues: QueueSnapshot[] = []
+    for (const m of this.deps.residency.models()) {
+      const q = this.queues.get(m.name) ?? []
+      if (q.length === 0 && m.leases === 0) continue
+      queues.push({
+        model: m.name,
+        depth: q.length,
+        inflight: m.leases,
+        oldestWaitMs: q[0] === undefined ? undefined : now - q[0].since,
+      })
+    }
+    return {
+      policy: this.deps.policy.name,
+      queued: this.queuedCount,
+      maxQueued: this.deps.options.maxQueued,
+      loading: this.deps.residency.loading,
+      queues,
+    }
+  }
+
+  /** The view a policy decides on. */
+  view(): SchedulerView {
+    const now = this.now()
+    const budget = this.deps.residency.budget
+    return {
+      now,
+      capacityBytes: budget.capacity,
+      usedBytes: budget.used,
+      maxLoaded: this.deps.options.maxLoaded,
+      models: this.deps.residency.models().map((m): ModelView => {
+        const q = this.queues.get(m.name)
+        const head = q?.[0]
+        return {
+          name: m.name,
+          state: m.state,
+          bytes: m.bytes,
+          inflight: m.leases,
+          slots: m.slots,
+          queued: q?.length ?? 0,
+          oldestSince: head?.since,
+          oldestSeq: head?.seq,
+          pinned: m.pinned,
+          external: m.external,
+          loadedAt: m.loadedAt,
+          lastUsedAt: m.lastUsedAt,
+          loadMs: m.loadMs,
+          demand: this.demandOf(m.name, now),
+        }
+      }),
+    }
+  }
+
+  /** Fail every waiting request and stop deciding (shutdown). */
+  close(reason = "shutting down"): void {
+    this.closed = true
+    this.unsubscribe()
+    this.wake?.ctl.abort()
+    this.commit?.abandon.abort()
+    for (const q of this.queues.values()) {
+      for (const t of q.splice(0)) t.reject(conductorError("Unavailable", reason, { model: t.model }))
+    }
+    this.queuedCount = 0
+  }
+
+  // ---------------------------------------------------------------- decisions
+
+  /** Decide everything that can be decided now. Re-entrant calls fold into the running one. */
+  pump(): void {
+    if (this.closed) return
+    if (this.pumping) {
+      this.again = true
+      return
+    }
+    this.pumping = true
+    try {
+      do {
+        this.again = false
+        this.dispatch()
+        this.planLoad()
+      } while (this.again)
+      this.armWake()
+      this.publishQueues()
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  /** Start waiting requests on models that can take them. */
+  private dispatch(): void {
+    const view = this.view()
+    for (const m of view.models) {
+      const q = this.queues.get(m.name)
+      if (q === undefined || q.length === 0) continue
+      let granted = 0
+      for (let free = this.deps.policy.concurrency(m) - m.inflight; free > 0 && q.length > 0; free--) {
+        const lease = this.deps.residency.lease(m.name)
+        if (lease === undefined) break
+        const t = q.shift() as Ticket
+        this.queuedCount--
+        this.grant(t, lease)
+        granted++
+      }
+      if (granted > 0) this.publishPositions(m.name)
+    }
+  }
+
+  private planLoad(): void {
+    const residency = this.deps.residency
+    const c = this.commit
+    if (c !== undefined) {
+      if ((this.queues.get(c.model)?.length ?? 0) === 0) {
+        // Nobody waits for it any more: give up the load if it has not begun.
+        c.abandon.abort()
+        return
+      }
+      if (residency.get(c.model)?.waitingForMemory !== true) return
+      const more = this.deps.policy.moreRoom(this.view(), c.model)
+      if (more !== undefined) this.evict(more.now, more.whenIdle, c.drained)
+      return
+    }
+    if (residency.loading !== undefined) return
+    const plan = this.deps.policy.nextLoad(this.view())
+    if (plan === undefined) return
+    const commit: Commit = {
+      model: plan.model,
+      abandon: new AbortController(),
+      drained: new Set(),
+    }
+    this.commit = commit
+    this.evict(plan.now, plan.whenIdle, commit.drained)
+    for (const t of this.queues.get(plan.model) ?? []) this.noteLoading(t)
+    residency.load(plan.model, commit.abandon.signal).then(
+      () => this.loaded(),
+      (e: ConductorError) => this.loadFailed(commit, e),
+    )
+  }
+
+  private evict(now: ReadonlyArray<string>, whenIdle: ReadonlyArray<string>, drained: Set<string>): void {
+    for (const name of now) this.deps.residency.evict(name, "make_room")
+    for (const name of whenIdle) if (this.deps.residency.drain(name)) drained.add(name)
+  }
+
+  private loaded(): void {
+    this.commit = undefined
+    this.pump()
+  }
+
+  /** The ticket now waits for its model's load. */
+  private noteLoading(t: Ticket): void {
+    if (t.loadingSince !== undefined) return
+    t.loadingSince = this.now()
+    if (t.requestId !== undefined) this.deps.publish({ type: "loading", id: t.requestId, model: t.model })
+  }
+
+  private loadFailed(c: Commit, error: ConductorError): void {
+    this.commit = undefined
+    for (const name of c.drained) this.deps.residency.undrain(name)
+    if (error.reason !== "Cancelled") {
+      // Its waiting requests fail now; falling back to another model is theirs to decide.
+      const q = this.queues.get(c.model) ?? []
+      this.queuedCount -= q.length
+      for (const t of q.splice(0)) t.reject(error)
+    }
+    this.pump()
+  }
+
+  private armWake(): void {
+    const at = this.deps.policy.wakeAt(this.view())
+    if (at === undefined) {
+      this.wake?.ctl.abort()
+      this.wake = undefined
+      return
+    }
+    if (this.wake !== undefined && this.wake.at === at) return
+    this.wake?.ctl.abort()
+    const ctl = new AbortController()
+    this.wake = { at, ctl }
+    this.deps.time.sleep(Math.max(0, at - this.now()), ctl.signal).then(
+      () => {
+        if (this.wake?.ctl !== ctl) return
+        this.wake = undefined
+        this.pump()
+      },
+      () => undefined,
+    )
+  }
+
+  // ---------------------------------------------------------------- tickets
+
+  private grant(t: Ticket, lease: Lease): void {
+    const grantedAt = this.now()
+    const model = t.model
+    if (t.loadingSince !== undefined) {
+      t.loadMs = grantedAt - t.loadingSince
+      if (t.requestId !== undefined)
+        this.deps.publish({ type: "loaded", id: t.requestId, model, loadMs: t.loadMs })
+    }
+    t.resolve({
+      model,
+      waitedMs: grantedAt - t.since,
+      loadMs: t.loadMs,
+      release: () => {
+        lease.release()
+        const took = this.now() - grantedAt
+        const prev = this.serviceMs.get(model)
+        this.serviceMs.set(model, prev === undefined ? took : 0.8 * prev + 0.2 * took)
+      },
+    })
+  }
+
+  private remove(t: Ticket): boolean {
+    const q = this.queues.get(t.model)
+    const i = q?.indexOf(t) ?? -1
+    if (q === undefined || i < 0) return false
+    q.splice(i, 1)
+    this.queuedCount--
+    this.publishPositions(t.model)
+    return true
+  }
+
+  private queueOf(model: string): Ticket[] {
+    let q = this.queues.get(model)
+    if (q === undefined) {
+      q = []
+      this.queues.set(model, q)
+    }
+    return q
+  }
+
+  // ---------------------------------------------------------------- estimates and events
+
+  private publishPositions(model: string): void {
+    const q = this.queues.get(model)
+    if (q === undefined) return
+    const m = this.deps.residency.get(model)
+    const slots = Math.max(1, m?.slots ?? 1)
+    const service = this.serviceMs.get(model) ?? 0
+    const loading = m === undefined || m.state === "resident" || m.state === "draining" ? 0 : m.loadMs
+    q.forEach((t, i) => {
+      const position = i + 1
+      if (t.requestId === undefined || t.position === position) return
+      t.position = position
+      this.deps.publish({
+        type: "queued",
+        id: t.requestId,
+        model,
+        position,
+        estimatedWaitMs: Math.round(loading + Math.ceil(position / slots) * service),
+      })
+    })
+  }
+
+  private publishQueues(): void {
+    for (const m of this.deps.residency.models()) {
+      const depth = this.queues.get(m.name)?.length ?? 0
+      const key = `${depth}/${m.leases}`
+      if ((this.published.get(m.name) ?? "0/0") === key) continue
+      this.published.set(m.name, key)
+      this.deps.publish({ type: "queue", model: m.name, depth, inflight: m.leases })
+    }
+  }
+
+  private noteDemand(model: string): void {
+    const now = this.now()
+    this.demand.set(model, { count: this.demandOf(model, now) + 1, at: now })
+  }
+
+  private demandOf(model: string, now: number): number {
+    const d = this.demand.get(model)
+    return d === undefined ? 0 : d.count * Math.exp(-(now - d.at) / DEMAND_TAU_MS)
+  }
+
+  private retryAfter(m: ModelResidency): number {
+    const service = this.serviceMs.get(m.name) ?? RETRY_MIN_MS
+    return Math.round(Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, service / Math.max(1, m.slots))))
+  }
+
+  /** Budget left for `m` if every other unpinned model went. */
+  private roomBesidePinned(m: ModelResidency): number {
+    let pinned = 0
+    for (const o of this.deps.residency.models()) {
+      if (o.name !== m.name && o.pinned && o.state !== "unloaded") pinned += o.bytes
+    }
+    return this.deps.residency.budget.capacity - pinned
+  }
+
+  private now(): number {
+    return this.deps.time.now()
+  }
+}
+
+const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`
+
+const cancelled = (model: string): ConductorError =>
+  conductorError("Cancelled", "cancelled while waiting for the model", { model })
+
+// ---------------------------------------------------------------- the service
+
+export interface SchedulerShape {
+  readonly core: SchedulerCore
+  /**
+   * Wait for a slot on `model`, loading it if needed. The lease is returned when the scope
+   * closes; interrupting the wait leaves the queue.
+   */
+  lease(
+    model: string,
+    options?: { readonly requestId?: string },
+  ): Effect.Effect<GrantedLease, ConductorError, Scope.Scope>
+  readonly snapshot: Effect.Effect<SchedulerSnapshot>
+}
+
+export interface SchedulerLayerOptions extends SchedulerOptions {
+  readonly policy: SchedulingPolicy
+}
+
+export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("conductor/Scheduler") {
+  static readonly layer = (
+    options: SchedulerLayerOptions,
+  ): Layer.Layer<Scheduler, never, Residency | EventBus | Time> =>
+    Layer.effect(
+      Scheduler,
+      Effect.gen(function* () {
+        const residency = yield* Residency
+        const bus = yield* EventBus
+        const time = yield* Time
+        const core = new SchedulerCore({
+          residency,
+          policy: options.policy,
+          time,
+          publish: bus.publish,
+          options: { maxQueued: options.maxQueued, maxLoaded: options.maxLoaded },
+        })
+        yield* Effect.addFinalizer(() => Effect.sync(() => core.close()))
+        const wait = (model: string, requestId: string | undefined) =>
+          Effect.callback<GrantedLease, ConductorError>((resume, signal) => {
+            core.acquire(model, { ...(requestId !== undefined ? { requestId } : {}), signal }).then(
+              (lease) => {
+                // Granted just as the wait was interrupted: nobody will use it.
+                if (signal.aborted) lease.release()
+                else resume(Effect.succeed(lease))
+              },
+              (error: ConductorError) => resume(Effect.fail(error)),
+            )
+          })
+        return {
+          core,
+          lease: (model, leaseOptions) =>
+            Effect.uninterruptibleMask((restore) =>
+              restore(wait(model, leaseOptions?.requestId)).pipe(
+                Effect.tap((lease) => Effect.addFinalizer(() => Effect.sync(() => lease.release()))),
+              ),
+            ),
+          snapshot: Effect.sync(() => core.snapshot()),
+        }
+      }),
+    )
+}

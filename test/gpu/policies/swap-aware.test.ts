@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest"
+import { swapAwarePolicy } from "../../../src/gpu/policies/swap-aware.js"
+import { GB, model, resident, view, waiting } from "./views.js"
+
+const policy = swapAwarePolicy({ minResidencyMs: 10_000, maxWaitMs: 30_000 })
+
+describe("gpu/policies/swap-aware", () => {
+  it("a resident model takes as many requests as it has slots; a draining one takes none", () => {
+    expect(policy.concurrency(resident("a", { slots: 2 }))).toBe(2)
+    expect(policy.concurrency(resident("a", { state: "draining" }))).toBe(0)
+  })
+
+  it("keeps busy models resident: an older request that needs one evicted waits, a later one that fits loads", () => {
+    const v = view(20_000, 12, [
+      resident("busy", { bytes: 8 * GB, inflight: 1, queued: 3, oldestSince: 0, oldestSeq: 0 }),
+      waiting("big", 1_000, 1, { bytes: 8 * GB }),
+      waiting("small", 2_000, 2, { bytes: 3 * GB }),
+    ])
+    expect(policy.nextLoad(v)).toEqual({ model: "small", now: [], whenIdle: [] })
+  })
+
+  it("a request waiting maxWait drains busy models for itself, and nothing loads ahead of it", () => {
+    const v = view(40_000, 12, [
+      resident("busy", { bytes: 8 * GB, inflight: 1, queued: 3, oldestSince: 0, oldestSeq: 0 }),
+      waiting("big", 5_000, 1, { bytes: 8 * GB }),
+      waiting("small", 6_000, 2, { bytes: 3 * GB }),
+    ])
+    expect(policy.nextLoad(v)).toEqual({ model: "big", now: [], whenIdle: ["busy"] })
+  })
+
+  it("evicts the idle model cheapest to lose: low demand, quick to reload, many bytes", () => {
+    const v = view(60_000, 16, [
+      resident("hot", { bytes: 5 * GB, demand: 20, loadMs: 3_000 }),
+      resident("cold-big", { bytes: 5 * GB, demand: 0.5, loadMs: 3_000 }),
+      resident("cold-slow", { bytes: 5 * GB, demand: 0.5, loadMs: 30_000 }),
+      waiting("new", 59_000, 0, { bytes: 5 * GB }),
+    ])
+    expect(policy.nextLoad(v)).toEqual({ model: "new", now: ["cold-big"], whenIdle: [] })
+  })
+
+  it("does not evict a model before its minimum residency, and says when to look again", () => {
+    const fresh = view(5_000, 10, [resident("a", { bytes: 8 * GB, loadedAt: 1_000 }), waiting("b", 2_000, 0)])
+    expect(policy.nextLoad(fresh)).toBeUndefined()
+    expect(policy.wakeAt(fresh)).toBe(11_000)
+    const later = { ...fresh, now: 11_000 }
+    expect(policy.nextLoad(later)).toEqual({ model: "b", now: ["a"], whenIdle: [] })
+  })
+
+  it("counts draining and unloading memory as coming free", () => {
+    const v = view(50_000, 10, [
+      resident("a", { bytes: 6 * GB, state: "draining", inflight: 1 }),
+      model("x", { state: "loading", bytes: 9 * GB, queued: 1, oldestSince: 0, oldestSeq: 0 }),
+    ])
+    expect(policy.moreRoom({ ...v, usedBytes: 6 * GB }, "x")).toBeUndefined()
+  })
+
+  it("wakes when the oldest waiting request will start to starve", () => {
+    const v = view(1_000, 10, [
+      resident("a", { bytes: 8 * GB, inflight: 1, loadedAt: -60_000 }),
+      waiting("b", 500, 0, { bytes: 8 * GB }),
+    ])
+    expect(policy.nextLoad(v)).toBeUndefined()
+    expect(policy.wakeAt(v)).toBe(30_500)
+  })
+
+  it("stays under the backend's loaded-model limit, evicting the cheapest idle model for a place", () => {
+    const v = view(60_000, 100, [
+      resident("a", { demand: 5 }),
+      resident("b", { demand: 0.1 }),
+      resident("c", { inflight: 1 }),
+      waiting("d", 59_000, 0),
+    ])
+    expect(policy.nextLoad(v)).toEqual({ model: "d", now: ["b"], whenIdle: [] })
+  })
+})

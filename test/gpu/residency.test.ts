@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest"
+import { isConductorError } from "../../src/domain/errors.js"
+import { requiredBytesOf } from "../../src/gpu/residency.js"
+import { GB, gpuEnv, track } from "../support/gpu-env.js"
+
+/** Load a model outside Conductor, as another Ollama client would. */
+const loadOutside = async (env: Awaited<ReturnType<typeof gpuEnv>>, model: string) => {
+  const done = env.engine.generate({ model, prompt: "", keep_alive: -1 })
+  await env.clock.advance(5_000)
+  await done
+}
+
+describe("gpu/residency (virtual time, in-process simulator)", () => {
+  it("loads within the budget and corrects the estimate from size_vram", async () => {
+    const env = await gpuEnv()
+    const estimate = env.residency.get("qwen3:4b")?.bytes ?? 0
+    const load = track(env.residency.load("qwen3:4b"))
+    expect(env.residency.get("qwen3:4b")?.state).toBe("loading")
+    await env.clock.advance(1_000)
+    expect(load.settled && load.error === undefined).toBe(true)
+    const m = env.residency.get("qwen3:4b")
+    expect(m).toMatchObject({ state: "resident", bytes: 3 * GB, leases: 0, loadMs: 350 })
+    expect(env.budget.used).toBe(3 * GB)
+    expect(env.ofType("model_loading")[0]).toMatchObject({ model: "qwen3:4b", bytes: estimate })
+    expect(env.ofType("model_loaded")[0]).toMatchObject({ model: "qwen3:4b", bytes: 3 * GB, loadMs: 350 })
+    expect(env.ofType("vram").at(-1)).toMatchObject({ usedBytes: 3 * GB, budgetBytes: 16 * GB })
+  })
+
+  it("never runs two loads on one host", async () => {
+    const env = await gpuEnv()
+    void env.residency.load("qwen3:4b")
+    await expect(env.residency.load("mistral:7b")).rejects.toThrow(/one load per host/)
+    await env.clock.advance(1_000)
+  })
+
+  it("a load that does not fit waits for its memory; the simulated GPU never over-commits", async () => {
+    const env = await gpuEnv()
+    void env.residency.load("qwen2.5:14b")
+    await env.clock.advance(2_000)
+    const second = track(env.residency.load("llama3.2:8b"))
+    await env.clock.advance(5_000)
+    expect(second.settled).toBe(false)
+    expect(env.residency.get("llama3.2:8b")).toMatchObject({ state: "loading", waitingForMemory: true })
+    expect(env.residency.evict("qwen2.5:14b", "make_room")).toBe(true)
+    for (let t = 0; t < 3_000; t += 50) {
+      await env.clock.advance(50)
+      expect(env.simUsed()).toBeLessThanOrEqual(16 * GB)
+    }
+    expect(second.settled && second.error === undefined).toBe(true)
+    expect(env.engine.state().overcommits).toBe(0)
+    expect(env.engine.state().evictions).toBe(0)
+  })
+
+  it("evicts only idle models, drains busy ones and never evicts pinned ones", async () => {
+    const env = await gpuEnv({ pinned: ["qwen3:4b"] })
+    void env.residency.load("mistral:7b")
+    await env.clock.advance(1_000)
+    void env.residency.load("qwen3:4b")
+    await env.clock.advance(1_000)
+    const lease = env.residency.lease("mistral:7b")
+    expect(lease).toBeDefined()
+    expect(env.residency.evict("mistral:7b", "make_room")).toBe(false)
+    expect(env.residency.evict("qwen3:4b", "make_room")).toBe(false)
+    expect(env.residency.drain("mistral:7b")).toBe(true)
+    expect(env.residency.get("mistral:7b")?.state).toBe("draining")
+    lease?.release()
+    lease?.release()
+    expect(env.residency.get("mistral:7b")?.state).toBe("unloading")
+    await env.clock.advance(1_500)
+    expect(env.residency.get("mistral:7b")).toMatchObject({ state: "unloaded", leases: 0 })
+    expect(env.budget.used).toBe(3 * GB)
+    expect(env.ofType("model_evicted").map((e) => [e.model, e.reason])).toEqual([["mistral:7b", "make_room"]])
+  })
+
+  it("unloads a model idle for idleTimeout, keeps pinned ones, and a lease restarts the clock", async () => {
+    const env = await gpuEnv({ pinned: ["qwen3:4b"], residency: { idleTimeoutMs: 60_000 } })
+    void env.residency.load("mistral:7b")
+    await env.clock.advance(1_000)
+    void env.residency.load("qwen3:4b")
+    await env.clock.advance(1_000)
+    await env.clock.advance(30_000)
+    env.residency.lease("mistral:7b")?.release()
+    await env.clock.advance(59_000)
+    expect(env.residency.get("mistral:7b")?.state).toBe("resident")
+    await env.clock.advance(2_000)
+    expect(env.residency.get("mistral:7b")?.state).toBe("unloaded")
+    expect(env.ofType("model_evicted")).toMatchObject([{ model: "mistral:7b", reason: "idle" }])
+    await env.clock.advance(3_600_000)
+    expect(env.residency.get("qwen3:4b")?.state).toBe("resident")
+  })
+
+  it("reconciliation adopts a model loaded outside Conductor and counts its memory", async () => {
+    const env = await gpuEnv()
+    await loadOutside(env, "mistral:7b")
+    const result = await env.residency.reconcile()
+    expect(result).toEqual({ adopted: ["mistral:7b"], vanished: [], corrected: [] })
+    expect(env.residency.get("mistral:7b")).toMatchObject({
+      state: "resident",
+      external: true,
+      bytes: 5 * GB,
+    })
+    expect(env.budget.used).toBe(5 * GB)
+    expect(env.ofType("reconciled")).toHaveLength(1)
+    expect(await env.residency.reconcile()).toEqual({ adopted: [], vanished: [], corrected: [] })
+  })
+
+  it("reconciliation releases a model someone else unloaded", async () => {
+    const env = await gpuEnv()
+    void env.residency.load("qwen3:4b")
+    await env.clock.advance(1_000)
+    void env.engine.generate({ model: "qwen3:4b", prompt: "", keep_alive: 0 })
+    await env.clock.advance(1_000)
+    expect(await env.residency.reconcile()).toEqual({ adopted: [], vanished: ["qwen3:4b"], corrected: [] })
+    expect(env.residency.get("qwen3:4b")?.state).toBe("unloaded")
+    expect(env.budget.used).toBe(0)
+    expect(env.ofType("model_evicted")).toMatchObject([{ model: "qwen3:4b", reason: "reconciled" }])
+  })
+
+  it("a backend crash resets every model and voids leases taken before it", async () => {
+    const env = await gpuEnv()
+    void env.residency.load("qwen3:4b")
+    await env.clock.advance(1_000)
+    void env.residency.load("mistral:7b")
+    await env.clock.advance(1_000)
+    const stale = env.residency.lease("qwen3:4b")
+    env.engine.crash()
+    const result = await env.residency.reconcile()
+    expect([...result.vanished].sort()).toEqual(["mistral:7b", "qwen3:4b"])
+    expect(env.ofType("model_evicted").map((e) => e.reason)).toEqual(["crash", "crash"])
+    expect(env.budget.used).toBe(0)
+    void env.residency.load("qwen3:4b")
+    await env.clock.advance(1_000)
+    const fresh = env.residency.lease("qwen3:4b")
+    stale?.release()
+    expect(env.residency.get("qwen3:4b")?.leases).toBe(1)
+    fresh?.release()
+    expect(env.residency.get("qwen3:4b")?.leases).toBe(0)
+  })
+
+  it("a load that runs out of memory marks the model and raises its estimate", async () => {
+    const env = await gpuEnv()
+    const before = env.residency.get("mistral:7b")?.bytes ?? 0
+    env.engine.injectFault("mistral:7b", "load_oom")
+    const load = track(env.residency.load("mistral:7b"))
+    await env.clock.advance(2_000)
+    expect(isConductorError(load.error) && load.error.reason).toBe("OutOfMemory")
+    const m = env.residency.get("mistral:7b")
+    expect(m).toMatchObject({ state: "unloaded", loadFailures: 1, lastError: { reason: "OutOfMemory" } })
+    expect(m?.bytes).toBeGreaterThan(before)
+    expect(env.budget.used).toBe(0)
+    expect(env.ofType("model_load_failed")).toMatchObject([{ model: "mistral:7b", reason: "OutOfMemory" }])
+    // Ollama's own wording, when it gives the size, is believed.
+    expect(requiredBytesOf("model requires more system memory (5.9 GiB) than is available (3.2 GiB)")).toBe(
+      Math.round(5.9 * 1024 ** 3),
+    )
+  })
+
+  it("refuses a model larger than the budget, and a load slower than loadTimeout fails with Timeout", async () => {
+    const env = await gpuEnv({ residency: { loadTimeoutMs: 300 } })
+    await expect(env.residency.load("qwen2.5-coder:32b")).rejects.toMatchObject({ reason: "OutOfMemory" })
+    const slow = track(env.residency.load("qwen2.5:14b"))
+    await env.clock.advance(400)
+    expect(isConductorError(slow.error) && slow.error.reason).toBe("Timeout")
+    expect(env.residency.get("qwen2.5:14b")?.state).toBe("unloaded")
+    // The backend went on loading it: the next reconciliation finds it and counts it.
+    await env.clock.advance(1_000)
+    expect((await env.residency.reconcile()).adopted).toEqual(["qwen2.5:14b"])
+  })
+})

@@ -1,0 +1,78 @@
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { isConductorError } from "../../src/domain/errors.js"
+import { ollamaPolicy } from "../../src/gpu/policies/ollama.js"
+import { swapAwarePolicy } from "../../src/gpu/policies/swap-aware.js"
+import { gpuEnv } from "../support/gpu-env.js"
+
+// Every tiny-ci model that fits on its 16 GB GPU.
+const MODELS = [
+  "qwen2.5:14b",
+  "llama3.2:8b",
+  "mistral:7b",
+  "qwen3:4b",
+  "qwen2-math:7b",
+  "deepseek-coder:6.7b",
+]
+
+const request = fc.record({
+  gapMs: fc.integer({ min: 0, max: 3_000 }),
+  model: fc.constantFrom(...MODELS),
+  holdMs: fc.integer({ min: 50, max: 4_000 }),
+  cancelAfterMs: fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: undefined }),
+})
+
+describe("gpu/scheduler (property, virtual time)", () => {
+  for (const [name, makePolicy] of [
+    ["ollama", () => ollamaPolicy()],
+    ["swap-aware", () => swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 10_000 })],
+  ] as const) {
+    it(`${name}: never over budget, never makes the server evict or over-commit, every request ends`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(request, { minLength: 1, maxLength: 30, size: "max" }),
+          async (requests) => {
+            const env = await gpuEnv({ policy: makePolicy() })
+            const outcomes: Array<"served" | "cancelled" | "pending"> = requests.map(() => "pending")
+            let held = 0
+            const runs = requests.map(async (r, i) => {
+              await env.clock.sleep(requests.slice(0, i + 1).reduce((s, x) => s + x.gapMs, 0))
+              const abort = new AbortController()
+              if (r.cancelAfterMs !== undefined) {
+                void env.clock.sleep(r.cancelAfterMs).then(() => abort.abort())
+              }
+              try {
+                const lease = await env.scheduler.acquire(r.model, { signal: abort.signal })
+                held++
+                await env.clock.sleep(r.holdMs)
+                held--
+                lease.release()
+                outcomes[i] = "served"
+              } catch (e) {
+                if (!isConductorError(e) || e.reason !== "Cancelled") throw e
+                outcomes[i] = "cancelled"
+              }
+            })
+            const all = Promise.all(runs)
+            for (let t = 0; t < 400 && outcomes.includes("pending"); t++) {
+              await env.clock.advance(500)
+              expect(env.budget.used).toBeLessThanOrEqual(env.budget.capacity)
+            }
+            await all
+            expect(outcomes).not.toContain("pending")
+            expect(held).toBe(0)
+            expect(env.scheduler.snapshot().queued).toBe(0)
+            expect(env.residency.models().every((m) => m.leases === 0)).toBe(true)
+            const sim = env.engine.state()
+            expect(sim.overcommits).toBe(0)
+            // Conductor made all the room itself: the server never chose a victim on its own.
+            expect(sim.evictions).toBe(0)
+            // Every served request ran on a model the budget accounted for.
+            expect(outcomes.filter((o) => o === "served").length).toBeGreaterThan(0)
+          },
+        ),
+        { numRuns: 20, seed: 4242 },
+      )
+    })
+  }
+})
