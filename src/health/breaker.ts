@@ -1,0 +1,155 @@
+/**
+ * One circuit breaker per model. Opossum counts the model's attempt outcomes in a rolling window
+ * and decides when to open (error percentage over a minimum volume); its timeout is off —
+ * deadlines are Conductor's — and its buckets rotate on Conductor's clock. Recovery is ours:
+ * opossum's reset timer is fixed and real-time, so it is set out of reach and this gate probes
+ * instead — after `probeAfterMs` one attempt may pass (half-open); success closes the breaker,
+ * failure re-opens it and doubles the wait, up to `maxProbeAfterMs`. Cancelled attempts are
+ * never recorded; they only give a probe's turn back.
+ */
+import type { EventEmitter } from "node:events"
+import CircuitBreaker from "opossum"
+import type { BreakerState } from "../domain/events.js"
+import type { TimeSource } from "../time/clock.js"
+
+export interface BreakerOptions {
+  readonly errorThresholdPercentage: number
+  readonly volumeThreshold: number
+  readonly windowMs: number
+  readonly probeAfterMs: number
+  readonly maxProbeAfterMs: number
+}
+
+/** What `admit` decided: go ahead (maybe as the one recovery probe), or not before `retryAfterMs`. */
+export type Admission =
+  | { readonly allowed: true; readonly probe: boolean }
+  | { readonly allowed: false; readonly retryAfterMs: number }
+
+export type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown }
+
+export const WINDOW_BUCKETS = 10
+/** Longer than any run: opossum's own half-open timer never fires. */
+const NEVER_MS = 2 ** 31 - 1
+
+export class ModelBreaker {
+  private current: BreakerState = "closed"
+  private readonly opossum: CircuitBreaker<[Outcome], void>
+  // Invariant: probing ⇒ current = "half_open".
+  private probing = false
+  private backoffMs: number
+  private openedUntil = 0
+  private timer: AbortController | undefined
+
+  constructor(
+    readonly model: string,
+    private readonly options: BreakerOptions,
+    private readonly time: TimeSource,
+    rotate: EventEmitter,
+    private readonly onTransition: (state: BreakerState, previous: BreakerState) => void,
+  ) {
+    this.backoffMs = options.probeAfterMs
+    this.opossum = new CircuitBreaker(
+      async (outcome: Outcome) => {
+        if (!outcome.ok) throw outcome.error
+      },
+      {
+        name: model,
+        timeout: false,
+        resetTimeout: NEVER_MS,
+        errorThresholdPercentage: options.errorThresholdPercentage,
+        volumeThreshold: options.volumeThreshold,
+        rollingCountTimeout: options.windowMs,
+        rollingCountBuckets: WINDOW_BUCKETS,
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
+        rotateBucketController: rotate,
+      },
+    )
+    this.opossum.on("open", () => this.open())
+  }
+
+  get state(): BreakerState {
+    return this.current
+  }
+
+  /** When the next probe may go (open), else undefined. */
+  get nextProbeAt(): number | undefined {
+    return this.current === "open" ? this.openedUntil : undefined
+  }
+
+  /** Failures and attempts in the rolling window. */
+  get window(): { readonly attempts: number; readonly failures: number } {
+    const s = this.opossum.stats
+    return { attempts: s.fires, failures: s.failures }
+  }
+
+  admit(): Admission {
+    switch (this.current) {
+      case "closed":
+        return { allowed: true, probe: false }
+      case "open":
+        return { allowed: false, retryAfterMs: Math.max(0, this.openedUntil - this.time.now()) }
+      case "half_open":
+        if (this.probing) return { allowed: false, retryAfterMs: this.options.probeAfterMs }
+        this.probing = true
+        return { allowed: true, probe: true }
+    }
+  }
+
+  /** The outcome of an admitted attempt. */
+  record(outcome: Outcome, probe: boolean): void {
+    if (probe && this.current === "half_open") {
+      this.probing = false
+      if (outcome.ok) {
+        this.backoffMs = this.options.probeAfterMs
+        this.opossum.close()
+        this.transition("closed")
+      } else {
+        this.backoffMs = Math.min(this.options.maxProbeAfterMs, this.backoffMs * 2)
+        this.reopen()
+      }
+      return
+    }
+    // Outcomes of attempts admitted before the breaker opened are not counted again.
+    if (this.current !== "closed") return
+    this.opossum.fire(outcome).catch(() => undefined)
+  }
+
+  /** An admitted attempt ended without an outcome (cancelled): a probe's turn goes back. */
+  release(probe: boolean): void {
+    if (probe && this.current === "half_open") this.probing = false
+  }
+
+  shutdown(): void {
+    this.timer?.abort()
+    this.opossum.shutdown()
+  }
+
+  private open(): void {
+    if (this.current === "open") return
+    this.reopen()
+  }
+
+  private reopen(): void {
+    this.openedUntil = this.time.now() + this.backoffMs
+    this.transition("open")
+    this.timer?.abort()
+    const ctl = new AbortController()
+    this.timer = ctl
+    this.time.sleep(this.backoffMs, ctl.signal).then(
+      () => {
+        if (this.timer !== ctl || this.current !== "open") return
+        this.timer = undefined
+        this.transition("half_open")
+      },
+      () => undefined,
+    )
+  }
+
+  private transition(next: BreakerState): void {
+    const previous = this.current
+    if (previous === next) return
+    this.current = next
+    this.onTransition(next, previous)
+  }
+}
