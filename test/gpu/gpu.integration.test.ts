@@ -1,0 +1,254 @@
+/**
+ * Residency and scheduling as deployed: the Effect services over the Ollama adapter (the official
+ * client, real HTTP) against the simulated Ollama server, both on a clock fifty times faster than
+ * real time. The simulator's own accounting (`/sim/state`) is the referee.
+ */
+import { Effect, Fiber, Layer, ManagedRuntime, Stream } from "effect"
+import { Ollama } from "ollama"
+import { afterEach, describe, expect, it } from "vitest"
+import { ollamaBackendLayer } from "../../src/backends/ollama/adapter.js"
+import { Backend } from "../../src/backends/port.js"
+import {
+  loadProfile,
+  resolveProfilePath,
+  SimEngine,
+  type SimServer,
+  type SimState,
+  startSimServer,
+} from "../../src/backends/sim/index.js"
+import type { ConductorEvent } from "../../src/domain/events.js"
+import { EventBus, makeEventBus } from "../../src/events/bus.js"
+import { budgetOf } from "../../src/gpu/hardware.js"
+import { ollamaPolicy } from "../../src/gpu/policies/ollama.js"
+import { swapAwarePolicy } from "../../src/gpu/policies/swap-aware.js"
+import type { SchedulingPolicy } from "../../src/gpu/policy.js"
+import { Residency, residentSpecs } from "../../src/gpu/residency.js"
+import { Scheduler } from "../../src/gpu/scheduler.js"
+import { discover } from "../../src/registry/discover.js"
+import { ModelRegistry } from "../../src/registry/registry.js"
+import { ScaledClock } from "../../src/time/clock.js"
+import { Time } from "../../src/time/effect-clock.js"
+import { bundledConfig } from "../support/router-env.js"
+
+const SCALE = 50
+const GB = 1e9
+const profile = loadProfile(resolveProfilePath("workstation-24gb"))
+const CAPACITY = 24 * GB
+// All of the GPU: the simulator is exact, so Conductor may plan right up to the edge.
+const BUDGET = budgetOf(CAPACITY, { utilisation: 1, reserveGb: 0 })
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+const start = async (options: { reconcileIntervalMs?: number; policy?: SchedulingPolicy } = {}) => {
+  const engine = new SimEngine(profile, { timeScale: SCALE, seed: 3 })
+  const server: SimServer = await startSimServer(engine, { port: 0 })
+  const events: ConductorEvent[] = []
+  const clock = new ScaledClock(SCALE)
+  const bus = makeEventBus(() => clock.now())
+  bus.subscribe((e) => events.push(e))
+  const base = Layer.mergeAll(
+    Time.layer(clock),
+    Layer.succeed(EventBus, bus),
+    ollamaBackendLayer({ host: server.url, unloadSettleMs: 1_000, callTimeoutMs: 30_000 }),
+  )
+  // Estimates from /api/show, as `conductor serve` makes them.
+  const registry = new ModelRegistry(bundledConfig().models)
+  const discovery = await Effect.runPromise(
+    Effect.gen(function* () {
+      return yield* discover(yield* Backend, registry)
+    }).pipe(Effect.provide(base)),
+  )
+  const gpu = Scheduler.layer({
+    policy: options.policy ?? swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 20_000 }),
+    maxQueued: 100,
+    maxLoaded: 3,
+  }).pipe(
+    Layer.provideMerge(
+      Residency.layer({
+        models: residentSpecs(
+          discovery.registry.all.filter((p) => discovery.details.has(p.name)),
+          discovery.details,
+        ),
+        capacityBytes: BUDGET,
+        physicalBytes: CAPACITY,
+        maxBypassMs: 10_000,
+        idleTimeoutMs: 300_000,
+        loadTimeoutMs: 120_000,
+        reconcileIntervalMs: options.reconcileIntervalMs ?? 15_000,
+        unloadOnShutdown: false,
+      }),
+    ),
+    Layer.provideMerge(base),
+  )
+  const runtime = ManagedRuntime.make(gpu)
+  const residency = await runtime.runPromise(
+    Effect.gen(function* () {
+      return yield* Residency
+    }),
+  )
+  // Referee: the simulated server's own accounting, sampled continuously.
+  const samples: SimState[] = []
+  const sampler = setInterval(() => samples.push(engine.state()), 2)
+  cleanups.push(async () => {
+    clearInterval(sampler)
+    await runtime.dispose()
+    await server.close()
+    engine.close()
+  })
+  const ollama = new Ollama({ host: server.url })
+  const simState = async (): Promise<SimState> =>
+    (await fetch(`${server.url}/sim/state`)).json() as Promise<SimState>
+  const waitFor = async (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 5_000) => {
+    const deadline = Date.now() + timeoutMs
+    while (!(await predicate())) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}: ${JSON.stringify(engine.state())}`)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  }
+  /** One request: lease its model, stream an answer to the end, give the lease back. */
+  const ask = (model: string, numPredict = 12) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const scheduler = yield* Scheduler
+        const backend = yield* Backend
+        yield* scheduler.lease(model)
+        const numCtx = discovery.registry.get(model)?.numCtx ?? 8192
+        const chunks = yield* Stream.runCollect(
+          backend.generate(model, { prompt: `Tell me about ${model}`, numCtx, numPredict }),
+        )
+        return chunks.filter((c) => c.kind === "token").length
+      }),
+    )
+  return { engine, server, runtime, residency, events, samples, ollama, simState, waitFor, ask }
+}
+
+describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
+  it.each([
+    ["swap-aware", () => swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 20_000 })],
+    ["ollama", () => ollamaPolicy()],
+  ])(
+    "%s: three models contending for 24 GB never over-commit; the server never evicts on its own",
+    async (_, policy) => {
+      const env = await start({ policy: policy() })
+      // 22 + 10.2 + 7.1 GB: the 32b model shares the GPU with nothing.
+      const models = ["qwen2.5-coder:32b", "qwen2.5:14b", "llama3.2:8b"]
+      // Together they need more than the budget: they must take turns.
+      expect(models.map((m) => env.residency.get(m)?.bytes ?? 0).reduce((a, b) => a + b)).toBeGreaterThan(
+        BUDGET,
+      )
+      const order = Array.from({ length: 24 }, (_, i) => models[(i * 7) % 3] as string)
+      const answers = await env.runtime.runPromise(
+        Effect.forEach(order, (m) => env.ask(m), { concurrency: 6 }),
+      )
+      expect(answers.every((n) => n > 0)).toBe(true)
+      const final = await env.simState()
+      expect(final.overcommits).toBe(0)
+      expect(final.evictions).toBe(0)
+      expect(Math.max(...env.samples.map((s) => s.vram.usedBytes))).toBeLessThanOrEqual(CAPACITY)
+      expect(env.samples.length).toBeGreaterThan(10)
+      // Conductor's budget agreed with the server: never more than the budget in use.
+      const used = env.events.flatMap((e) => (e.type === "vram" ? [e.usedBytes] : []))
+      expect(Math.max(...used)).toBeLessThanOrEqual(BUDGET)
+      expect(env.events.some((e) => e.type === "model_evicted" && e.reason === "make_room")).toBe(true)
+      process.stdout.write(
+        `STAT loads=${final.loads} unloads=${final.unloads} samples=${env.samples.length} maxUsed=${Math.max(...env.samples.map((s) => s.vram.usedBytes))}\n`,
+      )
+    },
+  )
+
+  it("a model loaded outside Conductor is reconciled: adopted, counted, and evicted when room is needed", async () => {
+    const env = await start({ reconcileIntervalMs: 1_000 })
+    await env.ollama.generate({ model: "qwen2.5:14b", prompt: "", keep_alive: -1 })
+    await env.waitFor("adoption", () => env.residency.get("qwen2.5:14b")?.state === "resident")
+    expect(env.residency.get("qwen2.5:14b")).toMatchObject({ external: true, bytes: 10.2 * GB })
+    expect(env.residency.budget.used).toBe(10.2 * GB)
+    expect(env.events.find((e) => e.type === "reconciled")).toMatchObject({ adopted: ["qwen2.5:14b"] })
+    // llama3.2:8b and mistral:7b together need the adopted model's room.
+    await env.runtime.runPromise(
+      Effect.all([env.ask("llama3.2:8b"), env.ask("mistral:7b")], { concurrency: 2 }),
+    )
+    expect(env.residency.get("qwen2.5:14b")?.state).toBe("unloaded")
+    expect((await env.simState()).overcommits).toBe(0)
+  })
+
+  it("a load that runs out of memory marks the model and corrects its estimate", async () => {
+    const env = await start()
+    const before = env.residency.get("mistral:7b")?.bytes ?? 0
+    const injected = await fetch(`${env.server.url}/sim/faults`, {
+      method: "POST",
+      body: JSON.stringify({ model: "mistral:7b", inject: { kind: "load_oom" } }),
+    })
+    expect(injected.status).toBe(200)
+    const exit = await env.runtime.runPromiseExit(env.ask("mistral:7b"))
+    expect(exit._tag).toBe("Failure")
+    const failure = env.events.find((e) => e.type === "model_load_failed")
+    expect(failure).toMatchObject({ model: "mistral:7b", reason: "OutOfMemory" })
+    const m = env.residency.get("mistral:7b")
+    expect(m).toMatchObject({ state: "unloaded", loadFailures: 1, lastError: { reason: "OutOfMemory" } })
+    expect(m?.bytes).toBeGreaterThan(before)
+    expect(env.residency.budget.used).toBe(0)
+    // The next attempt loads it, and the estimate is corrected again from size_vram.
+    expect(await env.runtime.runPromise(env.ask("mistral:7b"))).toBeGreaterThan(0)
+    expect(env.residency.get("mistral:7b")?.bytes).toBe(5 * GB)
+  })
+
+  it("a backend crash resets residency", async () => {
+    const env = await start({ reconcileIntervalMs: 1_000 })
+    await env.runtime.runPromise(
+      Effect.all([env.ask("llama3.2:8b"), env.ask("mistral:7b")], { concurrency: 2 }),
+    )
+    expect(env.residency.budget.used).toBe(12.1 * GB)
+    await fetch(`${env.server.url}/sim/crash`, { method: "POST", body: "{}" })
+    await env.waitFor("reset", () => env.residency.budget.used === 0)
+    expect(env.residency.get("llama3.2:8b")?.state).toBe("unloaded")
+    expect(env.residency.get("mistral:7b")?.state).toBe("unloaded")
+    const crashed = env.events.filter((e) => e.type === "model_evicted" && e.reason === "crash")
+    expect(crashed.map((e) => (e.type === "model_evicted" ? e.model : "")).sort()).toEqual([
+      "llama3.2:8b",
+      "mistral:7b",
+    ])
+    // And it recovers: the next request loads again.
+    expect(await env.runtime.runPromise(env.ask("mistral:7b"))).toBeGreaterThan(0)
+  })
+
+  it("a cancelled request stops generating on the simulator and gives its lease back", async () => {
+    const env = await start()
+    // Slow enough that it cannot finish on its own while the test watches.
+    env.engine.injectFault("mistral:7b", "slow", 1, { slowFactor: 1_000 })
+    const first = { seen: false }
+    const fiber = env.runtime.runFork(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const scheduler = yield* Scheduler
+          const backend = yield* Backend
+          yield* scheduler.lease("mistral:7b")
+          yield* Stream.runForEach(
+            backend.generate("mistral:7b", {
+              prompt: "Write a very long story",
+              numCtx: 8192,
+              numPredict: 100_000,
+            }),
+            () =>
+              Effect.sync(() => {
+                first.seen = true
+              }),
+          )
+        }),
+      ),
+    )
+    await env.waitFor("the first token", () => first.seen)
+    expect((await env.simState()).runners[0]?.active).toBe(1)
+    await env.runtime.runPromise(Fiber.interrupt(fiber))
+    await env.waitFor("the simulator to stop", async () => {
+      const s = await env.simState()
+      return s.runners[0]?.active === 0 && s.requests.canceled === 1
+    })
+    expect(env.residency.get("mistral:7b")?.leases).toBe(0)
+    const failed = await env.runtime.runPromiseExit(Fiber.join(fiber))
+    expect(failed._tag).toBe("Failure")
+  })
+})
