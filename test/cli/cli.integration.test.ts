@@ -112,4 +112,21 @@ describe("conductor CLI", () => {
     expect((await runCli(["route", "hi", "--bogus"])).code).toBe(2)
     expect((await runCli(["frobnicate"])).code).toBe(2)
   })
+
+  it("hardware --json prints the GPUs, memory and budget, detected or configured", async () => {
+    const configured = await runCli(["hardware", "--json"], { env: { CONDUCTOR_VRAM_GB: "24" } })
+    expect(configured.code).toBe(0)
+    expect(JSON.parse(configured.stdout)).toMatchObject({
+      gpus: [{ vramBytes: 24e9 }],
+      vramBytes: 24e9,
+      budgetBytes: 24e9 * 0.95 - 0.25e9,
+      source: "config",
+    })
+    const detected = JSON.parse((await runCli(["hardware", "--json"])).stdout)
+    expect(detected.source).toBe("detected")
+    expect(detected.budgetBytes).toBeGreaterThan(0)
+    expect(detected.budgetBytes).toBeLessThan(detected.vramBytes)
+    const human = await runCli(["hardware"], { env: { CONDUCTOR_VRAM_GB: "24" } })
+    expect(human.stdout).toMatch(/budget\s+22\.6 GB = memory × 0\.95 − 0\.25 GB reserve/)
+  })
 })
