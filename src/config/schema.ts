@@ -121,6 +121,14 @@ export const RoutingSection = Schema.Struct({
   ),
   /** Persona applied when a request names none. */
   defaultPersona: Schema.optionalKey(Schema.String),
+  /**
+   * Load-aware choice: among the chosen tier's candidates scoring within `margin` of the best,
+   * prefer the one whose score minus `costPerSecond` × expected wait (queue and load) is highest.
+   */
+  warm: Schema.Struct({
+    margin: NonNegative.pipe(withDefault(1)),
+    costPerSecond: NonNegative.pipe(withDefault(0.1)),
+  }).pipe(withDefault({})),
 })
 
 export const FallbacksSection = Schema.Struct({
@@ -135,6 +143,11 @@ export const FallbacksSection = Schema.Struct({
   strategy: Schema.Literals(["graceful_degradation", "best_effort"]).pipe(
     withDefault("graceful_degradation"),
   ),
+  /**
+   * When a model fails after streaming part of an answer: `restart` tells the client to discard
+   * it and the next model answers afresh; `continue` has the next model carry on from it.
+   */
+  mode: Schema.Literals(["restart", "continue"]).pipe(withDefault("restart")),
 })
 
 export const HardwareSection = Schema.Struct({
@@ -204,6 +217,58 @@ export const HealthSection = Schema.Struct({
   ewmaAlpha: Fraction.pipe(withDefault(0.2)),
 })
 
+const ValidationRuleSchema = Schema.Struct({
+  /** The answer has visible text. */
+  nonEmpty: Schema.optionalKey(Schema.Boolean),
+  /** Accept an answer the length limit cut off (a client's own num_predict always is). */
+  allowTruncated: Schema.optionalKey(Schema.Boolean),
+  /** Reject answers that end in a loop of one phrase or line. */
+  repetition: Schema.optionalKey(Schema.Boolean),
+  /** Reject answers that open by refusing. */
+  refusal: Schema.optionalKey(Schema.Boolean),
+  /** The answer must hold code. */
+  codePresent: Schema.optionalKey(Schema.Boolean),
+})
+export type ValidationRule = typeof ValidationRuleSchema.Type
+
+export const ValidationSection = Schema.Struct({
+  default: Schema.Struct({
+    nonEmpty: Schema.Boolean.pipe(withDefault(true)),
+    allowTruncated: Schema.Boolean.pipe(withDefault(false)),
+    repetition: Schema.Boolean.pipe(withDefault(true)),
+    refusal: Schema.Boolean.pipe(withDefault(true)),
+    codePresent: Schema.Boolean.pipe(withDefault(false)),
+  }).pipe(withDefault({})),
+  tasks: perTask(ValidationRuleSchema).pipe(withDefault({ code_generation: { codePresent: true } })),
+})
+
+const DeadlineSet = Schema.Struct({
+  firstToken: Schema.optionalKey(DurationMs),
+  stall: Schema.optionalKey(DurationMs),
+  total: Schema.optionalKey(DurationMs),
+})
+export type DeadlineOverrides = typeof DeadlineSet.Type
+
+export const RequestsSection = Schema.Struct({
+  /** Requests accepted and not yet ended; beyond it submissions fail with QueueFull. */
+  maxInFlight: PositiveInt.pipe(withDefault(512)),
+  deadlines: Schema.Struct({
+    /** From the start of generation to the first token. */
+    firstToken: DurationMs.pipe(withDefault("60s")),
+    /** The longest gap between two tokens. */
+    stall: DurationMs.pipe(withDefault("30s")),
+    /** The whole request, queueing and loading included. */
+    total: DurationMs.pipe(withDefault("10m")),
+    /** Per tier (the served model's), then per task type, overriding the above. */
+    tiers: Schema.Struct({
+      fast: Schema.optionalKey(DeadlineSet),
+      balanced: Schema.optionalKey(DeadlineSet),
+      quality: Schema.optionalKey(DeadlineSet),
+    }).pipe(withDefault({ quality: { firstToken: "120s", total: "20m" } })),
+    tasks: perTask(DeadlineSet).pipe(withDefault({})),
+  }).pipe(withDefault({})),
+})
+
 export const ConductorFile = Schema.Struct({
   routing: RoutingSection.pipe(withDefault({})),
   fallbacks: FallbacksSection.pipe(withDefault({})),
@@ -211,11 +276,17 @@ export const ConductorFile = Schema.Struct({
   backend: BackendSection.pipe(withDefault({})),
   scheduler: SchedulerSection.pipe(withDefault({})),
   health: HealthSection.pipe(withDefault({})),
+  validation: ValidationSection.pipe(withDefault({})),
+  requests: RequestsSection.pipe(withDefault({})),
 })
 export type ConductorFile = typeof ConductorFile.Type
 export type RoutingConfig = ConductorFile["routing"]
 export type FallbacksConfig = ConductorFile["fallbacks"]
+/** What building a fallback chain needs (the mode is the request's business). */
+export type ChainConfig = Pick<FallbacksConfig, "enabled" | "maxLength" | "strategy">
 export type HardwareConfig = ConductorFile["hardware"]
 export type BackendConfig = ConductorFile["backend"]
 export type SchedulerConfig = ConductorFile["scheduler"]
 export type HealthConfig = ConductorFile["health"]
+export type ValidationConfig = ConductorFile["validation"]
+export type RequestsConfig = ConductorFile["requests"]

@@ -4,8 +4,8 @@
  * readable as a snapshot and published as `health` and `breaker` events. An attempt is admitted
  * (or refused with CircuitOpen and a retry-after) before it starts and recorded when it ends.
  * Failures that say something about the model count: load failures, errors, timeouts (first
- * token, stalls), cut streams, a missing model. Cancellations, full queues, bad requests and
- * answers that failed validation do not.
+ * token, stalls), cut streams, a missing model, answers that failed validation. Cancellations,
+ * full queues and bad requests do not.
  */
 import { EventEmitter } from "node:events"
 import { Cause, Context, Effect, Layer } from "effect"
@@ -24,6 +24,7 @@ export const COUNTED_REASONS: ReadonlySet<ErrorReason> = new Set<ErrorReason>([
   "ModelNotFound",
   "OutOfMemory",
   "Crashed",
+  "ValidationFailed",
 ])
 
 export type AttemptOutcome =

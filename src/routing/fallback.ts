@@ -4,7 +4,7 @@
  * down general, two tiers down — never the primary, never twice, at most `maxLength`. Under
  * `graceful_degradation` every fallback has fewer parameters than the primary.
  */
-import type { FallbacksConfig } from "../config/schema.js"
+import type { ChainConfig } from "../config/schema.js"
 import type { ModelProfile } from "../domain/model-profile.js"
 import { shiftTier, tierIndex } from "../domain/tier.js"
 import { type MatchRequirements, taskFitness } from "./match.js"
@@ -51,7 +51,7 @@ export const fallbackChain = (
   primary: ModelProfile,
   eligible: ReadonlyArray<ModelProfile>,
   req: MatchRequirements,
-  config: FallbacksConfig,
+  config: ChainConfig,
 ): ReadonlyArray<string> => {
   if (!config.enabled || config.maxLength === 0) return []
   const pool = eligible.filter(

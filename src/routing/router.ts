@@ -5,7 +5,7 @@
  * was required). No I/O; microseconds per call.
  */
 import { Result } from "effect"
-import type { FallbacksConfig, RoutingConfig } from "../config/schema.js"
+import type { ChainConfig, RoutingConfig } from "../config/schema.js"
 import type { DecisionReason, RoutingBreakdown, RoutingDecision, RoutingRequest } from "../domain/decision.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
 import { GB, type ModelProfile } from "../domain/model-profile.js"
@@ -24,7 +24,7 @@ export interface RouterEnv {
   readonly registry: ModelRegistry
   readonly personas: ReadonlyMap<string, Persona>
   readonly routing: RoutingConfig
-  readonly fallbacks: FallbacksConfig
+  readonly fallbacks: ChainConfig
   /** Models whose footprint exceeds this many bytes are never chosen. Unconstrained when absent. */
   readonly budgetBytes?: number | undefined
 }

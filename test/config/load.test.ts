@@ -55,7 +55,14 @@ describe("config/load", () => {
 
   it("fills defaults for omitted keys", () => {
     const r = Result.getOrThrow(parseConfig(sources()))
-    expect(r.conductor.fallbacks).toEqual({ enabled: true, maxLength: 3, strategy: "graceful_degradation" })
+    expect(r.conductor.fallbacks).toEqual({
+      enabled: true,
+      maxLength: 3,
+      strategy: "graceful_degradation",
+      mode: "restart",
+    })
+    expect(r.conductor.requests.deadlines).toMatchObject({ firstToken: 60_000, stall: 30_000, total: 600_000 })
+    expect(r.conductor.validation.tasks.code_generation).toEqual({ codePresent: true })
     const m = r.models[0]
     expect(m).toMatchObject({
       parallel: 1,

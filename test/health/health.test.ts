@@ -61,14 +61,13 @@ describe("health", () => {
     })
   })
 
-  it("does not count cancellations, full queues, bad requests or failed validation", async () => {
+  it("does not count cancellations, full queues or bad requests", async () => {
     const { clock, health } = setup()
     for (let i = 0; i < 10; i++) {
       for (const outcome of [
         { kind: "cancelled" },
         { kind: "failure", reason: "QueueFull", message: "busy" },
         { kind: "failure", reason: "BadRequest", message: "bad" },
-        { kind: "failure", reason: "ValidationFailed", message: "empty" },
       ] as const) {
         health.record("m", outcome, false)
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { FallbacksConfig } from "../../src/config/schema.js"
+import type { ChainConfig } from "../../src/config/schema.js"
 import { fallbackChain } from "../../src/routing/fallback.js"
 import type { MatchRequirements } from "../../src/routing/match.js"
 import { bundledConfig } from "../support/router-env.js"
@@ -19,7 +19,7 @@ const req = (task: MatchRequirements["task"]): MatchRequirements => ({
   preferSpecialised: false,
   specialisedModels: [],
 })
-const config: FallbacksConfig = { enabled: true, maxLength: 3, strategy: "graceful_degradation" }
+const config: ChainConfig = { enabled: true, maxLength: 3, strategy: "graceful_degradation" }
 
 describe("routing/fallback", () => {
   it("falls back from llama3.3:70b for reasoning only to smaller models, degrading by tier", () => {

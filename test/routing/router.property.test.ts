@@ -1,7 +1,7 @@
 import { Result } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { FallbacksConfig } from "../../src/config/schema.js"
+import type { ChainConfig } from "../../src/config/schema.js"
 import { GB } from "../../src/domain/model-profile.js"
 import { CAPABILITIES } from "../../src/domain/task.js"
 import { TIERS } from "../../src/domain/tier.js"
@@ -80,7 +80,7 @@ const budget = fc.option(
   fc.double({ min: 2, max: 130, noNaN: true }).map((gb) => gb * GB),
   { nil: undefined },
 )
-const fallbacks: fc.Arbitrary<FallbacksConfig> = fc.record({
+const fallbacks: fc.Arbitrary<ChainConfig> = fc.record({
   enabled: fc.boolean(),
   maxLength: fc.nat(5),
   strategy: fc.constantFrom("graceful_degradation" as const, "best_effort" as const),

@@ -1,0 +1,37 @@
+import { Result } from "effect"
+import { describe, expect, it } from "vitest"
+import type { RoutingDecision } from "../../src/domain/decision.js"
+import { route } from "../../src/routing/router.js"
+import { preferWarm } from "../../src/routing/warm.js"
+import { routerEnv } from "../support/router-env.js"
+
+const options = { margin: 1, costPerSecond: 0.1 }
+
+const decided = (query: string, extra: Partial<Parameters<typeof route>[0]> = {}): RoutingDecision =>
+  Result.getOrThrow(route({ query, ...extra }, routerEnv()))
+
+describe("routing/warm", () => {
+  it("serves a resident near-equal candidate instead of loading the first choice", () => {
+    const d = decided("What is the capital of France?")
+    const near = d.breakdown.candidates.filter(
+      (c) => c.eligible && c.score !== undefined && c.model !== d.model && c.tier === d.tier,
+    )
+    const chosenScore = d.breakdown.candidates.find((c) => c.model === d.model)?.score ?? 0
+    const warm = near.find((c) => (c.score ?? 0) >= chosenScore - 1)
+    expect(warm).toBeDefined()
+    const waits = (m: string) => (m === warm?.model ? 0 : 30_000)
+    const w = preferWarm(d, waits, options)
+    expect(w).toMatchObject({ model: warm?.model, reason: "warm_preferred" })
+    expect(w.fallbacks[0]).toBe(d.model)
+    expect(w.fallbacks).not.toContain(warm?.model)
+    expect(w.warnings.at(-1)).toMatch(/^warm_preferred: /)
+  })
+
+  it("keeps the first choice when it is resident too, when the gap exceeds the margin, or when it was explicit", () => {
+    const d = decided("What is the capital of France?")
+    expect(preferWarm(d, () => 0, options)).toBe(d)
+    expect(preferWarm(d, (m) => (m === d.model ? 30_000 : 0), { margin: 0, costPerSecond: 0.1 })).toBe(d)
+    const explicit = decided("What is the capital of France?", { model: "mistral:7b" })
+    expect(preferWarm(explicit, (m) => (m === "mistral:7b" ? 60_000 : 0), options)).toBe(explicit)
+  })
+})

@@ -1,0 +1,83 @@
+import { Result } from "effect"
+import { describe, expect, it } from "vitest"
+import { parseConfig } from "../../src/config/load.js"
+import { compileFormat } from "../../src/validate/json-format.js"
+import { ruleFor, validateAnswer } from "../../src/validate/validate.js"
+import { bundledConfig } from "../support/router-env.js"
+
+const config = () => bundledConfig().conductor.validation
+const answer = (text: string, over: Partial<Parameters<typeof validateAnswer>[0]> = {}) => ({
+  text,
+  doneReason: "stop" as const,
+  taskType: "general_qa" as const,
+  format: undefined,
+  lengthCapped: false,
+  ...over,
+})
+
+describe("validate", () => {
+  it("applies the default checks and the task's own (code present for code generation)", () => {
+    const general = ruleFor(config(), "general_qa")
+    expect(validateAnswer(answer("Paris is the capital of France."), general)).toEqual({
+      ok: true,
+      failures: [],
+    })
+    expect(validateAnswer(answer(""), general).failures).toEqual(["empty answer"])
+    const code = ruleFor(config(), "code_generation")
+    expect(validateAnswer(answer("Use a loop.", { taskType: "code_generation" }), code).failures).toEqual([
+      "no code in the answer to a code task",
+    ])
+  })
+
+  it("a length cut fails unless the client capped the length or the task allows it", () => {
+    const rule = ruleFor(config(), "general_qa")
+    expect(validateAnswer(answer("Partial", { doneReason: "length" }), rule).ok).toBe(false)
+    expect(validateAnswer(answer("Partial", { doneReason: "length", lengthCapped: true }), rule).ok).toBe(
+      true,
+    )
+    expect(
+      validateAnswer(answer("Partial", { doneReason: "length" }), { ...rule, allowTruncated: true }).ok,
+    ).toBe(true)
+  })
+
+  it("checks JSON and JSON Schema formats", () => {
+    const rule = ruleFor(config(), "general_qa")
+    const json = compileFormat("json")
+    expect(validateAnswer(answer('{"a": 1}', { format: json }), rule).ok).toBe(true)
+    expect(validateAnswer(answer("{a: 1}", { format: json }), rule).failures[0]).toMatch(/^not valid JSON/)
+    const person = compileFormat({
+      type: "object",
+      properties: { name: { type: "string" }, age: { type: "integer", minimum: 0 } },
+      required: ["name", "age"],
+    })
+    expect(validateAnswer(answer('{"name": "Ada", "age": 36}', { format: person }), rule).ok).toBe(true)
+    const bad = validateAnswer(answer('{"name": "Ada", "age": -1}', { format: person }), rule)
+    expect(bad.failures[0]).toMatch(/does not match the requested schema: age: /)
+    expect(validateAnswer(answer('{"name": "Ada"}', { format: person }), rule).failures[0]).toMatch(/age/)
+  })
+
+  it("rejects a schema it cannot use when the request is made", () => {
+    expect(() => compileFormat({ type: "object", $ref: "http://example.com/remote.json" })).toThrow()
+  })
+
+  it("is configurable per task in conductor.yaml", () => {
+    const c = Result.getOrThrow(
+      parseConfig({
+        conductor: {
+          display: "conductor.yaml",
+          text: "validation:\n  default:\n    refusal: false\n  tasks:\n    creative:\n      allowTruncated: true\n",
+        },
+        models: {
+          display: "models.yaml",
+          text: "models:\n  - {name: m:1b, sizeB: 1, contextWindow: 4096, capabilities: [general], tier: fast, memoryGb: 1, tokensPerSec: 50}\n",
+        },
+        personas: { display: "personas.yaml", text: "personas: {}\n" },
+      }),
+    )
+    expect(ruleFor(c.conductor.validation, "creative")).toMatchObject({
+      refusal: false,
+      allowTruncated: true,
+      nonEmpty: true,
+    })
+  })
+})
