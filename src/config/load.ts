@@ -217,6 +217,7 @@ export const parseConfig = (
   srcs: Record<FileKey, ConfigSource>,
   env: NodeJS.ProcessEnv = {},
   dir = "",
+  overrides?: Readonly<Record<string, unknown>>,
 ): Result.Result<Config, ConfigError> => {
   const issues: ConfigIssue[] = []
   const parsed: Partial<Record<FileKey, Parsed>> = {}
@@ -230,9 +231,27 @@ export const parseConfig = (
     const applied = applyEnvOverrides(raw, env)
     issues.push(...applied.issues)
     envApplied = applied.applied.map((o) => o.variable)
-    parsed.conductor = { raw, lineOf: parsed.conductor.lineOf }
+    parsed.conductor = {
+      raw: overrides !== undefined ? mergeDeep(raw, overrides) : raw,
+      lineOf: parsed.conductor.lineOf,
+    }
   }
+  const before = issues.length
   const conductor = parsed.conductor && decode(ConductorFile, parsed.conductor, srcs.conductor, issues)
+  if (overrides !== undefined) {
+    // Problems in values given in code are reported against them, not the file.
+    const given = leafPaths(overrides)
+    for (let i = before; i < issues.length; i++) {
+      const issue = issues[i] as ConfigIssue
+      if (
+        given.some(
+          (g) => issue.path === g || issue.path.startsWith(`${g}.`) || g.startsWith(`${issue.path}.`),
+        )
+      ) {
+        issues[i] = { source: "config option", path: issue.path, message: issue.message }
+      }
+    }
+  }
   const models = parsed.models && decode(ModelsFile, parsed.models, srcs.models, issues)
   const personas = parsed.personas && decode(PersonasFile, parsed.personas, srcs.personas, issues)
   crossCheck(conductor, models, personas, srcs, parsed, issues)
@@ -258,6 +277,8 @@ export interface LoadOptions {
   readonly dir?: string | undefined
   readonly env?: NodeJS.ProcessEnv
   readonly cwd?: string
+  /** Settings given in code, merged over conductor.yaml (and environment overrides), same shapes. */
+  readonly overrides?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** Read and validate a configuration directory (files it lacks come from the bundled defaults). */
@@ -281,5 +302,27 @@ export const loadConfig = (options: LoadOptions = {}): Result.Result<Config, Con
     const path = existsSync(own) ? own : join(bundled, file)
     srcs[key] = { display: display(path, cwd), text: readFileSync(path, "utf8") }
   }
-  return parseConfig(srcs, env, dir)
+  return parseConfig(srcs, env, dir, options.overrides)
 }
+
+const isPlainObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** `over` merged into `base`: objects key by key, anything else replaced. */
+const mergeDeep = (
+  base: Record<string, unknown>,
+  over: Readonly<Record<string, unknown>>,
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k]
+    out[k] = isPlainObject(b) && isPlainObject(v) ? mergeDeep(b, v) : v
+  }
+  return out
+}
+
+/** Dotted paths of every leaf value, for telling given values from file values. */
+const leafPaths = (o: Readonly<Record<string, unknown>>, prefix = ""): string[] =>
+  Object.entries(o).flatMap(([k, v]) =>
+    isPlainObject(v) && Object.keys(v).length > 0 ? leafPaths(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+  )

@@ -3,7 +3,7 @@
  * none. The WebSocket stream, Prometheus metrics and logs are all views of these. `topic` groups
  * them for subscriptions (models, vram, breakers, health, queues, requests).
  */
-import type { RoutingDecision } from "./decision.js"
+import type { DecisionReason, RoutingDecision } from "./decision.js"
 import type { ErrorReason } from "./errors.js"
 import type { TaskType } from "./task.js"
 import type { Tier } from "./tier.js"
@@ -72,10 +72,11 @@ export interface Timings {
   readonly totalMs: number
 }
 
+/** One model tried for a request: served it, failed, was cancelled, or was skipped (breaker open). */
 export interface Attempt {
   readonly model: string
-  readonly outcome: "completed" | "failed" | "cancelled"
-  readonly reason?: ErrorReason | "ValidationFailed"
+  readonly outcome: "completed" | "failed" | "cancelled" | "skipped"
+  readonly reason?: ErrorReason
   readonly message?: string
 }
 
@@ -98,7 +99,7 @@ export type RequestEvent =
       readonly id: string
       readonly from: string
       readonly to: string
-      readonly reason: ErrorReason | "ValidationFailed"
+      readonly reason: ErrorReason
     }
   | { readonly type: "restart"; readonly id: string; readonly model: string; readonly discard: number }
   | {
@@ -115,9 +116,12 @@ export type RequestEvent =
       readonly tier: Tier
       readonly taskType: TaskType
       readonly text: string
+      /** Why the router chose as it did (the decision's reason, for the first model). */
+      readonly reason: DecisionReason
       readonly usage: Usage
       readonly timings: Timings
       readonly attempts: ReadonlyArray<Attempt>
+      readonly warnings: ReadonlyArray<string>
     }
   | {
       readonly type: "failed"

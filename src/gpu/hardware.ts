@@ -103,6 +103,24 @@ export const computeHardware = (facts: DetectedFacts, config: HardwareConfig): H
   }
 }
 
+/** The simulated host's GPUs (configuration still sets utilisation and reserve). */
+export const simulatedHardware = (
+  gpus: ReadonlyArray<{ readonly name: string; readonly vramBytes: number }>,
+  systemRamBytes: number,
+  config: HardwareConfig,
+): HardwareReport => {
+  const vram = gpus.reduce((s, g) => s + g.vramBytes, 0)
+  return {
+    gpus: gpus.map((g) => ({ name: g.name, vendor: "simulated", vramBytes: g.vramBytes })),
+    vramBytes: vram,
+    budgetBytes: budgetOf(vram, config),
+    systemRamBytes,
+    unifiedMemory: false,
+    cpuOnly: false,
+    source: "simulator",
+  }
+}
+
 /** Read the machine (a few hundred milliseconds: systeminformation shells out on some systems). */
 export const detectFacts = async (): Promise<DetectedFacts> => {
   const graphics = await si

@@ -23,6 +23,15 @@ export interface GrantedLease extends Lease {
   readonly loadMs: number
 }
 
+export interface AcquireOptions {
+  /** Correlates `queued`, `loading` and `loaded` events with the request. */
+  readonly requestId?: string | undefined
+  /** Leaves the queue. */
+  readonly signal?: AbortSignal | undefined
+  /** Called once if the request starts waiting for its model's load. */
+  readonly onLoading?: (() => void) | undefined
+}
+
 export interface SchedulerOptions {
   readonly maxQueued: number
   /** Models the backend keeps loaded at most (OLLAMA_MAX_LOADED_MODELS). */
@@ -42,6 +51,7 @@ interface Ticket {
   readonly seq: number
   readonly model: string
   readonly requestId: string | undefined
+  readonly onLoading: (() => void) | undefined
   readonly since: number
   readonly resolve: (lease: GrantedLease) => void
   readonly reject: (error: ConductorError) => void
@@ -76,6 +86,8 @@ export interface SchedulerSnapshot {
 
 /** Demand decays with this time constant (a decayed count ≈ requests in the last minute). */
 const DEMAND_TAU_MS = 60_000
+/** Queue positions up to this are all published; beyond it, every tenth. */
+const POSITIONS_ALWAYS = 10
 const RETRY_MIN_MS = 1000
 const RETRY_MAX_MS = 30_000
 
@@ -103,7 +115,7 @@ export class SchedulerCore {
    * OutOfMemory (it can never fit beside the pinned models), QueueFull (with retry-after),
    * Cancelled (`signal`), or the error that failed its load.
    */
-  acquire(model: string, options: { requestId?: string; signal?: AbortSignal } = {}): Promise<GrantedLease> {
+  acquire(model: string, options: AcquireOptions = {}): Promise<GrantedLease> {
     const spec = this.deps.residency.get(model)
     if (this.closed) return Promise.reject(conductorError("Unavailable", "the scheduler is shut down"))
     if (spec === undefined || !spec.servable) {
@@ -143,6 +155,7 @@ export class SchedulerCore {
         seq: this.seq++,
         model: spec.name,
         requestId: options.requestId,
+        onLoading: options.onLoading,
         since: this.now(),
         resolve: (lease) => {
           signal?.removeEventListener("abort", onAbort)
@@ -163,6 +176,20 @@ export class SchedulerCore {
       if (spec.state === "loading") this.noteLoading(ticket)
       this.pump()
     })
+  }
+
+  /**
+   * How long a new request for `model` would wait before it starts: the queue ahead of it at the
+   * model's recent service time, plus loading when the model is not resident.
+   */
+  expectedWaitMs(model: string): number {
+    const m = this.deps.residency.get(model)
+    if (m === undefined) return Number.POSITIVE_INFINITY
+    const slots = Math.max(1, m.slots)
+    const ahead = (this.queues.get(m.name)?.length ?? 0) + m.leases
+    const queueing =
+      ahead >= slots ? (Math.floor((ahead - slots) / slots) + 1) * (this.serviceMs.get(m.name) ?? 0) : 0
+    return m.state === "resident" ? queueing : queueing + m.loadMs
   }
 
   snapshot(): SchedulerSnapshot {
@@ -319,6 +346,7 @@ export class SchedulerCore {
     if (t.loadingSince !== undefined) return
     t.loadingSince = this.now()
     if (t.requestId !== undefined) this.deps.publish({ type: "loading", id: t.requestId, model: t.model })
+    t.onLoading?.()
   }
 
   private loadFailed(c: Commit, error: ConductorError): void {
@@ -408,6 +436,8 @@ export class SchedulerCore {
     q.forEach((t, i) => {
       const position = i + 1
       if (t.requestId === undefined || t.position === position) return
+      // Far back in a long queue, every tenth place is news enough (keeps events O(n) per request).
+      if (t.position !== 0 && position > POSITIONS_ALWAYS && position % 10 !== 0) return
       t.position = position
       this.deps.publish({
         type: "queued",
@@ -473,7 +503,7 @@ export interface SchedulerShape {
    */
   lease(
     model: string,
-    options?: { readonly requestId?: string },
+    options?: Omit<AcquireOptions, "signal">,
   ): Effect.Effect<GrantedLease, ConductorError, Scope.Scope>
   readonly snapshot: Effect.Effect<SchedulerSnapshot>
 }
@@ -500,9 +530,9 @@ export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("con
           options: { maxQueued: options.maxQueued, maxLoaded: options.maxLoaded },
         })
         yield* Effect.addFinalizer(() => Effect.sync(() => core.close()))
-        const wait = (model: string, requestId: string | undefined) =>
+        const wait = (model: string, acquire: Omit<AcquireOptions, "signal"> = {}) =>
           Effect.callback<GrantedLease, ConductorError>((resume, signal) => {
-            core.acquire(model, { ...(requestId !== undefined ? { requestId } : {}), signal }).then(
+            core.acquire(model, { ...acquire, signal }).then(
               (lease) => {
                 // Granted just as the wait was interrupted: nobody will use it.
                 if (signal.aborted) lease.release()
@@ -515,7 +545,7 @@ export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("con
           core,
           lease: (model, leaseOptions) =>
             Effect.uninterruptibleMask((restore) =>
-              restore(wait(model, leaseOptions?.requestId)).pipe(
+              restore(wait(model, leaseOptions)).pipe(
                 Effect.tap((lease) => Effect.addFinalizer(() => Effect.sync(() => lease.release()))),
               ),
             ),

@@ -1,7 +1,7 @@
 /**
- * Load-aware choice, a pure step after routing: when other candidates of the chosen tier score
- * within `margin` of the chosen one, the one with the best score minus `costPerSecond` × its
- * expected wait (queueing, and loading when it is not resident) is served instead, and the
+ * Load-aware choice, a pure step after routing: when a resident candidate of the chosen tier
+ * scores within `margin` of the chosen one, and its score minus `costPerSecond` × its expected
+ * wait beats the chosen one's (whose wait includes loading), it is served instead, and the
  * decision says so (`warm_preferred`). The first choice leads the fallback chain. Explicit
  * choices (a named model, a persona's model) are never second-guessed.
  */
@@ -12,9 +12,16 @@ export interface WarmOptions {
   readonly costPerSecond: number
 }
 
+export interface Readiness {
+  /** In GPU memory now. */
+  readonly resident: boolean
+  /** Queueing, plus loading when not resident. */
+  readonly expectedWaitMs: number
+}
+
 export const preferWarm = (
   decision: RoutingDecision,
-  expectedWaitMs: (model: string) => number,
+  readiness: (model: string) => Readiness,
   options: WarmOptions,
 ): RoutingDecision => {
   if (decision.reason === "explicit_override" || decision.reason === "persona_task_override") return decision
@@ -24,11 +31,11 @@ export const preferWarm = (
   const chosen = scored.find((c) => c.model === decision.model)
   if (chosen === undefined || scored.length < 2) return decision
   const value = (c: { model: string; score: number }) =>
-    c.score - (options.costPerSecond * expectedWaitMs(c.model)) / 1000
+    c.score - (options.costPerSecond * readiness(c.model).expectedWaitMs) / 1000
   let best = chosen
   let bestValue = value(chosen)
   for (const c of scored) {
-    if (c.score < chosen.score - options.margin || c === chosen) continue
+    if (c === chosen || c.score < chosen.score - options.margin || !readiness(c.model).resident) continue
     const v = value(c)
     if (v > bestValue) {
       best = c
@@ -36,7 +43,7 @@ export const preferWarm = (
     }
   }
   if (best === chosen) return decision
-  const waited = (expectedWaitMs(chosen.model) / 1000).toFixed(1)
+  const waited = (readiness(chosen.model).expectedWaitMs / 1000).toFixed(1)
   return {
     ...decision,
     model: best.model,
@@ -47,7 +54,7 @@ export const preferWarm = (
     ),
     warnings: [
       ...decision.warnings,
-      `warm_preferred: ${best.model} (score ${best.score}) over ${chosen.model} (score ${chosen.score}, expected wait ${waited} s)`,
+      `warm_preferred: resident ${best.model} (score ${best.score}) over ${chosen.model} (score ${chosen.score}, expected wait ${waited} s)`,
     ],
   }
 }

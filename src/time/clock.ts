@@ -13,6 +13,11 @@ export interface TimeSource {
   epochMs(): number
   /** Resolves after `ms` milliseconds of this clock; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
+  /**
+   * Call `fn` after `ms` milliseconds of this clock; the returned function cancels it. Lighter
+   * than `sleep` with an AbortSignal for timers that are mostly cancelled (deadlines, expiries).
+   */
+  schedule(ms: number, fn: () => void): () => void
 }
 
 const abortError = (signal: AbortSignal): unknown =>
@@ -33,6 +38,20 @@ export class ScaledClock implements TimeSource {
 
   epochMs(): number {
     return this.startEpoch + this.now()
+  }
+
+  schedule(ms: number, fn: () => void): () => void {
+    const until = this.now() + Math.max(0, ms)
+    let timer: ReturnType<typeof setTimeout>
+    const arm = (wait: number) => {
+      timer = setTimeout(() => {
+        const left = until - this.now()
+        if (left > 0) arm(left / this.scale)
+        else fn()
+      }, wait)
+    }
+    arm(Math.max(0, ms) / this.scale)
+    return () => clearTimeout(timer)
   }
 
   /** Never resolves early on this clock (timers may fire a little before their real deadline). */
@@ -109,6 +128,20 @@ export class ManualClock implements TimeSource {
       })
       signal?.addEventListener("abort", onAbort, { once: true })
     })
+  }
+
+  schedule(ms: number, fn: () => void): () => void {
+    let cancelled = false
+    this.push({
+      at: this.current + Math.max(0, ms),
+      seq: this.seq++,
+      fire: () => {
+        if (!cancelled) fn()
+      },
+    })
+    return () => {
+      cancelled = true
+    }
   }
 
   /** Pending timers (including those of aborted sleeps not yet reached). */

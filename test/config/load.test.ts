@@ -61,7 +61,11 @@ describe("config/load", () => {
       strategy: "graceful_degradation",
       mode: "restart",
     })
-    expect(r.conductor.requests.deadlines).toMatchObject({ firstToken: 60_000, stall: 30_000, total: 600_000 })
+    expect(r.conductor.requests.deadlines).toMatchObject({
+      firstToken: 60_000,
+      stall: 30_000,
+      total: 600_000,
+    })
     expect(r.conductor.validation.tasks.code_generation).toEqual({ codePresent: true })
     const m = r.models[0]
     expect(m).toMatchObject({
@@ -189,6 +193,22 @@ describe("config/load", () => {
     expect(errorsOf({}, { CONDUCTOR_FALLBACKS_MAX: "50" })[0]).toMatch(
       /^config\/conductor\.yaml: fallbacks\.maxLength: /,
     )
+  })
+
+  it("merges settings given in code over the file, reporting their problems against them", () => {
+    const ok = Result.getOrThrow(
+      loadConfig({
+        env: {},
+        overrides: { scheduler: { policy: "ollama" }, fallbacks: { mode: "continue" } },
+      }),
+    )
+    expect(ok.conductor.scheduler.policy).toBe("ollama")
+    expect(ok.conductor.scheduler.maxQueued).toBe(1000)
+    expect(ok.conductor.fallbacks).toMatchObject({ mode: "continue", maxLength: 3 })
+    const bad = loadConfig({ env: {}, overrides: { requests: { deadlines: { stall: 5 } } } })
+    expect(Result.isFailure(bad) && bad.failure.issues.map(renderIssue)).toEqual([
+      "config option: requests.deadlines.stall: expected a duration with a unit, such as 250ms, 30s, 5m or 1h30m",
+    ])
   })
 
   it("takes missing files from the bundled defaults and rejects a missing directory", () => {

@@ -19,19 +19,26 @@ describe("routing/warm", () => {
     const chosenScore = d.breakdown.candidates.find((c) => c.model === d.model)?.score ?? 0
     const warm = near.find((c) => (c.score ?? 0) >= chosenScore - 1)
     expect(warm).toBeDefined()
-    const waits = (m: string) => (m === warm?.model ? 0 : 30_000)
-    const w = preferWarm(d, waits, options)
+    const readiness = (m: string) =>
+      m === warm?.model ? { resident: true, expectedWaitMs: 0 } : { resident: false, expectedWaitMs: 30_000 }
+    const w = preferWarm(d, readiness, options)
     expect(w).toMatchObject({ model: warm?.model, reason: "warm_preferred" })
     expect(w.fallbacks[0]).toBe(d.model)
     expect(w.fallbacks).not.toContain(warm?.model)
     expect(w.warnings.at(-1)).toMatch(/^warm_preferred: /)
   })
 
-  it("keeps the first choice when it is resident too, when the gap exceeds the margin, or when it was explicit", () => {
+  it("keeps the first choice when it is resident too, when nothing else is, past the margin, or when explicit", () => {
     const d = decided("What is the capital of France?")
-    expect(preferWarm(d, () => 0, options)).toBe(d)
-    expect(preferWarm(d, (m) => (m === d.model ? 30_000 : 0), { margin: 0, costPerSecond: 0.1 })).toBe(d)
+    const cold = { resident: false, expectedWaitMs: 5_000 }
+    const warmNow = { resident: true, expectedWaitMs: 0 }
+    expect(preferWarm(d, () => warmNow, options)).toBe(d)
+    // Others would load quicker, but none is resident: something loads either way.
+    expect(
+      preferWarm(d, (m) => (m === d.model ? { resident: false, expectedWaitMs: 30_000 } : cold), options),
+    ).toBe(d)
+    expect(preferWarm(d, (m) => (m === d.model ? cold : warmNow), { margin: 0, costPerSecond: 0.1 })).toBe(d)
     const explicit = decided("What is the capital of France?", { model: "mistral:7b" })
-    expect(preferWarm(explicit, (m) => (m === "mistral:7b" ? 60_000 : 0), options)).toBe(explicit)
+    expect(preferWarm(explicit, (m) => (m === "mistral:7b" ? cold : warmNow), options)).toBe(explicit)
   })
 })

@@ -451,7 +451,8 @@ export class SimEngine {
       if (fault.kind === "error") throw runtimeError()
       const evalStart = this.clock.now()
       const promptMs = evalStart - promptStart
-      const n = answer.length
+      const tokens = fault.kind === "degenerate" ? degenerateAnswer(answer, fault.atFraction) : answer
+      const n = tokens.length
       const cutAt = fault.kind === "cut" ? Math.max(1, Math.floor(n * fault.atFraction)) : -1
       const stallAt = fault.kind === "stall" ? Math.max(1, Math.floor(n * fault.atFraction)) : -1
       let due = evalStart
@@ -463,7 +464,7 @@ export class SimEngine {
         if (runner.dead) throw runnerCrashed()
         if (i === cutAt) throw runtimeError()
         emitted++
-        yield chunk(answer[i] as string)
+        yield chunk(tokens[i] as string)
       }
       this.counters.tokens += emitted
       outcome = "completed"
@@ -577,4 +578,14 @@ export class SimEngine {
     const h = hashString(text)
     return Array.from({ length: Math.min(count, 4096) }, (_, i) => ((h + i * 2654435761) >>> 0) % 128_000)
   }
+}
+
+/** The phrase a degenerate model repeats, and how many times before it stops. */
+const LOOP = [" and", " so", " on,"]
+const LOOP_REPEATS = 24
+
+/** A model stuck in a loop: the start of its answer, then one phrase over and over. */
+const degenerateAnswer = (answer: ReadonlyArray<string>, atFraction: number): ReadonlyArray<string> => {
+  const keep = answer.slice(0, Math.max(1, Math.floor(answer.length * atFraction)))
+  return [...keep, ...Array.from({ length: LOOP_REPEATS }, () => LOOP).flat()]
 }

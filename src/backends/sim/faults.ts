@@ -6,13 +6,13 @@
 import type { FaultSettings } from "./profile.js"
 import { seededRandom } from "./text.js"
 
-export const FAULT_KINDS = ["error", "cut", "stall", "slow", "load_oom", "load_terminated"] as const
+export const FAULT_KINDS = ["error", "cut", "stall", "slow", "degenerate", "load_oom", "load_terminated"] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 /** What happens to one generation. */
 export interface GenerationFault {
-  readonly kind: "none" | "error" | "cut" | "stall" | "slow"
-  /** For cut and stall: after this fraction of the answer's tokens. */
+  readonly kind: "none" | "error" | "cut" | "stall" | "slow" | "degenerate"
+  /** For cut, stall and degenerate: after this fraction of the answer's tokens. */
   readonly atFraction: number
   readonly stallMs: number
   readonly slowFactor: number
@@ -34,6 +34,7 @@ export const NO_FAULTS: FaultSettings = {
   stallSec: 30,
   slow: 0,
   slowFactor: 4,
+  degenerate: 0,
   loadFailure: 0,
   loadFailureKind: "oom",
 }
@@ -141,6 +142,8 @@ export class Faults {
     if (roll < edge) return { kind: "stall", atFraction: at, stallMs, slowFactor }
     edge += s.slow
     if (roll < edge) return { kind: "slow", atFraction: at, stallMs, slowFactor }
+    edge += s.degenerate
+    if (roll < edge) return { kind: "degenerate", atFraction: at, stallMs, slowFactor }
     return { kind: "none", atFraction: at, stallMs, slowFactor }
   }
 

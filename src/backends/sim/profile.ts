@@ -39,6 +39,8 @@ export const FaultSettings = Schema.Struct({
   /** Generation runs `slowFactor` times slower. */
   slow: Probability.pipe(withDefault(0)),
   slowFactor: Positive.pipe(withDefault(4)),
+  /** Partway through, the model falls into a loop, repeating one phrase before it stops. */
+  degenerate: Probability.pipe(withDefault(0)),
   /** A load fails: `oom` (CUDA out of memory) or `terminated` (runner exits). */
   loadFailure: Probability.pipe(withDefault(0)),
   loadFailureKind: Schema.Literals(["oom", "terminated"]).pipe(withDefault("oom")),

@@ -1,0 +1,507 @@
+/**
+ * The life of one request, as an XState machine (DESIGN "the path of one request"):
+ *
+ *   received → routing → selecting → attempt(queued → loading → generating → validating)
+ *            → completed | fallback → selecting … | failed | cancelled
+ *
+ * `selecting` takes the next model of the decision's chain whose breaker admits it (skipped ones
+ * are listed as attempts). An attempt holds a lease on its model (the `lease` actor: waiting in
+ * the scheduler's queue, then holding a slot) and streams the answer (the `generate` actor).
+ * A failed load, an error, no first token in time, a stall, a cut stream or an answer that fails
+ * validation ends the attempt and falls back; partial output is never reported as completed —
+ * the client gets `restart` (or, with `fallbacks.mode: continue`, the next model carries on).
+ * Side effects that must keep their order (events, health) run inside `assign` actions, which
+ * XState applies as the transition is taken; plain actions are deferred past child actors' start.
+ * Cancelling leaves whatever state it is in: actors stop, so the lease is returned (or the queue
+ * left) and the generation is aborted on the server. Each request ends with exactly one of
+ * `completed`, `failed`, `cancelled`. Timers use the actor's clock (Conductor's TimeSource).
+ */
+import { assign, type CallbackActorLogic, type EventObject, setup } from "xstate"
+import type { GenerateChunk, GenerateRequest } from "../src/backends/port.js"
+import type { RoutingDecision } from "../src/domain/decision.js"
+import { type ConductorError, conductorError, type ErrorReason } from "../src/domain/errors.js"
+import type { Attempt, RequestEvent, Timings, Usage } from "../src/domain/events.js"
+import type { Admission } from "../src/health/breaker.js"
+import type { AttemptOutcome } from "../src/health/health.js"
+import type { Deadlines } from "../src/requests/deadlines.js"
+import { continuation, type PreparedRequest } from "../src/requests/request.js"
+import { type ResolvedRule, validateAnswer } from "../src/validate/validate.js"
+
+type DoneChunk = Extract<GenerateChunk, { kind: "done" }>
+
+/** Events the actors send; `attempt` tells a late event of an earlier attempt from a current one. */
+export type AttemptEvent =
+  | { readonly type: "LOADING"; readonly attempt: number }
+  | { readonly type: "LEASED"; readonly attempt: number; readonly waitedMs: number; readonly loadMs: number }
+  | { readonly type: "LEASE_FAILED"; readonly attempt: number; readonly error: ConductorError }
+  | { readonly type: "TOKEN"; readonly attempt: number; readonly text: string }
+  | { readonly type: "DONE"; readonly attempt: number; readonly chunk: DoneChunk }
+  | { readonly type: "GENERATE_FAILED"; readonly attempt: number; readonly error: ConductorError }
+
+export type RequestMachineEvent = AttemptEvent | { readonly type: "CANCEL" }
+
+export interface LeaseInput {
+  readonly id: string
+  readonly model: string
+  readonly attempt: number
+}
+
+export interface GenerateInput {
+  readonly id: string
+  readonly model: string
+  readonly attempt: number
+  readonly request: GenerateRequest
+}
+
+/** What a request needs from Conductor (health, events, rules); passed in with its input. */
+export interface RequestServices {
+  readonly now: () => number
+  readonly publish: (event: RequestEvent) => void
+  readonly admit: (model: string) => Admission
+  readonly record: (model: string, outcome: AttemptOutcome, probe: boolean) => void
+  readonly rule: (decision: RoutingDecision) => ResolvedRule
+  readonly numCtxOf: (model: string) => number
+  readonly fallbackMode: "restart" | "continue"
+}
+
+export interface RequestInput {
+  readonly id: string
+  readonly prepared: PreparedRequest
+  readonly routed:
+    | { readonly ok: true; readonly decision: RoutingDecision }
+    | { readonly ok: false; readonly error: ConductorError }
+  readonly deadlines: Deadlines
+  readonly services: RequestServices
+}
+
+/** The outcome, once the machine is done. */
+export type RequestOutput =
+  | {
+      readonly outcome: "completed"
+      readonly model: string
+      readonly decision: RoutingDecision
+      readonly text: string
+      readonly usage: Usage
+      readonly timings: Timings
+      readonly attempts: ReadonlyArray<Attempt>
+    }
+  | { readonly outcome: "failed"; readonly error: ConductorError; readonly attempts: ReadonlyArray<Attempt> }
+  | { readonly outcome: "cancelled"; readonly attempts: ReadonlyArray<Attempt> }
+
+interface RequestContext {
+  readonly input: RequestInput
+  readonly decision: RoutingDecision | undefined
+  /** The models to try, in order, and the index of the next one. */
+  readonly chain: ReadonlyArray<string>
+  readonly next: number
+  readonly attempt: number
+  readonly model: string | undefined
+  readonly probe: boolean
+  readonly inAttempt: boolean
+  readonly acceptedAt: number
+  readonly attemptStartedAt: number
+  readonly generationStartedAt: number | undefined
+  readonly firstTokenAt: number | undefined
+  readonly queueMs: number
+  readonly loadMs: number
+  /** Answer text of this attempt, and text carried over from cut attempts (`continue` mode). */
+  readonly text: string
+  readonly carried: string
+  /** Characters of this attempt already sent to the client as tokens. */
+  readonly streamed: number
+  readonly done: DoneChunk | undefined
+  readonly failure: { readonly reason: ErrorReason; readonly message: string } | undefined
+  readonly attempts: ReadonlyArray<Attempt>
+  readonly error: ConductorError | undefined
+  readonly ended: RequestOutput["outcome"] | undefined
+}
+
+const current = (context: RequestContext, event: RequestMachineEvent): boolean =>
+  event.type !== "CANCEL" && event.attempt === context.attempt
+
+const failureOf = (error: ConductorError) => ({ reason: error.reason, message: error.message })
+
+export const makeRequestMachine = (actors: {
+  readonly lease: CallbackActorLogic<EventObject, LeaseInput>
+  readonly generate: CallbackActorLogic<EventObject, GenerateInput>
+}) =>
+  setup({
+    types: {
+      context: {} as RequestContext,
+      events: {} as RequestMachineEvent,
+      input: {} as RequestInput,
+      output: {} as RequestOutput,
+    },
+    actors,
+    delays: {
+      total: ({ context }) => context.input.deadlines.totalMs,
+      firstToken: ({ context }) => context.input.deadlines.firstTokenMs,
+      stall: ({ context }) => context.input.deadlines.stallMs,
+    },
+    guards: {
+      routed: ({ context }) => context.decision !== undefined,
+      hasModel: ({ context }) => context.model !== undefined,
+      current: ({ context, event }) => current(context, event),
+      valid: ({ context }) => context.failure === undefined,
+    },
+    actions: {
+      /** The next model whose breaker admits it; skipped ones are recorded, fallbacks announced. */
+      select: assign(({ context }) => {
+        const s = context.input.services
+        const attempts = [...context.attempts]
+        let next = context.next
+        for (; next < context.chain.length; next++) {
+          const model = context.chain[next] as string
+          const admission = s.admit(model)
+          if (!admission.allowed) {
+            attempts.push({ model, outcome: "skipped", reason: "CircuitOpen", message: "breaker open" })
+            continue
+          }
+          const previous = context.model
+          // An answer that failed validation is never built on; a cut one may be (`continue`).
+          const continuing = s.fallbackMode === "continue" && context.failure?.reason !== "ValidationFailed"
+          if (previous !== undefined && context.failure !== undefined) {
+            s.publish({
+              type: "fallback",
+              id: context.input.id,
+              from: previous,
+              to: model,
+              reason: context.failure.reason,
+            })
+            const shown = context.carried.length + context.streamed
+            if (!continuing && shown > 0)
+              s.publish({ type: "restart", id: context.input.id, model, discard: shown })
+          }
+          const carried = continuing ? context.carried + context.text : ""
+          return {
+            attempts,
+            next: next + 1,
+            model,
+            probe: admission.probe,
+            attempt: context.attempt + 1,
+            inAttempt: true,
+            attemptStartedAt: s.now(),
+            generationStartedAt: undefined,
+            firstTokenAt: undefined,
+            text: "",
+            carried,
+            streamed: 0,
+            done: undefined,
+            failure: undefined,
+          }
+        }
+        return { attempts, next, model: undefined }
+      }),
+      leased: assign(({ context, event }) =>
+        event.type === "LEASED"
+          ? {
+              queueMs: context.queueMs + event.waitedMs - event.loadMs,
+              loadMs: context.loadMs + event.loadMs,
+            }
+          : {},
+      ),
+      startGeneration: assign(({ context }) => {
+        context.input.services.publish({
+          type: "started",
+          id: context.input.id,
+          model: context.model as string,
+          attempt: context.attempt,
+        })
+        return { generationStartedAt: context.input.services.now() }
+      }),
+      token: assign(({ context, event }) => {
+        if (event.type !== "TOKEN") return {}
+        context.input.services.publish({ type: "token", id: context.input.id, text: event.text })
+        return {
+          text: context.text + event.text,
+          streamed: context.streamed + event.text.length,
+          firstTokenAt: context.firstTokenAt ?? context.input.services.now(),
+        }
+      }),
+      finished: assign(({ event }) => (event.type === "DONE" ? { done: event.chunk } : {})),
+      validate: assign(({ context }) => {
+        const decision = context.decision as RoutingDecision
+        const done = context.done as DoneChunk
+        const result = validateAnswer(
+          {
+            text: context.carried + context.text,
+            doneReason: done.reason,
+            taskType: decision.taskType,
+            format: context.input.prepared.format,
+            lengthCapped: context.input.prepared.lengthCapped,
+          },
+          context.input.services.rule(decision),
+        )
+        context.input.services.publish({
+          type: "validated",
+          id: context.input.id,
+          model: context.model as string,
+          ok: result.ok,
+          failures: result.failures,
+        })
+        return result.ok
+          ? { failure: undefined }
+          : { failure: { reason: "ValidationFailed" as const, message: result.failures.join("; ") } }
+      }),
+      leaseFailed: assign(({ event }) =>
+        event.type === "LEASE_FAILED" || event.type === "GENERATE_FAILED"
+          ? { failure: failureOf(event.error) }
+          : {},
+      ),
+      noFirstToken: assign(({ context }) => ({
+        failure: {
+          reason: "Timeout" as const,
+          message: `no first token within ${context.input.deadlines.firstTokenMs} ms`,
+        },
+      })),
+      stalled: assign(({ context }) => ({
+        failure: {
+          reason: "Timeout" as const,
+          message: `no token for ${context.input.deadlines.stallMs} ms`,
+        },
+      })),
+      /** The attempt failed: record it (and count it against the model). */
+      attemptFailed: assign(({ context }) => {
+        const failure = context.failure ?? { reason: "Crashed" as const, message: "attempt failed" }
+        const model = context.model as string
+        context.input.services.record(model, { kind: "failure", ...failure }, context.probe)
+        return {
+          inAttempt: false,
+          attempts: [...context.attempts, { model, outcome: "failed" as const, ...failure }],
+        }
+      }),
+      attemptSucceeded: assign(({ context }) => {
+        const model = context.model as string
+        const s = context.input.services
+        s.record(
+          model,
+          { kind: "success", latencyMs: s.now() - (context.generationStartedAt ?? s.now()) },
+          context.probe,
+        )
+        return { inAttempt: false, attempts: [...context.attempts, { model, outcome: "completed" as const }] }
+      }),
+      /** Cancelled or timed out mid-attempt: the attempt ends without counting for or against the model. */
+      attemptAbandoned: assign(({ context }) => {
+        if (!context.inAttempt || context.model === undefined) return {}
+        context.input.services.record(context.model, { kind: "cancelled" }, context.probe)
+        return {
+          inAttempt: false,
+          attempts: [...context.attempts, { model: context.model, outcome: "cancelled" as const }],
+        }
+      }),
+      timedOut: assign(({ context }) => ({
+        error: conductorError("Timeout", `request took longer than ${context.input.deadlines.totalMs} ms`),
+      })),
+      exhausted: assign(({ context }) => {
+        if (context.error !== undefined) return {}
+        if (context.decision === undefined && !context.input.routed.ok)
+          return { error: context.input.routed.error }
+        const last = [...context.attempts].reverse().find((a) => a.outcome === "failed")
+        const reason: ErrorReason = last?.reason ?? "CircuitOpen"
+        const tried = context.attempts.map(
+          (a) => `${a.model}: ${a.outcome}${a.reason !== undefined ? ` (${a.reason})` : ""}`,
+        )
+        return {
+          error: conductorError(reason, `every model failed — ${tried.join("; ")}`, {
+            details: { attempts: context.attempts },
+          }),
+        }
+      }),
+      publishCompleted: ({ context }) => {
+        const decision = context.decision as RoutingDecision
+        const s = context.input.services
+        const done = context.done as DoneChunk
+        s.publish({
+          type: "completed",
+          id: context.input.id,
+          model: context.model as string,
+          tier: decision.tier,
+          taskType: decision.taskType,
+          text: context.carried + context.text,
+          reason: decision.reason,
+          usage: { promptTokens: done.promptTokens, evalTokens: done.evalTokens },
+          timings: timingsOf(context),
+          attempts: context.attempts,
+          warnings: decision.warnings,
+        })
+      },
+      publishFailed: ({ context }) => {
+        const error = context.error as ConductorError
+        context.input.services.publish({
+          type: "failed",
+          id: context.input.id,
+          reason: error.reason,
+          message: error.message,
+          attempts: context.attempts,
+        })
+      },
+      publishCancelled: ({ context }) =>
+        context.input.services.publish({
+          type: "cancelled",
+          id: context.input.id,
+          attempts: context.attempts,
+        }),
+    },
+  }).createMachine({
+    id: "request",
+    context: ({ input }) => ({
+      input,
+      decision: input.routed.ok ? input.routed.decision : undefined,
+      chain: input.routed.ok ? [input.routed.decision.model, ...input.routed.decision.fallbacks] : [],
+      next: 0,
+      attempt: 0,
+      model: undefined,
+      probe: false,
+      inAttempt: false,
+      acceptedAt: input.services.now(),
+      attemptStartedAt: 0,
+      generationStartedAt: undefined,
+      firstTokenAt: undefined,
+      queueMs: 0,
+      loadMs: 0,
+      text: "",
+      carried: "",
+      streamed: 0,
+      done: undefined,
+      failure: undefined,
+      attempts: [],
+      error: undefined,
+      ended: undefined,
+    }),
+    initial: "received",
+    states: {
+      // Accepted and routed by Conductor (events `accepted`, `routed`) before the actor starts.
+      received: {
+        always: "active",
+      },
+      active: {
+        initial: "routing",
+        after: { total: { target: "failed", actions: ["attemptAbandoned", "timedOut"] } },
+        on: { CANCEL: { target: "cancelled", actions: "attemptAbandoned" } },
+        states: {
+          routing: {
+            always: [{ guard: "routed", target: "selecting" }, { target: "#request.failed" }],
+          },
+          selecting: {
+            entry: "select",
+            always: [{ guard: "hasModel", target: "attempt" }, { target: "#request.failed" }],
+          },
+          attempt: {
+            initial: "queued",
+            invoke: {
+              src: "lease",
+              input: ({ context }) => ({
+                id: context.input.id,
+                model: context.model as string,
+                attempt: context.attempt,
+              }),
+            },
+            on: {
+              LEASE_FAILED: { guard: "current", target: "fallback", actions: "leaseFailed" },
+            },
+            states: {
+              queued: {
+                on: {
+                  LOADING: { guard: "current", target: "loading" },
+                  LEASED: { guard: "current", target: "generating", actions: "leased" },
+                },
+              },
+              loading: {
+                on: { LEASED: { guard: "current", target: "generating", actions: "leased" } },
+              },
+              generating: {
+                entry: "startGeneration",
+                invoke: {
+                  src: "generate",
+                  input: ({ context }) => ({
+                    id: context.input.id,
+                    model: context.model as string,
+                    attempt: context.attempt,
+                    request: {
+                      ...(context.carried !== ""
+                        ? continuation(context.input.prepared.generate, context.carried)
+                        : context.input.prepared.generate),
+                      numCtx: context.input.services.numCtxOf(context.model as string),
+                    },
+                  }),
+                },
+                initial: "waitingForFirstToken",
+                on: {
+                  DONE: { guard: "current", target: "validating", actions: "finished" },
+                  GENERATE_FAILED: {
+                    guard: "current",
+                    target: "#request.active.fallback",
+                    actions: "leaseFailed",
+                  },
+                },
+                states: {
+                  waitingForFirstToken: {
+                    after: { firstToken: { target: "#request.active.fallback", actions: "noFirstToken" } },
+                    on: { TOKEN: { guard: "current", target: "streaming", actions: "token" } },
+                  },
+                  streaming: {
+                    after: { stall: { target: "#request.active.fallback", actions: "stalled" } },
+                    on: { TOKEN: { guard: "current", target: "streaming", reenter: true, actions: "token" } },
+                  },
+                },
+              },
+              validating: {
+                entry: "validate",
+                always: [
+                  { guard: "valid", target: "#request.completed", actions: "attemptSucceeded" },
+                  { target: "#request.active.fallback" },
+                ],
+              },
+            },
+          },
+          fallback: {
+            entry: "attemptFailed",
+            always: "selecting",
+          },
+        },
+      },
+      completed: {
+        type: "final",
+        entry: [assign({ ended: "completed" as const }), "publishCompleted"],
+      },
+      failed: {
+        type: "final",
+        entry: ["exhausted", assign({ ended: "failed" as const }), "publishFailed"],
+      },
+      cancelled: {
+        type: "final",
+        entry: [assign({ ended: "cancelled" as const }), "publishCancelled"],
+      },
+    },
+    output: ({ context }): RequestOutput => {
+      if (context.ended === "failed") {
+        return { outcome: "failed", error: context.error as ConductorError, attempts: context.attempts }
+      }
+      if (context.ended === "completed") {
+        const done = context.done as DoneChunk
+        return {
+          outcome: "completed",
+          model: context.model as string,
+          decision: context.decision as RoutingDecision,
+          text: context.carried + context.text,
+          usage: { promptTokens: done.promptTokens, evalTokens: done.evalTokens },
+          timings: timingsOf(context),
+          attempts: context.attempts,
+        }
+      }
+      return { outcome: "cancelled", attempts: context.attempts }
+    },
+  })
+
+const timingsOf = (context: RequestContext): Timings => {
+  const now = context.input.services.now()
+  return {
+    queueMs: Math.max(0, Math.round(context.queueMs)),
+    loadMs: Math.round(context.loadMs),
+    firstTokenMs:
+      context.firstTokenAt === undefined ? undefined : Math.round(context.firstTokenAt - context.acceptedAt),
+    totalMs: Math.round(now - context.acceptedAt),
+  }
+}
+
+export type RequestMachine = ReturnType<typeof makeRequestMachine>

@@ -1,0 +1,524 @@
+/**
+ * The composition root and the library API. `createConductor` loads the configuration, picks the
+ * backend (Ollama, or the embedded simulator), discovers models, measures the GPU budget and
+ * builds the services (residency, scheduler, health) on one Effect runtime and one clock. Each
+ * submitted request becomes one XState actor (machines/request.machine.ts), kept in a map while
+ * it runs; its events flow through the event bus to its handle, to `events()` subscribers, to
+ * metrics and logs. Every accepted request ends with exactly one of completed, failed, cancelled.
+ */
+import { randomUUID } from "node:crypto"
+import { Effect, Layer, ManagedRuntime, Result } from "effect"
+import { type Actor, createActor } from "xstate"
+import { machineClock } from "../machines/clock.js"
+import {
+  makeRequestMachine,
+  type RequestInput,
+  type RequestMachine,
+  type RequestOutput,
+} from "../machines/request.machine.js"
+import { makeOllamaBackend, resolveOllamaHost } from "./backends/ollama/adapter.js"
+import { Backend, type BackendModelDetails, type BackendShape } from "./backends/port.js"
+import { makeSimBackend } from "./backends/sim/adapter.js"
+import { SimEngine } from "./backends/sim/engine.js"
+import { loadProfile } from "./backends/sim/profile.js"
+import { resolveProfilePath } from "./backends/sim/profile-path.js"
+import { type Config, loadConfig } from "./config/load.js"
+import type { DecisionReason } from "./domain/decision.js"
+import { type ConductorError, conductorError, isConductorError } from "./domain/errors.js"
+import type { Attempt, ConductorEvent, RequestEvent, Timings, Topic, Usage } from "./domain/events.js"
+import { TERMINAL_TYPES } from "./domain/events.js"
+import { GB, type ModelProfile } from "./domain/model-profile.js"
+import type { TaskType } from "./domain/task.js"
+import type { Tier } from "./domain/tier.js"
+import { EventBus, type EventBusShape, makeEventBus } from "./events/bus.js"
+import { Replay, Subscription } from "./events/stream.js"
+import { detectHardware, type HardwareReport, simulatedHardware } from "./gpu/hardware.js"
+import { makePolicy } from "./gpu/policies/index.js"
+import type { ModelResidency } from "./gpu/residency.js"
+import { Residency, type ResidencyCore, residentSpecs } from "./gpu/residency.js"
+import { type QueueSnapshot, Scheduler, type SchedulerCore } from "./gpu/scheduler.js"
+import { Health, type HealthCore, healthOptionsOf, type ModelHealth } from "./health/health.js"
+import { discover, factsOf } from "./registry/discover.js"
+import { estimateFootprintBytes } from "./registry/footprint.js"
+import { ModelRegistry, normaliseName } from "./registry/registry.js"
+import { attemptActors } from "./requests/actors.js"
+import { deadlinesFor } from "./requests/deadlines.js"
+import { type ConductorRequest, prepareRequest } from "./requests/request.js"
+import { route } from "./routing/router.js"
+import { preferWarm } from "./routing/warm.js"
+import { ScaledClock, type TimeSource } from "./time/clock.js"
+import { Time } from "./time/effect-clock.js"
+import { ruleFor } from "./validate/validate.js"
+
+export type { ConductorRequest }
+
+export interface ConductorOptions {
+  /** Configuration directory (default: `CONDUCTOR_CONFIG_DIR`, else the bundled `config/`). */
+  readonly configDir?: string
+  /** Settings merged over conductor.yaml, in its shapes (durations as "30s"). */
+  readonly config?: Readonly<Record<string, unknown>>
+  /** `ollama`, or the embedded simulator; default: Ollama if it answers, else the simulator. */
+  readonly backend?: "ollama" | "sim"
+  /** Simulator profile name or file (default `workstation-24gb`). */
+  readonly simProfile?: string
+  /** Ollama's address (default `backend.host`, else OLLAMA_HOST, else 127.0.0.1:11434). */
+  readonly ollamaHost?: string
+  /** Time for everything: a ManualClock in tests, a ScaledClock in load tests. Default real time. */
+  readonly clock?: TimeSource
+  /** The simulator's seed (text and probabilistic faults). */
+  readonly seed?: number
+  /** Environment for configuration overrides (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv
+}
+
+export interface ConductorResult {
+  readonly id: string
+  readonly text: string
+  readonly model: string
+  readonly tier: Tier
+  readonly taskType: TaskType
+  /** Why the router chose the first model. */
+  readonly reason: DecisionReason
+  readonly attempts: ReadonlyArray<Attempt>
+  readonly warnings: ReadonlyArray<string>
+  readonly usage: Usage
+  readonly timings: Timings
+}
+
+export interface RequestHandle {
+  readonly id: string
+  /** This request's events, from `accepted` to its terminal event (late readers see them all). */
+  readonly events: AsyncIterable<ConductorEvent>
+  /** The answer; rejects with a ConductorError when the request fails or is cancelled. */
+  readonly result: Promise<ConductorResult>
+  /** Cancel: stops generation on the GPU, returns the lease, leaves the queue. */
+  cancel(): void
+}
+
+export interface ConductorSnapshot {
+  readonly backend: { readonly kind: "ollama" | "sim"; readonly description: string }
+  readonly policy: string
+  readonly hardware: HardwareReport
+  readonly models: ReadonlyArray<
+    Pick<
+      ModelResidency,
+      "name" | "state" | "bytes" | "leases" | "slots" | "pinned" | "external" | "loadMs" | "loadFailures"
+    >
+  >
+  readonly vram: { readonly used: number; readonly budget: number; readonly capacity: number }
+  readonly queues: ReadonlyArray<QueueSnapshot>
+  readonly breakers: ReadonlyArray<{
+    readonly model: string
+    readonly state: ModelHealth["breaker"]
+    readonly nextProbeAt: number | undefined
+  }>
+  readonly health: ReadonlyArray<ModelHealth>
+  readonly requests: { readonly inFlight: number; readonly maxInFlight: number; readonly queued: number }
+}
+
+export interface Conductor {
+  readonly config: Config
+  /** The simulated GPU host when the backend is the simulator (fault injection, state). */
+  readonly simulator: SimEngine | undefined
+  submit(request: ConductorRequest): RequestHandle
+  generate(request: ConductorRequest): Promise<ConductorResult>
+  events(options?: {
+    readonly topics?: ReadonlyArray<Topic>
+    readonly capacity?: number
+  }): AsyncIterable<ConductorEvent>
+  snapshot(): ConductorSnapshot
+  /** Stop accepting; let requests finish for `drainMs` (default 0), cancel the rest, shut down. */
+  close(options?: { readonly drainMs?: number }): Promise<void>
+}
+
+interface Running {
+  readonly actor: Actor<RequestMachine>
+  readonly handle: Handle
+}
+
+class Handle implements RequestHandle {
+  readonly replay = new Replay<ConductorEvent>()
+  readonly result: Promise<ConductorResult>
+  resolve!: (r: ConductorResult) => void
+  reject!: (e: ConductorError) => void
+  terminal = false
+
+  constructor(
+    readonly id: string,
+    private readonly onCancel: () => void,
+  ) {
+    this.result = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    // A caller that only reads events must not see an unhandled rejection.
+    this.result.catch(() => undefined)
+  }
+
+  get events(): AsyncIterable<ConductorEvent> {
+    return this.replay
+  }
+
+  cancel(): void {
+    this.onCancel()
+  }
+}
+
+const PROBE_MS = 1500
+
+export const createConductor = async (options: ConductorOptions = {}): Promise<Conductor> => {
+  const loaded = loadConfig({
+    dir: options.configDir,
+    overrides: options.config,
+    ...(options.env ? { env: options.env } : {}),
+  })
+  if (Result.isFailure(loaded)) throw loaded.failure
+  const config = loaded.success
+  const c = config.conductor
+
+  // ---- backend and time
+  const host = resolveOllamaHost(options.ollamaHost ?? c.backend.host, options.env ?? process.env)
+  let kind = options.backend
+  let probe: BackendShape | undefined
+  if (kind === undefined) {
+    probe = makeOllamaBackend({ host, callTimeoutMs: PROBE_MS, unloadSettleMs: c.backend.unloadSettle })
+    kind = Result.isSuccess(await Effect.runPromise(Effect.result(probe.ping))) ? "ollama" : "sim"
+  }
+  let engine: SimEngine | undefined
+  let time: TimeSource
+  let backend: BackendShape
+  let hardware: HardwareReport
+  let maxLoaded: number
+  if (kind === "sim") {
+    const profile = loadProfile(resolveProfilePath(options.simProfile ?? "workstation-24gb"))
+    time = options.clock ?? new ScaledClock(profile.timeScale)
+    engine = new SimEngine(profile, {
+      clock: time,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    })
+    backend = makeSimBackend(engine)
+    hardware = simulatedHardware(
+      profile.gpus.map((g) => ({ name: g.name, vramBytes: g.vramGb * GB })),
+      profile.systemRamGb * GB,
+      c.hardware,
+    )
+    maxLoaded = c.backend.maxLoadedModels ?? profile.server.maxLoadedModels * profile.gpus.length
+  } else {
+    time = options.clock ?? new ScaledClock(1)
+    backend = makeOllamaBackend({
+      host,
+      callTimeoutMs: c.backend.callTimeout,
+      unloadSettleMs: c.backend.unloadSettle,
+    })
+    hardware = await detectHardware(c.hardware)
+    maxLoaded = c.backend.maxLoadedModels ?? 3 * Math.max(1, hardware.gpus.length)
+  }
+  const bus = makeEventBus(() => time.now())
+  const base = Layer.mergeAll(Time.layer(time), Layer.succeed(EventBus, bus), Layer.succeed(Backend, backend))
+
+  // ---- models: the registry, what the backend has, footprints from /api/show
+  let registry = new ModelRegistry(config.models)
+  let details: ReadonlyMap<string, BackendModelDetails> = new Map()
+  let available: ReadonlyArray<string> | undefined
+  const found = await Effect.runPromise(Effect.result(discover(backend, registry)))
+  if (Result.isSuccess(found)) {
+    details = found.success.details
+    registry = withEstimates(found.success.registry, details)
+    available = registry.names.filter((n) => details.has(normaliseName(n)))
+  }
+
+  // ---- services
+  const residencyLayer = Residency.layer({
+    models: residentSpecs(registry.all, details),
+    capacityBytes: hardware.budgetBytes,
+    physicalBytes: hardware.vramBytes,
+    maxBypassMs: c.scheduler.maxBypass,
+    idleTimeoutMs: c.scheduler.idleTimeout,
+    loadTimeoutMs: c.backend.loadTimeout,
+    reconcileIntervalMs: c.scheduler.reconcileInterval,
+  })
+  const layer = Layer.mergeAll(
+    Scheduler.layer({ policy: makePolicy(c.scheduler), maxQueued: c.scheduler.maxQueued, maxLoaded }),
+    Health.layer(healthOptionsOf(c.health)),
+  ).pipe(Layer.provideMerge(residencyLayer), Layer.provideMerge(base))
+  const runtime = ManagedRuntime.make(layer)
+  const services = await runtime.runPromise(
+    Effect.gen(function* () {
+      return { residency: yield* Residency, scheduler: yield* Scheduler, health: yield* Health }
+    }),
+  )
+  const machine = makeRequestMachine(attemptActors(runtime))
+
+  return new ConductorImpl({
+    config,
+    kind,
+    engine,
+    time,
+    bus,
+    hardware,
+    runtime,
+    machine,
+    residency: services.residency,
+    scheduler: services.scheduler.core,
+    health: services.health.core,
+    getRegistry: () => registry,
+    getAvailable: () => available,
+    policy: services.scheduler.core.snapshot().policy,
+    backendDescription: backend.description,
+  })
+}
+
+/** Profiles sized by the same footprint estimate residency uses, where the backend described them. */
+const withEstimates = (
+  registry: ModelRegistry,
+  details: ReadonlyMap<string, BackendModelDetails>,
+): ModelRegistry =>
+  new ModelRegistry(
+    registry.all.map((p): ModelProfile => {
+      const d = details.get(normaliseName(p.name))
+      if (d === undefined) return p
+      const bytes = estimateFootprintBytes(factsOf(d), p.numCtx, p.parallel)
+      return { ...p, memoryGb: Math.round((bytes / GB) * 100) / 100 }
+    }),
+  )
+
+interface Parts {
+  readonly config: Config
+  readonly kind: "ollama" | "sim"
+  readonly engine: SimEngine | undefined
+  readonly time: TimeSource
+  readonly bus: EventBusShape
+  readonly hardware: HardwareReport
+  readonly runtime: { readonly dispose: () => Promise<void> }
+  readonly machine: RequestMachine
+  readonly residency: ResidencyCore
+  readonly scheduler: SchedulerCore
+  readonly health: HealthCore
+  readonly getRegistry: () => ModelRegistry
+  readonly getAvailable: () => ReadonlyArray<string> | undefined
+  readonly policy: string
+  readonly backendDescription: string
+}
+
+class ConductorImpl implements Conductor {
+  // Invariant: a request is in this map from acceptance until its terminal event.
+  private readonly running = new Map<string, Running>()
+  private closing = false
+  private closed: Promise<void> | undefined
+  private readonly idle = new Set<() => void>()
+
+  constructor(private readonly p: Parts) {}
+
+  get config(): Config {
+    return this.p.config
+  }
+
+  get simulator(): SimEngine | undefined {
+    return this.p.engine
+  }
+
+  submit(request: ConductorRequest): RequestHandle {
+    if (this.closing) throw conductorError("Unavailable", "Conductor is shutting down")
+    const prepared = prepareRequest(request)
+    if (!prepared.ok) throw prepared.error
+    const id = prepared.value.request.id ?? randomUUID()
+    if (this.running.has(id)) throw conductorError("BadRequest", `id: '${id}' is already in flight`)
+    const c = this.p.config.conductor
+    if (this.running.size >= c.requests.maxInFlight) {
+      throw conductorError(
+        "QueueFull",
+        `${this.running.size} requests are in flight (requests.maxInFlight)`,
+        {
+          retryAfterMs: 1000,
+        },
+      )
+    }
+    const available = this.p.getAvailable()
+    const routed = route(
+      { ...prepared.value.routing, ...(available !== undefined ? { available } : {}) },
+      {
+        registry: this.p.getRegistry(),
+        personas: this.p.config.personas,
+        routing: c.routing,
+        fallbacks: c.fallbacks,
+        budgetBytes: this.p.hardware.budgetBytes,
+      },
+    )
+    const decision = Result.isSuccess(routed)
+      ? preferWarm(
+          routed.success,
+          (m) => ({
+            resident: this.p.residency.get(m)?.state === "resident",
+            expectedWaitMs: this.p.scheduler.expectedWaitMs(m),
+          }),
+          c.routing.warm,
+        )
+      : undefined
+    const input: RequestInput = {
+      id,
+      prepared: prepared.value,
+      routed:
+        decision !== undefined
+          ? { ok: true, decision }
+          : { ok: false, error: (routed as Result.Failure<never, ConductorError>).failure },
+      deadlines: deadlinesFor(
+        c.requests.deadlines,
+        decision?.tier ?? "balanced",
+        decision?.taskType ?? "general_qa",
+      ),
+      services: {
+        now: () => this.p.time.now(),
+        publish: (e) => this.p.bus.publish(e),
+        admit: (m) => this.p.health.admit(m),
+        record: (m, outcome, probe) => this.p.health.record(m, outcome, probe),
+        rule: (d) => ruleFor(c.validation, d.taskType),
+        numCtxOf: (m) => this.p.getRegistry().get(m)?.numCtx ?? 8192,
+        fallbackMode: c.fallbacks.mode,
+      },
+    }
+    const actor = createActor(this.p.machine, { input, clock: machineClock(this.p.time) })
+    const handle = new Handle(id, () => actor.send({ type: "CANCEL" }))
+    const unsubscribe = this.p.bus.subscribeRequest(id, (e) => {
+      handle.replay.push(e)
+      if (TERMINAL_TYPES.has(e.type)) handle.terminal = true
+    })
+    this.running.set(id, { actor, handle })
+    this.p.bus.publish({ type: "accepted", id })
+    if (decision !== undefined) this.p.bus.publish({ type: "routed", id, decision })
+    const finish = (output: RequestOutput | undefined, crash?: unknown) => {
+      if (!handle.terminal) {
+        // The machine broke without ending the request: it still ends, once, as failed.
+        const message = `internal error: ${crash instanceof Error ? crash.message : String(crash)}`
+        this.p.bus.publish({
+          type: "failed",
+          id,
+          reason: "Crashed",
+          message,
+          attempts: output?.attempts ?? [],
+        })
+      }
+      unsubscribe()
+      handle.replay.end()
+      this.running.delete(id)
+      settle(handle, id, output, crash, decision?.warnings ?? [])
+      if (this.running.size === 0) for (const w of this.idle) w()
+    }
+    actor.subscribe({
+      complete: () => finish(actor.getSnapshot().output),
+      error: (e) => finish(undefined, e),
+    })
+    actor.start()
+    return handle
+  }
+
+  generate(request: ConductorRequest): Promise<ConductorResult> {
+    try {
+      return this.submit(request).result
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  events(
+    options: { readonly topics?: ReadonlyArray<Topic>; readonly capacity?: number } = {},
+  ): AsyncIterable<ConductorEvent> {
+    let unsubscribe: () => void = () => undefined
+    const sub = new Subscription<ConductorEvent>(options.capacity ?? 100_000, () => unsubscribe())
+    unsubscribe = this.p.bus.subscribe((e) => sub.push(e), options.topics)
+    return sub
+  }
+
+  snapshot(): ConductorSnapshot {
+    const budget = this.p.residency.budget
+    const health = this.p.health.snapshot()
+    const sched = this.p.scheduler.snapshot()
+    return {
+      backend: { kind: this.p.kind, description: this.p.backendDescription },
+      policy: this.p.policy,
+      hardware: this.p.hardware,
+      models: this.p.residency.models().map((m) => ({
+        name: m.name,
+        state: m.state,
+        bytes: m.bytes,
+        leases: m.leases,
+        slots: m.slots,
+        pinned: m.pinned,
+        external: m.external,
+        loadMs: m.loadMs,
+        loadFailures: m.loadFailures,
+      })),
+      vram: { used: budget.used, budget: budget.capacity, capacity: this.p.hardware.vramBytes },
+      queues: sched.queues,
+      breakers: health.map((h) => ({ model: h.model, state: h.breaker, nextProbeAt: h.nextProbeAt })),
+      health,
+      requests: {
+        inFlight: this.running.size,
+        maxInFlight: this.p.config.conductor.requests.maxInFlight,
+        queued: sched.queued,
+      },
+    }
+  }
+
+  close(options: { readonly drainMs?: number } = {}): Promise<void> {
+    if (this.closed !== undefined) return this.closed
+    this.closing = true
+    this.closed = (async () => {
+      const drainMs = options.drainMs ?? 0
+      if (drainMs > 0 && this.running.size > 0) {
+        const ctl = new AbortController()
+        await Promise.race([
+          this.p.time.sleep(drainMs, ctl.signal).catch(() => undefined),
+          new Promise<void>((resolve) => this.idle.add(resolve)),
+        ])
+        ctl.abort()
+      }
+      for (const r of [...this.running.values()]) r.actor.send({ type: "CANCEL" })
+      await this.p.runtime.dispose()
+      this.p.engine?.close()
+    })()
+    return this.closed
+  }
+}
+
+/** Resolve or reject a handle's result from the machine's output. */
+const settle = (
+  handle: Handle,
+  id: string,
+  output: RequestOutput | undefined,
+  crash: unknown,
+  warnings: ReadonlyArray<string>,
+): void => {
+  if (output === undefined) {
+    handle.reject(
+      isConductorError(crash)
+        ? crash
+        : conductorError("Crashed", `internal error: ${String(crash)}`, { cause: crash }),
+    )
+    return
+  }
+  switch (output.outcome) {
+    case "completed":
+      handle.resolve({
+        id,
+        text: output.text,
+        model: output.model,
+        tier: output.decision.tier,
+        taskType: output.decision.taskType,
+        reason: output.decision.reason,
+        attempts: output.attempts,
+        warnings,
+        usage: output.usage,
+        timings: output.timings,
+      })
+      return
+    case "failed":
+      handle.reject(output.error)
+      return
+    case "cancelled":
+      handle.reject(
+        conductorError("Cancelled", "the request was cancelled", { details: { attempts: output.attempts } }),
+      )
+  }
+}
+
+export type { RequestEvent }
