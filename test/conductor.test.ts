@@ -260,6 +260,33 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(sim?.state().runners.map((r) => r.name)).toEqual(["qwen2.5:14b"])
   })
 
+  it("close lets requests finish within drainMs, cancels the rest, and refuses new ones", async () => {
+    const e = await start()
+    e.conductor.simulator?.injectFault("qwen2.5:14b", "slow", 1, { slowFactor: 1_000 })
+    const quick = e.conductor.submit({ prompt: PROMPT, id: "quick" })
+    const slow = e.conductor.submit({ prompt: PROMPT, model: "qwen2.5:14b", id: "slow" })
+    const closing = e.conductor.close({ drainMs: 10_000 })
+    expect(() => e.conductor.submit({ prompt: PROMPT })).toThrow(/shutting down/)
+    const closed = await e.settle(closing)
+    expect(closed.error).toBeUndefined()
+    expect((await quick.result).model).toBe(CHAIN[0])
+    await expect(slow.result).rejects.toMatchObject({ reason: "Cancelled" })
+    expect(terminalsOf(e, "slow").map((x) => x.type)).toEqual(["cancelled"])
+    expect(e.clock.now()).toBeGreaterThanOrEqual(10_000)
+  })
+
+  it("events() filters by topic", async () => {
+    const e = await start()
+    const vram: ConductorEvent[] = []
+    const sub = e.conductor.events({ topics: ["vram"] })
+    void (async () => {
+      for await (const x of sub) vram.push(x)
+    })()
+    await run(e, e.conductor.submit({ prompt: PROMPT }))
+    expect(vram.length).toBeGreaterThan(0)
+    expect(vram.every((x) => x.type === "vram")).toBe(true)
+  })
+
   it("refuses submissions beyond requests.maxInFlight with a retry-after", async () => {
     const e = await start({ requests: { maxInFlight: 2 } })
     e.conductor.submit({ prompt: PROMPT })
