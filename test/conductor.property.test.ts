@@ -54,9 +54,9 @@ describe("conductor (property: random faults and cancellations)", () => {
           })
           try {
             const sim = env.conductor.simulator
-            MODELS.forEach((model, i) =>
-              sim?.setFaults(model, { ...faultsByModel[i], stallSec: 20, slowFactor: 30 }),
-            )
+            for (const [i, model] of MODELS.entries()) {
+              sim?.setFaults(model, { ...faultsByModel[i], stallSec: 20, slowFactor: 30 })
+            }
             const outcomes = new Map<string, "completed" | "failed" | "cancelled">()
             const ids: string[] = []
             let at = 0

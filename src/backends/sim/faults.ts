@@ -6,7 +6,15 @@
 import type { FaultSettings } from "./profile.js"
 import { seededRandom } from "./text.js"
 
-export const FAULT_KINDS = ["error", "cut", "stall", "slow", "degenerate", "load_oom", "load_terminated"] as const
+export const FAULT_KINDS = [
+  "error",
+  "cut",
+  "stall",
+  "slow",
+  "degenerate",
+  "load_oom",
+  "load_terminated",
+] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 /** What happens to one generation. */
