@@ -241,7 +241,12 @@ export const makeRequestMachine = (actors: {
         })
         return result.ok
           ? { failure: undefined }
-          : { failure: { reason: "ValidationFailed" as const, message: result.failures.join("; ") } }
+          : {
+              failure: {
+                reason: "ValidationFailed" as const,
+                message: result.failures.map((f) => `${f.validator}: ${f.message}`).join("; "),
+              },
+            }
       }),
       leaseFailed: assign(({ event }) =>
         event.type === "LEASE_FAILED" || event.type === "GENERATE_FAILED"

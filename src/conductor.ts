@@ -65,6 +65,8 @@ export interface ConductorOptions {
   readonly ollamaHost?: string
   /** Time for everything: a ManualClock in tests, a ScaledClock in load tests. Default real time. */
   readonly clock?: TimeSource
+  /** Simulator only, without `clock`: run this many times faster than real time (default the profile's). */
+  readonly timeScale?: number
   /** The simulator's seed (text and probabilistic faults). */
   readonly seed?: number
   /** Environment for configuration overrides (default `process.env`). */
@@ -91,19 +93,34 @@ export interface RequestHandle {
   readonly events: AsyncIterable<ConductorEvent>
   /** The answer; rejects with a ConductorError when the request fails or is cancelled. */
   readonly result: Promise<ConductorResult>
+  /**
+   * Call `listener` with each of this request's events — those so far at once, then as they
+   * come — synchronously, in order. Returns the function that stops it.
+   */
+  observe(listener: (event: ConductorEvent) => void): () => void
   /** Cancel: stops generation on the GPU, returns the lease, leaves the queue. */
   cancel(): void
 }
 
 export interface ConductorSnapshot {
-  readonly backend: { readonly kind: "ollama" | "sim"; readonly description: string }
+  readonly backend: {
+    readonly kind: "ollama" | "sim"
+    readonly description: string
+    /** Why this backend: configured, or what the automatic choice found. */
+    readonly choice: string
+    /** It answered the last time Conductor asked (discovery, reconciliation). */
+    readonly reachable: boolean
+  }
   readonly policy: string
   readonly hardware: HardwareReport
   readonly models: ReadonlyArray<
     Pick<
       ModelResidency,
       "name" | "state" | "bytes" | "leases" | "slots" | "pinned" | "external" | "loadMs" | "loadFailures"
-    >
+    > & {
+      /** The backend has it (registry models it lacks are listed, and never routed to). */
+      readonly available: boolean
+    }
   >
   readonly vram: { readonly used: number; readonly budget: number; readonly capacity: number }
   readonly queues: ReadonlyArray<QueueSnapshot>
@@ -126,6 +143,8 @@ export interface Conductor {
     readonly topics?: ReadonlyArray<Topic>
     readonly capacity?: number
   }): AsyncIterable<ConductorEvent>
+  /** Call `listener` synchronously with every event (or those of some topics); returns the stop. */
+  subscribe(listener: (event: ConductorEvent) => void, topics?: ReadonlyArray<Topic>): () => void
   snapshot(): ConductorSnapshot
   /** Stop accepting; let requests finish for `drainMs` (default 0), cancel the rest, shut down. */
   close(options?: { readonly drainMs?: number }): Promise<void>
@@ -159,12 +178,17 @@ class Handle implements RequestHandle {
     return this.replay
   }
 
+  observe(listener: (event: ConductorEvent) => void): () => void {
+    return this.replay.observe(listener)
+  }
+
   cancel(): void {
     this.onCancel()
   }
 }
 
-const PROBE_MS = 1500
+/** How long Ollama has to answer `/api/version` when the backend is chosen automatically. */
+const PROBE_MS = 1000
 
 export const createConductor = async (options: ConductorOptions = {}): Promise<Conductor> => {
   const loaded = loadConfig({
@@ -179,10 +203,14 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   // ---- backend and time
   const host = resolveOllamaHost(options.ollamaHost ?? c.backend.host, options.env ?? process.env)
   let kind = options.backend
-  let probe: BackendShape | undefined
+  let choice = kind === undefined ? "" : "as configured"
   if (kind === undefined) {
-    probe = makeOllamaBackend({ host, callTimeoutMs: PROBE_MS, unloadSettleMs: c.backend.unloadSettle })
-    kind = Result.isSuccess(await Effect.runPromise(Effect.result(probe.ping))) ? "ollama" : "sim"
+    const probe = makeOllamaBackend({ host, callTimeoutMs: PROBE_MS, unloadSettleMs: c.backend.unloadSettle })
+    const version = await Effect.runPromise(Effect.result(probe.ping))
+    kind = Result.isSuccess(version) ? "ollama" : "sim"
+    choice = Result.isSuccess(version)
+      ? `Ollama ${version.success} answered at ${host}`
+      : `no Ollama answered at ${host} within ${PROBE_MS / 1000} s`
   }
   let engine: SimEngine | undefined
   let time: TimeSource
@@ -191,7 +219,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   let maxLoaded: number
   if (kind === "sim") {
     const profile = loadProfile(resolveProfilePath(options.simProfile ?? "workstation-24gb"))
-    time = options.clock ?? new ScaledClock(profile.timeScale)
+    time = options.clock ?? new ScaledClock(options.timeScale ?? profile.timeScale)
     engine = new SimEngine(profile, {
       clock: time,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -265,6 +293,8 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     getAvailable: () => available,
     policy: services.scheduler.core.snapshot().policy,
     backendDescription: backend.description,
+    backendChoice: choice,
+    reachable: Result.isSuccess(found),
   })
 }
 
@@ -298,6 +328,8 @@ interface Parts {
   readonly getAvailable: () => ReadonlyArray<string> | undefined
   readonly policy: string
   readonly backendDescription: string
+  readonly backendChoice: string
+  readonly reachable: boolean
 }
 
 class ConductorImpl implements Conductor {
@@ -306,8 +338,17 @@ class ConductorImpl implements Conductor {
   private closing = false
   private closed: Promise<void> | undefined
   private readonly idle = new Set<() => void>()
+  private reachable: boolean
 
-  constructor(private readonly p: Parts) {}
+  constructor(private readonly p: Parts) {
+    this.reachable = p.reachable
+    p.bus.subscribe(
+      (e) => {
+        if (e.type === "backend") this.reachable = e.state === "up"
+      },
+      ["models"],
+    )
+  }
 
   get config(): Config {
     return this.p.config
@@ -428,16 +469,28 @@ class ConductorImpl implements Conductor {
     return sub
   }
 
+  subscribe(listener: (event: ConductorEvent) => void, topics?: ReadonlyArray<Topic>): () => void {
+    return this.p.bus.subscribe(listener, topics)
+  }
+
   snapshot(): ConductorSnapshot {
+    const list = this.p.getAvailable()
+    const available = list === undefined ? undefined : new Set(list)
     const budget = this.p.residency.budget
     const health = this.p.health.snapshot()
     const sched = this.p.scheduler.snapshot()
     return {
-      backend: { kind: this.p.kind, description: this.p.backendDescription },
+      backend: {
+        kind: this.p.kind,
+        description: this.p.backendDescription,
+        choice: this.p.backendChoice,
+        reachable: this.reachable,
+      },
       policy: this.p.policy,
       hardware: this.p.hardware,
       models: this.p.residency.models().map((m) => ({
         name: m.name,
+        available: available === undefined || available.has(m.name) || m.external,
         state: m.state,
         bytes: m.bytes,
         leases: m.leases,

@@ -190,7 +190,10 @@ describe("conductor (in-process simulator, virtual time)", () => {
     const { value } = await run(e, e.conductor.submit({ prompt: PROMPT, id: "loop" }))
     const validated = e.of("loop").filter((x) => x.type === "validated")
     expect(validated[0]).toMatchObject({ model: CHAIN[0], ok: false })
-    expect(validated[0]?.type === "validated" && validated[0].failures[0]).toMatch(/degenerate repetition/)
+    expect(validated[0]?.type === "validated" && validated[0].failures[0]).toMatchObject({
+      validator: "repetition",
+      message: expect.stringMatching(/degenerate repetition/),
+    })
     expect(value?.attempts[0]).toMatchObject({
       model: CHAIN[0],
       outcome: "failed",

@@ -7,6 +7,7 @@ import { CONFIG_USAGE, runConfig } from "./commands/config.js"
 import { HARDWARE_USAGE, runHardware } from "./commands/hardware.js"
 import { MODELS_USAGE, runModels } from "./commands/models.js"
 import { ROUTE_USAGE, runRoute } from "./commands/route.js"
+import { runServe, SERVE_USAGE } from "./commands/serve.js"
 import { runSim, SIM_USAGE } from "./commands/sim.js"
 import { ExitError } from "./setup.js"
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<
   string,
   { run: (argv: ReadonlyArray<string>) => Promise<number>; usage: string; about: string }
 > = {
+  serve: { run: runServe, usage: SERVE_USAGE, about: "run the orchestrator: WebSocket API, metrics, status" },
   route: { run: runRoute, usage: ROUTE_USAGE, about: "explain which model a query goes to" },
   models: { run: runModels, usage: MODELS_USAGE, about: "list the model registry" },
   config: { run: runConfig, usage: CONFIG_USAGE, about: "validate the configuration" },

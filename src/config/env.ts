@@ -67,6 +67,20 @@ export const ENV_OVERRIDES: ReadonlyArray<EnvOverride> = [
     description: "scheduling policy: swap-aware or ollama",
   },
   {
+    variable: "CONDUCTOR_PORT",
+    file: "conductor",
+    path: ["server", "port"],
+    kind: "int",
+    description: "port `conductor serve` listens on",
+  },
+  {
+    variable: "CONDUCTOR_LOG_LEVEL",
+    file: "conductor",
+    path: ["logging", "level"],
+    kind: "string",
+    description: "log level: debug, info, warn or error",
+  },
+  {
     variable: "CONDUCTOR_MAX_QUEUED",
     file: "conductor",
     path: ["scheduler", "maxQueued"],

@@ -269,6 +269,41 @@ export const RequestsSection = Schema.Struct({
   }).pipe(withDefault({})),
 })
 
+export const ServerSection = Schema.Struct({
+  host: Schema.String.check(Schema.isNonEmpty()).pipe(withDefault("127.0.0.1")),
+  port: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(65535)).pipe(
+    withDefault(8080),
+  ),
+  /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cancelled, ms. */
+  drainMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).pipe(withDefault(30_000)),
+  /** Largest WebSocket message accepted, bytes. */
+  maxPayloadBytes: PositiveInt.pipe(withDefault(1_048_576)),
+  /** Requests one connection may have in flight. */
+  maxInFlightPerConnection: PositiveInt.pipe(withDefault(32)),
+  /** Messages a connection may send per second (sustained), and in a burst. */
+  messagesPerSecond: Positive.pipe(withDefault(50)),
+  messageBurst: PositiveInt.pipe(withDefault(100)),
+  /** Ping interval; a connection that misses a pong by the next ping is closed. */
+  heartbeat: DurationMs.pipe(withDefault("30s")),
+  /**
+   * Origins allowed to open WebSockets (browsers send one; other clients do not). Entries are
+   * origins (`https://app.example.com`) or `*`; localhost and 127.0.0.1 on any port are allowed by default.
+   */
+  allowedOrigins: Schema.Array(Schema.String).pipe(withDefault(["http://localhost", "http://127.0.0.1"])),
+  slowConsumer: Schema.Struct({
+    /** Above this many bytes waiting in a socket, token events are merged. */
+    highWaterBytes: PositiveInt.pipe(withDefault(1_048_576)),
+    /** A consumer still above the high-water mark after this long — or above 16 × it — is closed (1013). */
+    closeAfter: DurationMs.pipe(withDefault("10s")),
+  }).pipe(withDefault({})),
+})
+
+export const LoggingSection = Schema.Struct({
+  level: Schema.Literals(["debug", "info", "warn", "error"]).pipe(withDefault("info")),
+  /** Log prompt and answer text (off: logs carry ids, models and timings only). */
+  prompts: Schema.Boolean.pipe(withDefault(false)),
+})
+
 export const ConductorFile = Schema.Struct({
   routing: RoutingSection.pipe(withDefault({})),
   fallbacks: FallbacksSection.pipe(withDefault({})),
@@ -278,6 +313,8 @@ export const ConductorFile = Schema.Struct({
   health: HealthSection.pipe(withDefault({})),
   validation: ValidationSection.pipe(withDefault({})),
   requests: RequestsSection.pipe(withDefault({})),
+  server: ServerSection.pipe(withDefault({})),
+  logging: LoggingSection.pipe(withDefault({})),
 })
 export type ConductorFile = typeof ConductorFile.Type
 export type RoutingConfig = ConductorFile["routing"]
@@ -290,3 +327,5 @@ export type SchedulerConfig = ConductorFile["scheduler"]
 export type HealthConfig = ConductorFile["health"]
 export type ValidationConfig = ConductorFile["validation"]
 export type RequestsConfig = ConductorFile["requests"]
+export type ServerConfig = ConductorFile["server"]
+export type LoggingConfig = ConductorFile["logging"]

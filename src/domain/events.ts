@@ -107,7 +107,8 @@ export type RequestEvent =
       readonly id: string
       readonly model: string
       readonly ok: boolean
-      readonly failures: ReadonlyArray<string>
+      /** Each failed validator (nonEmpty, truncated, repetition, refusal, codePresent, format) and why. */
+      readonly failures: ReadonlyArray<{ readonly validator: string; readonly message: string }>
     }
   | {
       readonly type: "completed"

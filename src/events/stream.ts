@@ -60,16 +60,27 @@ export class Subscription<T> implements AsyncIterable<T> {
 export class Replay<T> implements AsyncIterable<T> {
   private readonly log: T[] = []
   private readonly wake = new Set<() => void>()
+  private readonly observers = new Set<(item: T) => void>()
   private ended = false
 
   push(item: T): void {
     if (this.ended) return
     this.log.push(item)
+    for (const o of this.observers) o(item)
     for (const w of this.wake) w()
+  }
+
+  /** Call `observer` with every item so far, then with each new one, synchronously; returns the stop. */
+  observe(observer: (item: T) => void): () => void {
+    for (const item of this.log) observer(item)
+    if (this.ended) return () => undefined
+    this.observers.add(observer)
+    return () => this.observers.delete(observer)
   }
 
   end(): void {
     this.ended = true
+    this.observers.clear()
     for (const w of this.wake) w()
   }
 

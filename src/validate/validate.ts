@@ -25,9 +25,16 @@ export interface AnswerToValidate {
   readonly lengthCapped: boolean
 }
 
+export type ValidatorName = "nonEmpty" | "truncated" | "repetition" | "refusal" | "codePresent" | "format"
+
+export interface ValidationFailure {
+  readonly validator: ValidatorName
+  readonly message: string
+}
+
 export interface ValidationResult {
   readonly ok: boolean
-  readonly failures: ReadonlyArray<string>
+  readonly failures: ReadonlyArray<ValidationFailure>
 }
 
 export const ruleFor = (config: ValidationConfig, task: TaskType): ResolvedRule => ({
@@ -36,15 +43,15 @@ export const ruleFor = (config: ValidationConfig, task: TaskType): ResolvedRule 
 })
 
 export const validateAnswer = (answer: AnswerToValidate, rule: ResolvedRule): ValidationResult => {
-  const failures: string[] = []
-  const add = (failure: string | undefined) => {
-    if (failure !== undefined) failures.push(failure)
+  const failures: ValidationFailure[] = []
+  const add = (validator: ValidatorName, message: string | undefined) => {
+    if (message !== undefined) failures.push({ validator, message })
   }
-  if (rule.nonEmpty) add(checkNonEmpty(answer.text))
-  if (!rule.allowTruncated && !answer.lengthCapped) add(checkNotTruncated(answer.doneReason))
-  if (rule.repetition) add(checkRepetition(answer.text))
-  if (rule.refusal) add(checkNotRefusal(answer.text))
-  if (rule.codePresent) add(checkCodePresent(answer.text))
-  if (answer.format !== undefined) add(answer.format.check(answer.text))
+  if (rule.nonEmpty) add("nonEmpty", checkNonEmpty(answer.text))
+  if (!rule.allowTruncated && !answer.lengthCapped) add("truncated", checkNotTruncated(answer.doneReason))
+  if (rule.repetition) add("repetition", checkRepetition(answer.text))
+  if (rule.refusal) add("refusal", checkNotRefusal(answer.text))
+  if (rule.codePresent) add("codePresent", checkCodePresent(answer.text))
+  if (answer.format !== undefined) add("format", answer.format.check(answer.text))
   return { ok: failures.length === 0, failures }
 }

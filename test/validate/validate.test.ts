@@ -22,10 +22,12 @@ describe("validate", () => {
       ok: true,
       failures: [],
     })
-    expect(validateAnswer(answer(""), general).failures).toEqual(["empty answer"])
+    expect(validateAnswer(answer(""), general).failures).toEqual([
+      { validator: "nonEmpty", message: "empty answer" },
+    ])
     const code = ruleFor(config(), "code_generation")
     expect(validateAnswer(answer("Use a loop.", { taskType: "code_generation" }), code).failures).toEqual([
-      "no code in the answer to a code task",
+      { validator: "codePresent", message: "no code in the answer to a code task" },
     ])
   })
 
@@ -44,7 +46,9 @@ describe("validate", () => {
     const rule = ruleFor(config(), "general_qa")
     const json = compileFormat("json")
     expect(validateAnswer(answer('{"a": 1}', { format: json }), rule).ok).toBe(true)
-    expect(validateAnswer(answer("{a: 1}", { format: json }), rule).failures[0]).toMatch(/^not valid JSON/)
+    expect(validateAnswer(answer("{a: 1}", { format: json }), rule).failures[0]?.message).toMatch(
+      /^not valid JSON/,
+    )
     const person = compileFormat({
       type: "object",
       properties: { name: { type: "string" }, age: { type: "integer", minimum: 0 } },
@@ -52,8 +56,13 @@ describe("validate", () => {
     })
     expect(validateAnswer(answer('{"name": "Ada", "age": 36}', { format: person }), rule).ok).toBe(true)
     const bad = validateAnswer(answer('{"name": "Ada", "age": -1}', { format: person }), rule)
-    expect(bad.failures[0]).toMatch(/does not match the requested schema: age: /)
-    expect(validateAnswer(answer('{"name": "Ada"}', { format: person }), rule).failures[0]).toMatch(/age/)
+    expect(bad.failures[0]).toMatchObject({
+      validator: "format",
+      message: expect.stringMatching(/does not match the requested schema: age: /),
+    })
+    expect(validateAnswer(answer('{"name": "Ada"}', { format: person }), rule).failures[0]?.message).toMatch(
+      /age/,
+    )
   })
 
   it("rejects a schema it cannot use when the request is made", () => {

@@ -1,0 +1,255 @@
+/**
+ * Prometheus metrics, derived from the event bus (DESIGN decision 9): one prom-client Registry per
+ * Conductor, fed by `observe(event)`. Every label value comes from a bounded set — registry model
+ * names, task types, tiers, outcomes, reasons, validator names, protocol message types — never
+ * request ids or text. Histograms reach minutes (LLM requests are long). Node's default process
+ * metrics are included, minus the `nodejs_active_*_total` gauges whose names make
+ * `promtool check metrics` complain.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
+import type { ConductorEvent } from "../domain/events.js"
+
+/** Seconds: from sub-second answers to twenty-minute ones. */
+export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200]
+/** Seconds: model loads, from a small model off a fast disk to a 70B one off a slow one. */
+export const LOAD_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300]
+
+const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const
+/** Default metrics whose names promtool rejects (gauges ending in `_total`). */
+const PROMTOOL_UNFRIENDLY = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+]
+
+export interface ConductorMetrics {
+  readonly registry: Registry
+  /** Update from one event. */
+  observe(event: ConductorEvent): void
+  /** WebSocket gauges and counters, for the server. */
+  readonly ws: {
+    readonly connections: Gauge
+    readonly messages: Counter<"direction" | "type">
+  }
+  /** Prometheus text exposition. */
+  text(): Promise<string>
+}
+
+interface RequestLabels {
+  model: string
+  task: string
+  tier: string
+}
+
+export const makeMetrics = (options: { readonly processMetrics?: boolean } = {}): ConductorMetrics => {
+  const registry = new Registry()
+  if (options.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry })
+    for (const name of PROMTOOL_UNFRIENDLY) registry.removeSingleMetric(name)
+  }
+  const r = { registers: [registry] }
+  const requests = new Counter({
+    name: "conductor_requests_total",
+    help: "Requests that ended, by the model that served (or last tried) them, task, tier and outcome.",
+    labelNames: ["model", "task", "tier", "outcome"],
+    ...r,
+  })
+  const duration = new Histogram({
+    name: "conductor_request_duration_seconds",
+    help: "Time from acceptance to completion of completed requests.",
+    labelNames: ["model"],
+    buckets: LATENCY_BUCKETS,
+    ...r,
+  })
+  const ttft = new Histogram({
+    name: "conductor_time_to_first_token_seconds",
+    help: "Time from acceptance to the first token of the answer, for completed requests.",
+    labelNames: ["model"],
+    buckets: LATENCY_BUCKETS,
+    ...r,
+  })
+  const queueWait = new Histogram({
+    name: "conductor_queue_wait_seconds",
+    help: "Time completed requests waited for a slot, not counting model loads.",
+    labelNames: ["model"],
+    buckets: LATENCY_BUCKETS,
+    ...r,
+  })
+  const tokens = new Counter({
+    name: "conductor_tokens_total",
+    help: "Tokens processed for completed requests, by kind (prompt or completion).",
+    labelNames: ["model", "kind"],
+    ...r,
+  })
+  const queueDepth = new Gauge({
+    name: "conductor_queue_depth",
+    help: "Requests waiting for a slot on the model.",
+    labelNames: ["model"],
+    ...r,
+  })
+  const inflight = new Gauge({
+    name: "conductor_inflight",
+    help: "Requests holding a slot on the model (generating).",
+    labelNames: ["model"],
+    ...r,
+  })
+  const vram = new Gauge({
+    name: "conductor_vram_bytes",
+    help: "GPU memory: used by resident models, the budget Conductor plans with, the capacity.",
+    labelNames: ["kind"],
+    ...r,
+  })
+  const resident = new Gauge({
+    name: "conductor_model_resident",
+    help: "1 when the model is loaded in GPU memory, else 0.",
+    labelNames: ["model"],
+    ...r,
+  })
+  const loads = new Counter({
+    name: "conductor_model_loads_total",
+    help: "Model loads, by outcome (success or failure).",
+    labelNames: ["model", "outcome"],
+    ...r,
+  })
+  const evictions = new Counter({
+    name: "conductor_model_evictions_total",
+    help: "Models leaving GPU memory, by reason (make_room, idle, reconciled, crash, requested, shutdown).",
+    labelNames: ["model", "reason"],
+    ...r,
+  })
+  const loadDuration = new Histogram({
+    name: "conductor_model_load_duration_seconds",
+    help: "Time to load a model.",
+    labelNames: ["model"],
+    buckets: LOAD_BUCKETS,
+    ...r,
+  })
+  const breaker = new Gauge({
+    name: "conductor_breaker_state",
+    help: "The model's circuit breaker: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["model"],
+    ...r,
+  })
+  const transitions = new Counter({
+    name: "conductor_breaker_transitions_total",
+    help: "Circuit breaker transitions, by the state entered.",
+    labelNames: ["model", "to"],
+    ...r,
+  })
+  const fallbacks = new Counter({
+    name: "conductor_fallbacks_total",
+    help: "Requests moved from one model to the next, by reason.",
+    labelNames: ["from", "to", "reason"],
+    ...r,
+  })
+  const validation = new Counter({
+    name: "conductor_validation_failures_total",
+    help: "Answers that failed a validator.",
+    labelNames: ["model", "validator"],
+    ...r,
+  })
+  const decisions = new Counter({
+    name: "conductor_routing_decisions_total",
+    help: "Routing decisions, by task type, tier and reason.",
+    labelNames: ["task", "tier", "reason"],
+    ...r,
+  })
+  const wsConnections = new Gauge({
+    name: "conductor_ws_connections",
+    help: "Open WebSocket connections.",
+    ...r,
+  })
+  const wsMessages = new Counter({
+    name: "conductor_ws_messages_total",
+    help: "WebSocket messages, by direction (in or out) and message type.",
+    labelNames: ["direction", "type"],
+    ...r,
+  })
+  vram.set({ kind: "used" }, 0)
+
+  // Routing facts of requests in flight, to label their terminal counts; removed at the end.
+  const routed = new Map<string, RequestLabels>()
+  const lastModel = new Map<string, string>()
+
+  const observe = (e: ConductorEvent): void => {
+    switch (e.type) {
+      case "routed":
+        decisions.inc({ task: e.decision.taskType, tier: e.decision.tier, reason: e.decision.reason })
+        routed.set(e.id, { model: e.decision.model, task: e.decision.taskType, tier: e.decision.tier })
+        return
+      case "started":
+        lastModel.set(e.id, e.model)
+        return
+      case "completed":
+        requests.inc({ model: e.model, task: e.taskType, tier: e.tier, outcome: "completed" })
+        duration.observe({ model: e.model }, e.timings.totalMs / 1000)
+        if (e.timings.firstTokenMs !== undefined)
+          ttft.observe({ model: e.model }, e.timings.firstTokenMs / 1000)
+        queueWait.observe({ model: e.model }, e.timings.queueMs / 1000)
+        tokens.inc({ model: e.model, kind: "prompt" }, e.usage.promptTokens)
+        tokens.inc({ model: e.model, kind: "completion" }, e.usage.evalTokens)
+        forget(e.id)
+        return
+      case "failed":
+      case "cancelled": {
+        const labels = routed.get(e.id)
+        const model = e.attempts.at(-1)?.model ?? lastModel.get(e.id) ?? labels?.model ?? "none"
+        requests.inc({
+          model,
+          task: labels?.task ?? "unrouted",
+          tier: labels?.tier ?? "none",
+          outcome: e.type,
+        })
+        forget(e.id)
+        return
+      }
+      case "fallback":
+        fallbacks.inc({ from: e.from, to: e.to, reason: e.reason })
+        return
+      case "validated":
+        for (const f of e.failures) validation.inc({ model: e.model, validator: f.validator })
+        return
+      case "queue":
+        queueDepth.set({ model: e.model }, e.depth)
+        inflight.set({ model: e.model }, e.inflight)
+        return
+      case "vram":
+        vram.set({ kind: "used" }, e.usedBytes)
+        vram.set({ kind: "budget" }, e.budgetBytes)
+        vram.set({ kind: "capacity" }, e.capacityBytes)
+        return
+      case "model_loaded":
+        loads.inc({ model: e.model, outcome: "success" })
+        loadDuration.observe({ model: e.model }, e.loadMs / 1000)
+        resident.set({ model: e.model }, 1)
+        return
+      case "model_load_failed":
+        loads.inc({ model: e.model, outcome: "failure" })
+        return
+      case "model_evicted":
+        evictions.inc({ model: e.model, reason: e.reason })
+        resident.set({ model: e.model }, 0)
+        return
+      case "reconciled":
+        for (const m of e.adopted) resident.set({ model: m }, 1)
+        return
+      case "breaker":
+        breaker.set({ model: e.model }, BREAKER_VALUE[e.state])
+        transitions.inc({ model: e.model, to: e.state })
+        return
+      default:
+        return
+    }
+  }
+  const forget = (id: string) => {
+    routed.delete(id)
+    lastModel.delete(id)
+  }
+
+  return {
+    registry,
+    observe,
+    ws: { connections: wsConnections, messages: wsMessages },
+    text: () => registry.metrics(),
+  }
+}

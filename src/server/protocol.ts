@@ -1,0 +1,134 @@
+/**
+ * The WebSocket protocol (docs/protocol.md). Client messages are JSON objects with a `type`:
+ * `query` (a request: prompt or messages, persona, model, tier, format, options, id),
+ * `cancel` (one of this connection's requests), `subscribe` / `unsubscribe` (event topics). The
+ * server sends every event of the connection's requests, system events of subscribed topics,
+ * `hello` on connect, `subscribed` after a (un)subscription, and `error` with a stable `code`.
+ * Decoding here checks the envelope; a query's own fields are checked by Conductor, which names
+ * the field at fault.
+ */
+import { type ConductorEvent, TOPICS, type Topic } from "../domain/events.js"
+
+export const ERROR_CODES = [
+  /** The message is not JSON, or not a JSON object. */
+  "bad_json",
+  /** `type` is missing or not one the server knows. */
+  "unknown_type",
+  /** A field of the envelope is wrong (`id`, `topics`); the message names it. */
+  "invalid_message",
+  /** The query itself is wrong (a field, a value); the message names every problem. */
+  "invalid_request",
+  "payload_too_large",
+  "rate_limited",
+  "unauthorized",
+  "forbidden_origin",
+  /** Conductor's queue is full; retry after `retryAfterMs`. */
+  "queue_full",
+  /** This connection already has `server.maxInFlightPerConnection` requests running. */
+  "in_flight_limit",
+  /** The server is shutting down and takes no new queries. */
+  "draining",
+  /** `cancel` names no request of this connection in flight. */
+  "unknown_request",
+  "internal",
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export interface ErrorMessage {
+  readonly type: "error"
+  readonly code: ErrorCode
+  readonly message: string
+  readonly id?: string
+  readonly retryAfterMs?: number
+}
+
+export interface HelloMessage {
+  readonly type: "hello"
+  readonly server: "conductor"
+  readonly version: string
+  readonly backend: string
+  readonly policy: string
+  readonly models: ReadonlyArray<string>
+  readonly topics: ReadonlyArray<Topic>
+}
+
+/** Everything the server sends. */
+export type ServerMessage =
+  | ConductorEvent
+  | ErrorMessage
+  | HelloMessage
+  | { readonly type: "subscribed"; readonly topics: ReadonlyArray<Topic> }
+
+export type ClientMessage =
+  | { readonly type: "query"; readonly id?: string; readonly request: Record<string, unknown> }
+  | { readonly type: "cancel"; readonly id: string }
+  | { readonly type: "subscribe" | "unsubscribe"; readonly topics: ReadonlyArray<Topic> }
+
+export const CLIENT_TYPES = ["query", "cancel", "subscribe", "unsubscribe"] as const
+
+export type Decoded =
+  | { readonly ok: true; readonly message: ClientMessage }
+  | { readonly ok: false; readonly error: ErrorMessage }
+
+const fail = (code: ErrorCode, message: string, id?: string): Decoded => ({
+  ok: false,
+  error: { type: "error", code, message, ...(id !== undefined ? { id } : {}) },
+})
+
+/** Decode one client message's envelope. */
+export const decodeClientMessage = (text: string): Decoded => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    return fail("bad_json", `not valid JSON: ${(e as Error).message}`)
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail(
+      "bad_json",
+      `expected a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`,
+    )
+  }
+  const o = value as Record<string, unknown>
+  const id = typeof o.id === "string" ? o.id : undefined
+  if (o.type === undefined)
+    return fail("unknown_type", `type: missing (one of ${CLIENT_TYPES.join(", ")})`, id)
+  if (typeof o.type !== "string" || !(CLIENT_TYPES as ReadonlyArray<string>).includes(o.type)) {
+    return fail(
+      "unknown_type",
+      `type: unknown message type ${JSON.stringify(o.type)} (one of ${CLIENT_TYPES.join(", ")})`,
+      id,
+    )
+  }
+  switch (o.type) {
+    case "query": {
+      if (o.id !== undefined && typeof o.id !== "string")
+        return fail("invalid_message", "id: expected a string")
+      const { type: _type, ...request } = o
+      return { ok: true, message: { type: "query", ...(id !== undefined ? { id } : {}), request } }
+    }
+    case "cancel": {
+      if (typeof o.id !== "string" || o.id === "")
+        return fail("invalid_message", "id: the request to cancel is required")
+      const extra = Object.keys(o).filter((k) => k !== "type" && k !== "id")
+      if (extra.length > 0) return fail("invalid_message", `${extra[0]}: unknown field`, o.id)
+      return { ok: true, message: { type: "cancel", id: o.id } }
+    }
+    default: {
+      const kind = o.type as "subscribe" | "unsubscribe"
+      if (!Array.isArray(o.topics))
+        return fail("invalid_message", `topics: expected an array of ${TOPICS.join(", ")}`)
+      for (const [i, t] of o.topics.entries()) {
+        if (typeof t !== "string" || !(TOPICS as ReadonlyArray<string>).includes(t)) {
+          return fail(
+            "invalid_message",
+            `topics[${i}]: unknown topic ${JSON.stringify(t)} (one of ${TOPICS.join(", ")})`,
+          )
+        }
+      }
+      const extra = Object.keys(o).filter((k) => k !== "type" && k !== "topics")
+      if (extra.length > 0) return fail("invalid_message", `${extra[0]}: unknown field`)
+      return { ok: true, message: { type: kind, topics: o.topics as Topic[] } }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { execFileSync } from "node:child_process"
+import { describe, expect, it } from "vitest"
+import { makeMetrics } from "../../src/metrics/metrics.js"
+import { skipWithout } from "../support/binaries.js"
+import { conductorEnv } from "../support/conductor-env.js"
+
+const valueOf = async (
+  metrics: ReturnType<typeof makeMetrics>,
+  name: string,
+  labels: Record<string, string> = {},
+) => {
+  const m = await metrics.registry.getSingleMetric(name)?.get()
+  const v = m?.values.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l))
+  return v?.value
+}
+
+describe("metrics", () => {
+  it("derives counters, gauges and histograms from events, with bounded labels", async () => {
+    const metrics = makeMetrics({ processMetrics: false })
+    const env = await conductorEnv({
+      config: { health: { volumeThreshold: 1, errorThresholdPercentage: 10 } },
+    })
+    try {
+      env.conductor.subscribe(metrics.observe)
+      env.conductor.simulator?.injectFault("llama3.2:8b", "error")
+      const h = env.conductor.submit({ prompt: "What is the capital of France?" })
+      await env.settle(h.result)
+      expect(
+        await valueOf(metrics, "conductor_requests_total", {
+          model: "mistral:7b",
+          outcome: "completed",
+          task: "general_qa",
+          tier: "fast",
+        }),
+      ).toBe(1)
+      expect(
+        await valueOf(metrics, "conductor_fallbacks_total", {
+          from: "llama3.2:8b",
+          to: "mistral:7b",
+          reason: "Crashed",
+        }),
+      ).toBe(1)
+      expect(
+        await valueOf(metrics, "conductor_model_loads_total", { model: "mistral:7b", outcome: "success" }),
+      ).toBe(1)
+      expect(await valueOf(metrics, "conductor_model_resident", { model: "mistral:7b" })).toBe(1)
+      expect(await valueOf(metrics, "conductor_breaker_state", { model: "llama3.2:8b" })).toBe(2)
+      expect(
+        await valueOf(metrics, "conductor_breaker_transitions_total", { model: "llama3.2:8b", to: "open" }),
+      ).toBe(1)
+      expect(
+        await valueOf(metrics, "conductor_routing_decisions_total", {
+          task: "general_qa",
+          tier: "fast",
+          reason: "complexity_tier",
+        }),
+      ).toBe(1)
+      expect(await valueOf(metrics, "conductor_vram_bytes", { kind: "budget" })).toBe(14.95e9)
+      expect(
+        await valueOf(metrics, "conductor_tokens_total", { model: "mistral:7b", kind: "completion" }),
+      ).toBeGreaterThan(0)
+      const text = await metrics.text()
+      expect(text).toMatch(/conductor_request_duration_seconds_bucket\{le="1200",model="mistral:7b"\} 1/)
+      // No label carries a request id.
+      expect(text).not.toContain(h.id)
+    } finally {
+      await env.conductor.close()
+    }
+  })
+
+  it("counts validation failures by validator and cancelled requests by their last model", async () => {
+    const metrics = makeMetrics({ processMetrics: false })
+    metrics.observe({
+      type: "validated",
+      id: "r",
+      model: "m",
+      ok: false,
+      failures: [
+        { validator: "repetition", message: "loop" },
+        { validator: "refusal", message: "no" },
+      ],
+    })
+    metrics.observe({ type: "cancelled", id: "r", attempts: [{ model: "m", outcome: "cancelled" }] })
+    expect(await valueOf(metrics, "conductor_validation_failures_total", { validator: "repetition" })).toBe(1)
+    expect(
+      await valueOf(metrics, "conductor_requests_total", {
+        model: "m",
+        outcome: "cancelled",
+        task: "unrouted",
+      }),
+    ).toBe(1)
+  })
+
+  it.skipIf(skipWithout("promtool"))("passes promtool check metrics, process metrics included", async () => {
+    const metrics = makeMetrics()
+    const env = await conductorEnv()
+    try {
+      env.conductor.subscribe(metrics.observe)
+      await env.settle(env.conductor.generate({ prompt: "What is the capital of France?" }))
+      const text = await metrics.text()
+      const out = execFileSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" })
+      expect(out).toBe("")
+      expect(text).toContain("process_cpu_seconds_total")
+      expect(text).not.toContain("nodejs_active_handles_total")
+    } finally {
+      await env.conductor.close()
+    }
+  })
+})
