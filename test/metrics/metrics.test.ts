@@ -4,7 +4,7 @@ import { makeMetrics } from "../../src/metrics/metrics.js"
 import { skipWithout } from "../support/binaries.js"
 import { conductorEnv } from "../support/conductor-env.js"
 
-const valueOf = async (
+const sampleOf = async (
   metrics: ReturnType<typeof makeMetrics>,
   name: string,
   labels: Record<string, string> = {},
@@ -26,7 +26,7 @@ describe("metrics", () => {
       const h = env.conductor.submit({ prompt: "What is the capital of France?" })
       await env.settle(h.result)
       expect(
-        await valueOf(metrics, "conductor_requests_total", {
+        await sampleOf(metrics, "conductor_requests_total", {
           model: "mistral:7b",
           outcome: "completed",
           task: "general_qa",
@@ -34,30 +34,30 @@ describe("metrics", () => {
         }),
       ).toBe(1)
       expect(
-        await valueOf(metrics, "conductor_fallbacks_total", {
+        await sampleOf(metrics, "conductor_fallbacks_total", {
           from: "llama3.2:8b",
           to: "mistral:7b",
           reason: "Crashed",
         }),
       ).toBe(1)
       expect(
-        await valueOf(metrics, "conductor_model_loads_total", { model: "mistral:7b", outcome: "success" }),
+        await sampleOf(metrics, "conductor_model_loads_total", { model: "mistral:7b", outcome: "success" }),
       ).toBe(1)
-      expect(await valueOf(metrics, "conductor_model_resident", { model: "mistral:7b" })).toBe(1)
-      expect(await valueOf(metrics, "conductor_breaker_state", { model: "llama3.2:8b" })).toBe(2)
+      expect(await sampleOf(metrics, "conductor_model_resident", { model: "mistral:7b" })).toBe(1)
+      expect(await sampleOf(metrics, "conductor_breaker_state", { model: "llama3.2:8b" })).toBe(2)
       expect(
-        await valueOf(metrics, "conductor_breaker_transitions_total", { model: "llama3.2:8b", to: "open" }),
+        await sampleOf(metrics, "conductor_breaker_transitions_total", { model: "llama3.2:8b", to: "open" }),
       ).toBe(1)
       expect(
-        await valueOf(metrics, "conductor_routing_decisions_total", {
+        await sampleOf(metrics, "conductor_routing_decisions_total", {
           task: "general_qa",
           tier: "fast",
           reason: "complexity_tier",
         }),
       ).toBe(1)
-      expect(await valueOf(metrics, "conductor_vram_bytes", { kind: "budget" })).toBe(14.95e9)
+      expect(await sampleOf(metrics, "conductor_vram_bytes", { kind: "budget" })).toBe(14.95e9)
       expect(
-        await valueOf(metrics, "conductor_tokens_total", { model: "mistral:7b", kind: "completion" }),
+        await sampleOf(metrics, "conductor_tokens_total", { model: "mistral:7b", kind: "completion" }),
       ).toBeGreaterThan(0)
       const text = await metrics.text()
       expect(text).toMatch(/conductor_request_duration_seconds_bucket\{le="1200",model="mistral:7b"\} 1/)
@@ -81,9 +81,9 @@ describe("metrics", () => {
       ],
     })
     metrics.observe({ type: "cancelled", id: "r", attempts: [{ model: "m", outcome: "cancelled" }] })
-    expect(await valueOf(metrics, "conductor_validation_failures_total", { validator: "repetition" })).toBe(1)
+    expect(await sampleOf(metrics, "conductor_validation_failures_total", { validator: "repetition" })).toBe(1)
     expect(
-      await valueOf(metrics, "conductor_requests_total", {
+      await sampleOf(metrics, "conductor_requests_total", {
         model: "m",
         outcome: "cancelled",
         task: "unrouted",
