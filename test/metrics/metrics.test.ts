@@ -81,7 +81,9 @@ describe("metrics", () => {
       ],
     })
     metrics.observe({ type: "cancelled", id: "r", attempts: [{ model: "m", outcome: "cancelled" }] })
-    expect(await sampleOf(metrics, "conductor_validation_failures_total", { validator: "repetition" })).toBe(1)
+    expect(await sampleOf(metrics, "conductor_validation_failures_total", { validator: "repetition" })).toBe(
+      1,
+    )
     expect(
       await sampleOf(metrics, "conductor_requests_total", {
         model: "m",
