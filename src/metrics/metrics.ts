@@ -7,7 +7,7 @@
  * `promtool check metrics` complain.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
-import type { ConductorEvent } from "../domain/events.js"
+import type { Attempt, ConductorEvent } from "../domain/events.js"
 
 /** Seconds: from sub-second answers to twenty-minute ones. */
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200]
@@ -26,6 +26,8 @@ export interface ConductorMetrics {
   readonly registry: Registry
   /** Update from one event. */
   observe(event: ConductorEvent): void
+  /** Set by the server: 1 while it takes queries. */
+  readonly ready: Gauge
   /** WebSocket gauges and counters, for the server. */
   readonly ws: {
     readonly connections: Gauge
@@ -97,6 +99,23 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
     name: "conductor_vram_bytes",
     help: "GPU memory: used by resident models, the budget Conductor plans with, the capacity.",
     labelNames: ["kind"],
+    ...r,
+  })
+  const footprint = new Gauge({
+    name: "conductor_model_footprint_bytes",
+    help: "GPU memory the model holds while resident (size_vram once loaded), else 0.",
+    labelNames: ["model"],
+    ...r,
+  })
+  const attemptFailures = new Counter({
+    name: "conductor_attempt_failures_total",
+    help: "Failed attempts of a request on a model, by reason (each may fall back to the next model).",
+    labelNames: ["model", "reason"],
+    ...r,
+  })
+  const ready = new Gauge({
+    name: "conductor_ready",
+    help: "1 when the server takes queries (backend reachable, not draining), else 0.",
     ...r,
   })
   const resident = new Gauge({
@@ -181,6 +200,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
         lastModel.set(e.id, e.model)
         return
       case "completed":
+        countFailedAttempts(e.attempts)
         requests.inc({ model: e.model, task: e.taskType, tier: e.tier, outcome: "completed" })
         duration.observe({ model: e.model }, e.timings.totalMs / 1000)
         if (e.timings.firstTokenMs !== undefined)
@@ -192,6 +212,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
         return
       case "failed":
       case "cancelled": {
+        countFailedAttempts(e.attempts)
         const labels = routed.get(e.id)
         const model = e.attempts.at(-1)?.model ?? lastModel.get(e.id) ?? labels?.model ?? "none"
         requests.inc({
@@ -222,6 +243,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
         loads.inc({ model: e.model, outcome: "success" })
         loadDuration.observe({ model: e.model }, e.loadMs / 1000)
         resident.set({ model: e.model }, 1)
+        footprint.set({ model: e.model }, e.bytes)
         return
       case "model_load_failed":
         loads.inc({ model: e.model, outcome: "failure" })
@@ -229,6 +251,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
       case "model_evicted":
         evictions.inc({ model: e.model, reason: e.reason })
         resident.set({ model: e.model }, 0)
+        footprint.set({ model: e.model }, 0)
         return
       case "reconciled":
         for (const m of e.adopted) resident.set({ model: m }, 1)
@@ -241,6 +264,12 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
         return
     }
   }
+  const countFailedAttempts = (attempts: ReadonlyArray<Attempt>) => {
+    for (const a of attempts) {
+      if (a.outcome === "failed" && a.reason !== undefined)
+        attemptFailures.inc({ model: a.model, reason: a.reason })
+    }
+  }
   const forget = (id: string) => {
     routed.delete(id)
     lastModel.delete(id)
@@ -250,6 +279,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
     registry,
     observe,
     ws: { connections: wsConnections, messages: wsMessages },
+    ready,
     text: () => registry.metrics(),
   }
 }

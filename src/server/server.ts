@@ -141,6 +141,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
         return
       }
       case "/metrics": {
+        metrics.ready.set(!draining && conductor.snapshot().backend.reachable ? 1 : 0)
         const text = await metrics.text()
         res.writeHead(200, { "content-type": metrics.registry.contentType })
         res.end(text)
