@@ -192,7 +192,7 @@ export const SchedulerSection = Schema.Struct({
   /** swap-aware: a freshly loaded model is not evicted to make room before this. */
   minResidency: DurationMs.pipe(withDefault("10s")),
   /** swap-aware: a request waiting this long may drain a busy model to get its own loaded. */
-  maxWait: DurationMs.pipe(withDefault("30s")),
+  maxWait: DurationMs.pipe(withDefault("90s")),
   /** How often residency is checked against the backend's running models. */
   reconcileInterval: DurationMs.pipe(withDefault("15s")),
   /** How long a large VRAM request may be passed by smaller ones (budget fairness bound). */

@@ -71,6 +71,13 @@ export interface SchedulingPolicy {
    * Ollama hands every request for a loaded model to the runner, which queues them itself.
    */
   concurrency(model: ModelView): number
+  /**
+   * Waiting requests start strictly in arrival order (Ollama's single pending queue, processed
+   * one request at a time): one whose model was not serving when it arrived starts only after
+   * every such request before it has. A request for a model serving (or loading) when it arrived
+   * skips that queue. Unset: each model's queue moves on its own.
+   */
+  readonly ordered?: boolean
   /** The next load and its evictions, or undefined to wait. Asked only when no load is under way. */
   nextLoad(view: SchedulerView): LoadPlan | undefined
   /**

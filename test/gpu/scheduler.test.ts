@@ -117,6 +117,38 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
     expect(env.engine.state().overcommits).toBe(0)
   })
 
+  it("ollama: a queued request starts only in its turn, even once its model is loaded for another", async () => {
+    const env = await gpuEnv({ policy: ollamaPolicy() })
+    const startedAt = new Map<string, number>()
+    const timed = (model: string, id: string) =>
+      track(
+        env.scheduler.acquire(model, { requestId: id }).then((lease) => {
+          startedAt.set(id, env.clock.now())
+          lease.release()
+        }),
+      )
+    const busy = hold(env, "qwen2.5:14b", 20_000)
+    await env.clock.advance(2_000)
+    // llama3.2:8b does not fit beside qwen2.5:14b: the head waits for it to drain; the two behind wait too.
+    const a = timed("llama3.2:8b", "a")
+    const b = timed("deepseek-coder:6.7b", "b")
+    const c = timed("llama3.2:8b", "c")
+    await env.clock.advance(40_000)
+    expect([busy.settled, a.settled, b.settled, c.settled]).toEqual([true, true, true, true])
+    const loaded = (model: string) =>
+      env.ofType("model_loaded").find((e) => e.model === model)?.at ?? Number.NaN
+    // c's model was loaded for a, but c starts only after b — whose model had to load first.
+    expect(startedAt.get("a")).toBeGreaterThanOrEqual(loaded("llama3.2:8b"))
+    expect(startedAt.get("b")).toBeGreaterThanOrEqual(loaded("deepseek-coder:6.7b"))
+    expect(loaded("deepseek-coder:6.7b")).toBeGreaterThan(loaded("llama3.2:8b"))
+    expect(startedAt.get("c")).toBeGreaterThanOrEqual(startedAt.get("b") as number)
+    // A request arriving while its model is loaded skips the queue.
+    const d = timed("llama3.2:8b", "d")
+    await env.clock.advance(10)
+    expect(d.settled).toBe(true)
+    expect(env.engine.state().overcommits).toBe(0)
+  })
+
   it("swap-aware: keeps the busy model, loads what fits meanwhile, and drains only for a starving request", async () => {
     const env = await gpuEnv({ policy: swapAwarePolicy({ minResidencyMs: 0, maxWaitMs: 30_000 }) })
     // qwen2.5:14b stays busy: each request is followed by the next one.

@@ -1,11 +1,12 @@
 /**
  * The `ollama` policy: Ollama's own scheduler (server/sched.go), reproduced as the baseline every
  * benchmark compares against.
- * - A request for a resident model skips the queue and goes to the runner, which queues it on
- *   its slots — even a model already chosen as a victim (it unloads only once idle, and keeps
- *   taking requests until then).
- * - Everything else waits in one FIFO; its head decides the next load, and nothing else loads
- *   until that one has (head-of-line blocking).
+ * - A request for a model loaded (or loading) when it arrives skips the queue and goes to the
+ *   runner, which queues it on its slots — even a model already chosen as a victim (it unloads
+ *   only once idle, and keeps taking such requests until then).
+ * - Everything else waits in one FIFO processed one request at a time: its head starts (on its
+ *   model, loaded by then or loaded for it) before anything behind it does, even requests for
+ *   models loaded meanwhile (head-of-line blocking).
  * - When the loaded-model limit (OLLAMA_MAX_LOADED_MODELS) is reached, or the model does not fit, one victim is
  *   chosen: the shortest keep_alive (all equal here: Conductor's idle timeout; pinned = forever),
  *   ties by name (Ollama compares blob paths, i.e. digests; names keep the order reproducible),
@@ -47,6 +48,7 @@ const roomFor = (view: SchedulerView, target: ModelView): Eviction | undefined =
 
 export const ollamaPolicy = (): SchedulingPolicy => ({
   name: "ollama",
+  ordered: true,
 
   // The runner takes every request and queues them on its slots itself.
   concurrency: (m) => (isServing(m) ? Number.POSITIVE_INFINITY : 0),

@@ -34,13 +34,22 @@ const keepValue = (m: ModelView): number => ((m.demand + 0.1) * Math.max(1, m.lo
 const byKeepValue = (a: ModelView, b: ModelView): number =>
   keepValue(a) - keepValue(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
+/** A model unused this long is no longer between two back-to-back requests of one client. */
+const BACK_TO_BACK_MS = 2_000
+
 /**
- * Idle long enough to let go: as long as reloading it would take (the ski-rental break-even —
- * waiting that long before evicting costs at most twice the best choice made with hindsight).
- * A model whose requests come back-to-back is never cold between them.
+ * Idle long enough to let go for `target`: as long as reloading it would take (the ski-rental
+ * break-even — waiting that long before evicting costs at most twice the best choice made with
+ * hindsight); or, once past a back-to-back gap, sooner when more requests wait for `target` than
+ * are expected back for `m` while it would reload. A model whose requests come back-to-back is
+ * never cold between them.
  */
-const cold = (view: SchedulerView, m: ModelView): boolean =>
-  m.lastUsedAt === undefined || view.now - m.lastUsedAt >= m.loadMs
+const cold = (view: SchedulerView, m: ModelView, target: ModelView): boolean => {
+  if (m.lastUsedAt === undefined) return true
+  const idleMs = view.now - m.lastUsedAt
+  if (idleMs >= m.loadMs) return true
+  return idleMs >= BACK_TO_BACK_MS && target.queued > (m.demand / 60_000) * m.loadMs
+}
 
 const waitedMs = (view: SchedulerView, m: ModelView): number =>
   m.oldestSince === undefined ? 0 : view.now - m.oldestSince
@@ -80,7 +89,7 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
       places--
     }
     const idle = (m: ModelView) => m.inflight === 0 && m.queued === 0
-    for (const m of evictable.filter((v) => idle(v) && cold(view, v)).sort(byKeepValue)) {
+    for (const m of evictable.filter((v) => idle(v) && cold(view, v, target)).sort(byKeepValue)) {
       if (satisfied()) break
       take(m)
     }
@@ -137,6 +146,12 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
           view.now - m.loadedAt < options.minResidencyMs
         ) {
           at = Math.min(at, m.loadedAt + options.minResidencyMs)
+        }
+        // An idle model turns cold (evictable) later.
+        if (m.state === "resident" && m.inflight === 0 && m.queued === 0 && m.lastUsedAt !== undefined) {
+          for (const t of [m.lastUsedAt + BACK_TO_BACK_MS, m.lastUsedAt + m.loadMs]) {
+            if (t > view.now) at = Math.min(at, t)
+          }
         }
       }
       return Number.isFinite(at) ? at : undefined
