@@ -131,6 +131,15 @@ export interface ConductorSnapshot {
   }>
   readonly health: ReadonlyArray<ModelHealth>
   readonly requests: { readonly inFlight: number; readonly maxInFlight: number; readonly queued: number }
+  /** The simulated host's own accounting, when the backend is the simulator. */
+  readonly simulator?: {
+    readonly overcommits: number
+    readonly peakBytes: number
+    readonly loads: number
+    readonly unloads: number
+    /** Victims the simulated Ollama chose itself (0 when Conductor made all the room). */
+    readonly evictions: number
+  }
 }
 
 export interface Conductor {
@@ -509,6 +518,7 @@ class ConductorImpl implements Conductor {
         maxInFlight: this.p.config.conductor.requests.maxInFlight,
         queued: sched.queued,
       },
+      ...(this.p.engine !== undefined ? { simulator: simulatorState(this.p.engine) } : {}),
     }
   }
 
@@ -530,6 +540,17 @@ class ConductorImpl implements Conductor {
       this.p.engine?.close()
     })()
     return this.closed
+  }
+}
+
+const simulatorState = (engine: SimEngine): NonNullable<ConductorSnapshot["simulator"]> => {
+  const s = engine.state()
+  return {
+    overcommits: s.overcommits,
+    peakBytes: s.vram.peakBytes,
+    loads: s.loads,
+    unloads: s.unloads,
+    evictions: s.evictions,
   }
 }
 

@@ -66,10 +66,16 @@ export interface Usage {
 }
 
 export interface Timings {
+  /** Waiting for a slot (loads excluded). */
   readonly queueMs: number
+  /** Waiting for the model to load. */
   readonly loadMs: number
+  /** From acceptance to the first token of the answer. */
   readonly firstTokenMs: number | undefined
+  /** From acceptance to the end. */
   readonly totalMs: number
+  /** The serving attempt's duration as the backend reports it (Ollama's total_duration). */
+  readonly backendMs: number
 }
 
 /** One model tried for a request: served it, failed, was cancelled, or was skipped (breaker open). */

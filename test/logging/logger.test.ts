@@ -27,7 +27,7 @@ describe("logging", () => {
       text: "the answer",
       reason: "complexity_tier" as const,
       usage: { promptTokens: 1, evalTokens: 2 },
-      timings: { queueMs: 0, loadMs: 0, firstTokenMs: 5, totalMs: 9 },
+      timings: { queueMs: 0, loadMs: 0, firstTokenMs: 5, totalMs: 9, backendMs: 4 },
       attempts: [],
       warnings: [],
     }
