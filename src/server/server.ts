@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import type { Duplex } from "node:stream"
 import { type WebSocket, WebSocketServer } from "ws"
 import type { Conductor } from "../conductor.js"
 import type { ServerConfig } from "../config/schema.js"
@@ -94,6 +95,8 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   const { conductor, config, metrics, logger } = options
   let draining = false
   const sessions = new Map<WebSocket, Session>()
+  /** Each WebSocket's TCP socket, from the upgrade to the connection handler. */
+  const sockets = new Map<WebSocket, Duplex>()
   const authorized = (req: IncomingMessage) =>
     options.token === undefined || tokenMatches(tokenOf(req), options.token)
 
@@ -147,9 +150,16 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
         res.end(text)
         return
       }
-      case "/v1/status":
-        json(res, 200, { draining, connections: sessions.size, ...conductor.snapshot() })
+      case "/v1/status": {
+        const memory = process.memoryUsage()
+        json(res, 200, {
+          draining,
+          connections: sessions.size,
+          ...conductor.snapshot(),
+          process: { heapUsedBytes: memory.heapUsed, rssBytes: memory.rss },
+        })
         return
+      }
       default:
         httpError(res, 426, "invalid_message", "/ws is a WebSocket endpoint: upgrade to connect")
     }
@@ -186,14 +196,33 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       )
     }
     if (draining) return refuse(503, "draining", "the server is shutting down")
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req))
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.set(ws, socket)
+      wss.emit("connection", ws, req)
+    })
   })
 
   wss.on("connection", (ws: WebSocket) => {
+    // Frames sent in one turn of the event loop leave in one write: the socket is corked at the
+    // first and uncorked once the turn's callbacks have run (a request's events come in bursts).
+    const socket = sockets.get(ws)
+    sockets.delete(ws)
+    let corked = false
+    const uncork = () => {
+      corked = false
+      socket?.uncork()
+    }
     const session = new Session({
       conductor,
       transport: {
-        send: (text) => ws.send(text),
+        send: (text) => {
+          if (!corked && socket !== undefined) {
+            corked = true
+            socket.cork()
+            setImmediate(uncork)
+          }
+          ws.send(text)
+        },
         get bufferedAmount() {
           return ws.bufferedAmount
         },
