@@ -1,0 +1,218 @@
+/**
+ * `npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]
+ * [--duration SECONDS] [--target ws://HOST:PORT/ws]`
+ *
+ * Without `--target`, replays the scenario's seeded trace once per policy against a fresh
+ * Conductor on the simulator (in this process, or a `conductor serve` child over WebSockets when
+ * the scenario says `transport: ws`), then once more with unlimited VRAM (the bound). With
+ * `--target`, drives that running server over WebSockets. Prints a Markdown table; `--out` writes
+ * the JSON report. Exit 1 when a request was lost or the simulator over-committed, 2 on bad usage.
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { dirname } from "node:path"
+import { parseArgs } from "node:util"
+import { listFlag, numberFlag, UsageError, withUsage } from "../src/cli/args.js"
+import { SCHEDULING_POLICIES, type SchedulingPolicyName } from "../src/config/schema.js"
+import type { PolicyResult } from "./recorder.js"
+import { checkSlos, compare, machine, markdown, type Report, violations } from "./report.js"
+import { type Progress, type RunOptions, runLocal } from "./run-local.js"
+import { runWs } from "./run-ws.js"
+import { loadScenario, type Scenario } from "./scenario.js"
+
+const USAGE =
+  "usage: npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]\n" +
+  "                           [--duration SECONDS] [--target ws://HOST:PORT/ws] [--no-bound]"
+
+export interface Io {
+  readonly out: (s: string) => void
+  readonly err: (s: string) => void
+  /** Draw a progress bar (stderr is a terminal). */
+  readonly tty: boolean
+}
+
+interface Args {
+  readonly scenario: Scenario
+  readonly policies: ReadonlyArray<SchedulingPolicyName>
+  readonly durationSec: number
+  readonly out: string | undefined
+  readonly target: string | undefined
+  readonly bound: boolean
+}
+
+const parse = (argv: ReadonlyArray<string>): Args => {
+  const { values } = withUsage(
+    () =>
+      parseArgs({
+        args: [...argv],
+        options: {
+          scenario: { type: "string" },
+          policies: { type: "string" },
+          out: { type: "string" },
+          duration: { type: "string" },
+          target: { type: "string" },
+          "no-bound": { type: "boolean" },
+        },
+        strict: true,
+        allowPositionals: false,
+      }),
+    USAGE,
+  )
+  if (values.scenario === undefined) throw new UsageError(`--scenario: required\n\n${USAGE}`)
+  let scenario: Scenario
+  try {
+    scenario = loadScenario(values.scenario)
+  } catch (e) {
+    throw new UsageError(`--scenario: ${(e as Error).message}`)
+  }
+  const listed = listFlag(values.policies)
+  for (const p of listed ?? []) {
+    if (!(SCHEDULING_POLICIES as ReadonlyArray<string>).includes(p)) {
+      throw new UsageError(`--policies: unknown policy '${p}' (expected ${SCHEDULING_POLICIES.join(", ")})`)
+    }
+  }
+  if (listed !== undefined && listed.length === 0)
+    throw new UsageError("--policies: name at least one policy")
+  const duration = numberFlag("duration", values.duration, Number.MIN_VALUE)
+  const target = values.target
+  if (target !== undefined && !/^wss?:\/\/[^/]+/.test(target)) {
+    throw new UsageError(`--target: expected a WebSocket URL like ws://127.0.0.1:8080/ws, got '${target}'`)
+  }
+  return {
+    scenario,
+    policies: (listed ?? scenario.policies) as ReadonlyArray<SchedulingPolicyName>,
+    durationSec: duration ?? scenario.duration,
+    out: values.out,
+    target,
+    bound: scenario.bound && values["no-bound"] !== true && target === undefined,
+  }
+}
+
+/** One line redrawn in place: how far the run is, what was sent and what ended. */
+const progressBar = (io: Io, label: string, durationSec: number) => (p: Progress) => {
+  const f = Math.min(1, p.simSeconds / durationSec)
+  const width = 24
+  const done = Math.round(f * width)
+  io.err(
+    `\r[${label}] ${"█".repeat(done)}${"░".repeat(width - done)} ${String(Math.round(f * 100)).padStart(3)}% ` +
+      `${Math.round(p.simSeconds)}/${durationSec} sim s · sent ${p.sent} · ended ${p.ended} · in flight ${p.inFlight}   `,
+  )
+}
+
+const run = async (args: Args, io: Io, label: string, options: RunOptions): Promise<PolicyResult> => {
+  const started = performance.now()
+  const opts: RunOptions = io.tty
+    ? { ...options, onProgress: progressBar(io, label, args.durationSec) }
+    : options
+  const result =
+    args.target !== undefined || args.scenario.transport === "ws"
+      ? await runWs(args.scenario, { ...opts, ...(args.target !== undefined ? { target: args.target } : {}) })
+      : await runLocal(args.scenario, opts)
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  io.err(
+    `${io.tty ? "\r\x1b[2K" : ""}[${label}] ${result.completed}/${result.requests} completed in ${seconds} s\n`,
+  )
+  return result
+}
+
+/** The server's policy, from its status endpoint (for a `--target` run's label). */
+const targetPolicy = async (target: string): Promise<string | undefined> => {
+  const url = new URL(target)
+  url.protocol = url.protocol === "wss:" ? "https:" : "http:"
+  url.pathname = "/v1/status"
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+    const body = (await res.json()) as { policy?: unknown }
+    return typeof body.policy === "string" ? body.policy : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<number> => {
+  let args: Args
+  try {
+    args = parse(argv)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`loadtest: ${e.message}\n`)
+      return e.exitCode
+    }
+    throw e
+  }
+  const { scenario } = args
+  const policies: Record<string, PolicyResult> = {}
+  if (args.target !== undefined) {
+    // A running server has one policy: one run, named after it.
+    const label =
+      (args.policies.length === 1 ? args.policies[0] : undefined) ?? (await targetPolicy(args.target))
+    const policy = (label ?? "swap-aware") as SchedulingPolicyName
+    policies[label ?? "target"] = await run(args, io, label ?? "target", {
+      policy,
+      durationSec: args.durationSec,
+    })
+  } else {
+    for (const policy of args.policies) {
+      policies[policy] = await run(args, io, policy, { policy, durationSec: args.durationSec })
+    }
+  }
+  let bound: Report["bound"] = {
+    throughputRps: null,
+    why:
+      args.target !== undefined
+        ? "a --target server's VRAM cannot be lifted"
+        : scenario.bound
+          ? "--no-bound"
+          : "the scenario sets bound: false",
+  }
+  if (args.bound) {
+    const policy = args.policies.includes("swap-aware")
+      ? "swap-aware"
+      : (args.policies[0] as SchedulingPolicyName)
+    bound = {
+      policy,
+      ...(await run(args, io, "bound", { policy, durationSec: args.durationSec, unlimitedVram: true })),
+    }
+  }
+  const report: Report = {
+    scenario: scenario.name,
+    description: scenario.description,
+    durationSec: args.durationSec,
+    timeScale: scenario.timeScale,
+    target: args.target ?? (scenario.transport === "ws" ? "conductor serve over /ws" : "in-process"),
+    policies,
+    bound,
+    ...optional("comparison", compare(policies, bound.throughputRps)),
+    slo: checkSlos(scenario, policies),
+    machine: machine(),
+    at: new Date().toISOString(),
+  }
+  io.out(markdown(report))
+  if (args.out !== undefined) {
+    mkdirSync(dirname(args.out), { recursive: true })
+    writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`)
+    io.err(`report written to ${args.out}\n`)
+  }
+  const problems = violations(report)
+  for (const p of problems) io.err(`loadtest: ${p}\n`)
+  return problems.length > 0 ? 1 : 0
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
+
+const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href
+if (isMain) {
+  runLoadtest(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    tty: process.stderr.isTTY === true,
+  }).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (e: unknown) => {
+      process.stderr.write(`loadtest: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+      process.exitCode = 1
+    },
+  )
+}

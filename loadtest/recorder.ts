@@ -1,0 +1,287 @@
+/**
+ * What a load run observed, and the result it adds up to. Requests are recorded as they are sent
+ * and as their events arrive (from the event bus in-process, or over the WebSocket); system
+ * events give loads, evictions and GPU memory over time. Times are simulated milliseconds;
+ * `overheadMs` is converted to real milliseconds (what Conductor itself adds).
+ */
+import type { ConductorEvent } from "../src/domain/events.js"
+import { summary } from "./bench/stats.js"
+
+export interface Quantiles {
+  readonly p50: number
+  readonly p95: number
+  readonly p99: number
+  readonly max: number
+}
+
+export interface PolicyResult {
+  readonly requests: number
+  readonly completed: number
+  readonly failed: number
+  readonly cancelled: number
+  /** Refused at submission (queue full, limits). */
+  readonly rejected: number
+  /** Accepted, with no terminal event: must be 0. */
+  readonly lost: number
+  /** Terminal events beyond the first for one request: must be 0. */
+  readonly duplicateTerminals: number
+  readonly throughputRps: number
+  readonly tokensPerSec: number
+  readonly latencyMs: Quantiles
+  readonly ttftMs: Quantiles
+  readonly queueWaitMs: Quantiles
+  readonly loads: number
+  readonly evictions: number
+  readonly vramUtilization: { readonly avg: number; readonly peak: number }
+  /** Moments the simulator held more memory than its GPUs (must be 0). */
+  readonly overcommits: number
+  readonly fallbacks: number
+  readonly overheadMs: { readonly p50: number; readonly p99: number }
+  /** Failed requests whose chain held a model without faults (chaos: must be 0). */
+  readonly healthyChainFailures: number
+  readonly perModel: Readonly<
+    Record<string, { readonly completed: number; readonly tokens: number; readonly latencyMs: Quantiles }>
+  >
+  readonly durationSec: number
+  readonly memory?: {
+    readonly heapStartMb: number
+    readonly heapEndMb: number
+    readonly rssStartMb: number
+    readonly rssEndMb: number
+    readonly heapSlopeMbPerHour: number
+    readonly rssSlopeMbPerHour: number
+  }
+}
+
+interface Record_ {
+  readonly id: string
+  readonly mix: string
+  readonly sentAt: number
+  accepted: boolean
+  rejected: boolean
+  outcome: "completed" | "failed" | "cancelled" | undefined
+  endedAt: number | undefined
+  chain: ReadonlyArray<string>
+  model: string | undefined
+  tokens: number
+  latencyMs: number | undefined
+  ttftMs: number | undefined
+  queueMs: number | undefined
+  overheadMs: number | undefined
+}
+
+const q = (samples: ReadonlyArray<number>): Quantiles => {
+  const s = summary(samples)
+  const r = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : 0)
+  return { p50: r(s.p50), p95: r(s.p95), p99: r(s.p99), max: r(s.max) }
+}
+
+export class Recorder {
+  private readonly requests = new Map<string, Record_>()
+  private loads = 0
+  private evictions = 0
+  private fallbacks = 0
+  // Terminal events for a request that had already ended (must stay 0: exactly one each).
+  private duplicateTerminals = 0
+  // Time-weighted GPU memory: the area under used/capacity, and when it last changed.
+  private vramArea = 0
+  private vramLast = { at: 0, fraction: 0 }
+  private vramPeak = 0
+  private readonly memory: Array<{ at: number; heap: number; rss: number }> = []
+
+  constructor(
+    /** Simulated milliseconds now. */
+    private readonly now: () => number,
+    private readonly timeScale: number,
+    /** Models without faults: a request whose chain holds one should complete. */
+    private readonly healthy: ReadonlySet<string> = new Set(),
+  ) {
+    this.vramLast = { at: now(), fraction: 0 }
+  }
+
+  get inFlight(): number {
+    let n = 0
+    for (const r of this.requests.values()) if (r.accepted && r.outcome === undefined) n++
+    return n
+  }
+
+  get ended(): number {
+    let n = 0
+    for (const r of this.requests.values()) if (r.outcome !== undefined || r.rejected) n++
+    return n
+  }
+
+  get sentCount(): number {
+    return this.requests.size
+  }
+
+  sent(id: string, mix: string): void {
+    this.requests.set(id, {
+      id,
+      mix,
+      sentAt: this.now(),
+      accepted: false,
+      rejected: false,
+      outcome: undefined,
+      endedAt: undefined,
+      chain: [],
+      model: undefined,
+      tokens: 0,
+      latencyMs: undefined,
+      ttftMs: undefined,
+      queueMs: undefined,
+      overheadMs: undefined,
+    })
+  }
+
+  rejected(id: string): void {
+    const r = this.requests.get(id)
+    if (r !== undefined) r.rejected = true
+  }
+
+  sampleMemory(): void {
+    const m = process.memoryUsage()
+    this.sampleMemoryFrom(m.heapUsed, m.rss)
+  }
+
+  /** A memory sample taken elsewhere (the server process, over `/v1/status`), now. */
+  sampleMemoryFrom(heapBytes: number, rssBytes: number): void {
+    this.memory.push({ at: performance.now(), heap: heapBytes / 1e6, rss: rssBytes / 1e6 })
+  }
+
+  event(e: ConductorEvent): void {
+    switch (e.type) {
+      case "accepted": {
+        const r = this.requests.get(e.id)
+        if (r !== undefined) r.accepted = true
+        return
+      }
+      case "routed": {
+        const r = this.requests.get(e.id)
+        if (r !== undefined) r.chain = [e.decision.model, ...e.decision.fallbacks]
+        return
+      }
+      case "completed":
+      case "failed":
+      case "cancelled": {
+        const r = this.requests.get(e.id)
+        if (r === undefined) return
+        if (r.outcome !== undefined) {
+          this.duplicateTerminals++
+          return
+        }
+        r.outcome = e.type
+        r.endedAt = this.now()
+        r.latencyMs = r.endedAt - r.sentAt
+        if (e.type === "completed") {
+          r.model = e.model
+          r.tokens = e.usage.evalTokens
+          r.ttftMs = e.timings.firstTokenMs
+          r.queueMs = e.timings.queueMs
+          const added = r.latencyMs - e.timings.queueMs - e.timings.loadMs - e.timings.backendMs
+          r.overheadMs = Math.max(0, added) / this.timeScale
+        }
+        return
+      }
+      case "fallback":
+        this.fallbacks++
+        return
+      case "model_loaded":
+        this.loads++
+        return
+      case "model_evicted":
+        this.evictions++
+        return
+      case "vram": {
+        const now = this.now()
+        const fraction = e.capacityBytes > 0 ? e.usedBytes / e.capacityBytes : 0
+        this.vramArea += this.vramLast.fraction * (now - this.vramLast.at)
+        this.vramLast = { at: now, fraction }
+        this.vramPeak = Math.max(this.vramPeak, fraction)
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  /** The result over [start, end] (simulated ms); `overcommits` from the simulator's accounting. */
+  result(startMs: number, endMs: number, overcommits: number): PolicyResult {
+    const all = [...this.requests.values()]
+    const completed = all.filter((r) => r.outcome === "completed")
+    const inWindow = completed.filter((r) => (r.endedAt ?? Number.POSITIVE_INFINITY) <= endMs)
+    const seconds = Math.max(1e-9, (endMs - startMs) / 1000)
+    this.vramArea += this.vramLast.fraction * (endMs - this.vramLast.at)
+    this.vramLast = { at: endMs, fraction: this.vramLast.fraction }
+    const perModel: Record<string, { completed: number; tokens: number; latencyMs: Quantiles }> = {}
+    for (const model of new Set(completed.map((r) => r.model as string))) {
+      const mine = completed.filter((r) => r.model === model)
+      perModel[model] = {
+        completed: mine.length,
+        tokens: mine.reduce((s, r) => s + r.tokens, 0),
+        latencyMs: q(mine.map((r) => r.latencyMs as number)),
+      }
+    }
+    const overhead = summary(completed.flatMap((r) => (r.overheadMs !== undefined ? [r.overheadMs] : [])))
+    const round = (n: number, digits = 3) =>
+      Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : 0
+    return {
+      requests: all.length,
+      completed: completed.length,
+      failed: all.filter((r) => r.outcome === "failed").length,
+      cancelled: all.filter((r) => r.outcome === "cancelled").length,
+      rejected: all.filter((r) => r.rejected).length,
+      lost: all.filter((r) => r.accepted && r.outcome === undefined).length,
+      duplicateTerminals: this.duplicateTerminals,
+      throughputRps: round(inWindow.length / seconds),
+      tokensPerSec: round(inWindow.reduce((s, r) => s + r.tokens, 0) / seconds, 1),
+      latencyMs: q(completed.map((r) => r.latencyMs as number)),
+      ttftMs: q(completed.flatMap((r) => (r.ttftMs !== undefined ? [r.ttftMs] : []))),
+      queueWaitMs: q(completed.flatMap((r) => (r.queueMs !== undefined ? [r.queueMs] : []))),
+      loads: this.loads,
+      evictions: this.evictions,
+      vramUtilization: {
+        avg: round(this.vramArea / Math.max(1, endMs - startMs)),
+        peak: round(this.vramPeak),
+      },
+      overcommits,
+      fallbacks: this.fallbacks,
+      overheadMs: { p50: round(overhead.p50), p99: round(overhead.p99) },
+      healthyChainFailures: all.filter(
+        (r) => r.outcome === "failed" && r.chain.some((m) => this.healthy.has(m)),
+      ).length,
+      perModel,
+      durationSec: round(seconds, 1),
+      ...(this.memory.length >= 2 ? { memory: memoryTrend(this.memory) } : {}),
+    }
+  }
+}
+
+/** First and last samples, and the least-squares slope per hour (second half, after warm-up). */
+const memoryTrend = (samples: ReadonlyArray<{ at: number; heap: number; rss: number }>) => {
+  const tail = samples.slice(Math.floor(samples.length / 2))
+  const slope = (key: "heap" | "rss") => {
+    const n = tail.length
+    if (n < 2) return 0
+    const mx = tail.reduce((s, p) => s + p.at, 0) / n
+    const my = tail.reduce((s, p) => s + p[key], 0) / n
+    let num = 0
+    let den = 0
+    for (const p of tail) {
+      num += (p.at - mx) * (p[key] - my)
+      den += (p.at - mx) ** 2
+    }
+    return den === 0 ? 0 : (num / den) * 3_600_000
+  }
+  const first = samples[0] as { heap: number; rss: number }
+  const last = samples[samples.length - 1] as { heap: number; rss: number }
+  const r1 = (n: number) => Math.round(n * 10) / 10
+  return {
+    heapStartMb: r1(first.heap),
+    heapEndMb: r1(last.heap),
+    rssStartMb: r1(first.rss),
+    rssEndMb: r1(last.rss),
+    heapSlopeMbPerHour: r1(slope("heap")),
+    rssSlopeMbPerHour: r1(slope("rss")),
+  }
+}

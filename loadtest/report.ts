@@ -1,0 +1,195 @@
+/**
+ * A load run's report: the JSON written with `--out` (one result per policy, the unlimited-VRAM
+ * bound, the machine), the Markdown table printed on stdout, the comparison of the policies and
+ * the checks that decide the exit code (nothing lost, never over-committed).
+ */
+import { cpus, totalmem } from "node:os"
+import type { PolicyResult } from "./recorder.js"
+import type { Scenario } from "./scenario.js"
+
+export interface Report {
+  readonly scenario: string
+  readonly description: string
+  readonly durationSec: number
+  readonly timeScale: number
+  readonly target: string
+  readonly policies: Readonly<Record<string, PolicyResult>>
+  /** The same trace with every model resident (unlimited VRAM): the throughput ceiling. */
+  readonly bound:
+    | (PolicyResult & { readonly policy: string })
+    | { readonly throughputRps: null; readonly why: string }
+  readonly comparison?: Comparison
+  readonly slo: ReadonlyArray<SloCheck>
+  readonly machine: {
+    readonly cpus: number
+    readonly cpuModel: string
+    readonly memoryGb: number
+    readonly node: string
+  }
+  readonly at: string
+}
+
+export interface Comparison {
+  readonly policy: string
+  readonly baseline: string
+  /** Throughput of `policy` over `baseline`'s. */
+  readonly throughputRatio: number
+  readonly p99Ratio: number
+  readonly loadsRatio: number
+  /** Throughput of `policy` as a fraction of the bound's. */
+  readonly boundFraction: number | null
+}
+
+export interface SloCheck {
+  readonly policy: string
+  readonly slo: string
+  readonly ok: boolean
+  readonly detail: string
+}
+
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits
+
+export const machine = () => ({
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+  memoryGb: round(totalmem() / 2 ** 30, 1),
+  node: process.version,
+})
+
+/** `swap-aware` against `ollama` when both ran. */
+export const compare = (
+  policies: Readonly<Record<string, PolicyResult>>,
+  boundRps: number | null,
+): Comparison | undefined => {
+  const ours = policies["swap-aware"]
+  const base = policies.ollama
+  if (ours === undefined || base === undefined) return undefined
+  const ratio = (a: number, b: number) => (b > 0 ? round(a / b) : Number.NaN)
+  return {
+    policy: "swap-aware",
+    baseline: "ollama",
+    throughputRatio: ratio(ours.throughputRps, base.throughputRps),
+    p99Ratio: ratio(ours.latencyMs.p99, base.latencyMs.p99),
+    loadsRatio: ratio(ours.loads, base.loads),
+    boundFraction: boundRps !== null && boundRps > 0 ? round(ours.throughputRps / boundRps) : null,
+  }
+}
+
+/** The scenario's SLOs, checked for every policy. */
+export const checkSlos = (
+  scenario: Scenario,
+  policies: Readonly<Record<string, PolicyResult>>,
+): SloCheck[] => {
+  const checks: SloCheck[] = []
+  for (const [policy, r] of Object.entries(policies)) {
+    const p99 = scenario.slo.p99LatencyMs
+    if (p99 !== undefined) {
+      checks.push({
+        policy,
+        slo: `p99 latency ≤ ${p99} ms`,
+        ok: r.latencyMs.p99 <= p99,
+        detail: `p99 ${r.latencyMs.p99} ms`,
+      })
+    }
+    if (scenario.slo.healthyChainsComplete === true) {
+      checks.push({
+        policy,
+        slo: "every request with a healthy model in its chain completes",
+        ok: r.healthyChainFailures === 0,
+        detail: `${r.healthyChainFailures} such requests failed`,
+      })
+    }
+  }
+  return checks
+}
+
+/** Why the run must exit 1: requests lost, or the simulator over-committed (any run). */
+export const violations = (report: Report): string[] => {
+  const out: string[] = []
+  const runs: Array<[string, PolicyResult]> = Object.entries(report.policies)
+  if ("requests" in report.bound) runs.push([`bound (${report.bound.policy})`, report.bound])
+  for (const [name, r] of runs) {
+    if (r.lost > 0) out.push(`${name}: ${r.lost} accepted request(s) never ended`)
+    if (r.duplicateTerminals > 0) out.push(`${name}: ${r.duplicateTerminals} request(s) ended more than once`)
+    if (r.overcommits > 0) out.push(`${name}: the simulator held more than its VRAM ${r.overcommits} time(s)`)
+  }
+  return out
+}
+
+const ms = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`)
+const pct = (n: number) => `${Math.round(n * 100)}%`
+
+/** The Markdown table (one row per run) and the comparison under it. */
+export const markdown = (report: Report): string => {
+  const header = [
+    "run",
+    "requests",
+    "completed",
+    "failed",
+    "cancelled",
+    "lost",
+    "req/s",
+    "tok/s",
+    "latency p50",
+    "p95",
+    "p99",
+    "TTFT p50",
+    "queue p99",
+    "loads",
+    "evictions",
+    "VRAM avg/peak",
+    "overcommits",
+    "fallbacks",
+    "overhead p50/p99",
+  ]
+  const row = (name: string, r: PolicyResult) => [
+    name,
+    r.requests,
+    r.completed,
+    r.failed,
+    r.cancelled,
+    r.lost,
+    r.throughputRps.toFixed(3),
+    r.tokensPerSec.toFixed(1),
+    ms(r.latencyMs.p50),
+    ms(r.latencyMs.p95),
+    ms(r.latencyMs.p99),
+    ms(r.ttftMs.p50),
+    ms(r.queueWaitMs.p99),
+    r.loads,
+    r.evictions,
+    `${pct(r.vramUtilization.avg)} / ${pct(r.vramUtilization.peak)}`,
+    r.overcommits,
+    r.fallbacks,
+    `${r.overheadMs.p50.toFixed(2)} / ${r.overheadMs.p99.toFixed(2)} ms`,
+  ]
+  const rows = Object.entries(report.policies).map(([name, r]) => row(name, r))
+  if ("requests" in report.bound) rows.push(row("bound (unlimited VRAM)", report.bound))
+  const lines = [
+    `## ${report.scenario}: ${report.durationSec} simulated s at ${report.timeScale}× (${report.target})`,
+    "",
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+  ]
+  const c = report.comparison
+  if (c !== undefined) {
+    lines.push(
+      `${c.policy} vs ${c.baseline}: ${c.throughputRatio}× throughput, p99 latency ${c.p99Ratio}×, loads ${c.loadsRatio}×` +
+        (c.boundFraction !== null ? `; ${pct(c.boundFraction)} of the bound's throughput` : ""),
+    )
+  }
+  if (!("requests" in report.bound)) lines.push(`bound: not measured (${report.bound.why})`)
+  for (const [name, r] of Object.entries(report.policies)) {
+    const m = r.memory
+    if (m === undefined) continue
+    lines.push(
+      `memory, ${name}: heap ${m.heapStartMb} → ${m.heapEndMb} MB (second-half slope ${m.heapSlopeMbPerHour} MB/h), ` +
+        `RSS ${m.rssStartMb} → ${m.rssEndMb} MB (${m.rssSlopeMbPerHour} MB/h)`,
+    )
+  }
+  for (const s of report.slo)
+    lines.push(`SLO ${s.ok ? "met" : "MISSED"} — ${s.policy}: ${s.slo} (${s.detail})`)
+  return `${lines.join("\n")}\n`
+}

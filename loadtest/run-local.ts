@@ -1,0 +1,172 @@
+/**
+ * One policy's run in this process: a Conductor on the simulator engine (the scenario's profile,
+ * faults and time scale), driven by the scenario's trace. With `unlimitedVram` the same host gets
+ * memory for every model at once — the throughput ceiling (`bound`).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parse, stringify } from "yaml"
+import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
+import { createConductor } from "../src/conductor.js"
+import { isConductorError } from "../src/domain/errors.js"
+import type { ConductorEvent } from "../src/domain/events.js"
+import { ManualClock, ScaledClock, type TimeSource } from "../src/time/clock.js"
+import { drive } from "./drive.js"
+import { type PolicyResult, Recorder } from "./recorder.js"
+import type { Scenario } from "./scenario.js"
+
+export interface RunOptions {
+  readonly policy: "ollama" | "swap-aware"
+  readonly durationSec: number
+  readonly unlimitedVram?: boolean
+  readonly onProgress?: (p: Progress) => void
+  /** The clock to run on (default: the scenario's time scale on the real clock); tests pass virtual time. */
+  readonly clock?: TimeSource
+  /** Every event of the run, as it happens (diagnostics). */
+  readonly onEvent?: (e: ConductorEvent) => void
+}
+
+export interface Progress {
+  readonly sent: number
+  readonly ended: number
+  readonly inFlight: number
+  readonly simSeconds: number
+}
+
+const isObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+export const mergeDeep = (
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over))
+    out[k] = isObject(out[k]) && isObject(v) ? mergeDeep(out[k] as Record<string, unknown>, v) : v
+  return out
+}
+
+/** The scenario's profile as a file: faults added, or every model given room (bound runs). */
+export const profileFile = (
+  scenario: Scenario,
+  options: { unlimitedVram?: boolean; withFaults?: boolean },
+): string => {
+  const raw = parse(readFileSync(resolveProfilePath(scenario.profilePath), "utf8")) as Record<string, unknown>
+  if (options.unlimitedVram === true) {
+    raw.gpus = [{ name: "unlimited", vramGb: 100_000 }]
+    raw.server = { ...(raw.server as Record<string, unknown>), maxLoadedModels: 1000 }
+  }
+  if (options.withFaults === true) {
+    for (const m of raw.models as Array<Record<string, unknown>>) {
+      const f = scenario.faults[m.name as string]
+      if (f !== undefined) m.faults = f
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), "conductor-loadtest-"))
+  const file = join(dir, "profile.yaml")
+  writeFileSync(file, stringify(raw))
+  return file
+}
+
+/** Settings for the run: the scenario's, the policy, limits high enough to measure the scheduler. */
+export const runConfig = (scenario: Scenario, policy: string): Record<string, unknown> =>
+  mergeDeep(
+    mergeDeep(
+      { requests: { maxInFlight: 100_000 }, scheduler: { maxQueued: 100_000 } },
+      scenario.conductor as Record<string, unknown>,
+    ),
+    { scheduler: { policy } },
+  )
+
+export const runLocal = (scenario: Scenario, options: RunOptions): Promise<PolicyResult> => {
+  if (options.clock !== undefined || !scenario.virtualTime) {
+    return runOn(scenario, options, options.clock ?? new ScaledClock(scenario.timeScale))
+  }
+  return onVirtualTime((clock) => runOn(scenario, options, clock))
+}
+
+/** Run `f` on a virtual clock moved forward whenever everything in flight is waiting on it. */
+export const onVirtualTime = async <A>(f: (clock: ManualClock) => Promise<A>): Promise<A> => {
+  const clock = new ManualClock()
+  let done = false
+  const run = f(clock).finally(() => {
+    done = true
+  })
+  while (!done) await clock.advance(VIRTUAL_STEP_MS)
+  return run
+}
+
+/** How far virtual time moves per step: small enough not to batch unrelated timers' effects much. */
+const VIRTUAL_STEP_MS = 250
+
+const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource): Promise<PolicyResult> => {
+  const unlimited = options.unlimitedVram === true
+  const conductor = await createConductor({
+    backend: "sim",
+    simProfile: profileFile(scenario, { unlimitedVram: unlimited, withFaults: true }),
+    clock,
+    seed: scenario.seed,
+    env: {},
+    config: runConfig(scenario, options.policy),
+  })
+  const healthy = new Set(
+    conductor
+      .snapshot()
+      .models.filter((m) => m.available && scenario.faults[m.name] === undefined)
+      .map((m) => m.name),
+  )
+  const recorder = new Recorder(() => clock.now(), scenario.timeScale, healthy)
+  conductor.subscribe((e) => {
+    recorder.event(e)
+    options.onEvent?.(e)
+  })
+  const memory =
+    scenario.memorySampleSec !== undefined
+      ? setInterval(() => recorder.sampleMemory(), scenario.memorySampleSec * 1000)
+      : undefined
+  recorder.sampleMemory()
+  const progress =
+    options.onProgress !== undefined
+      ? setInterval(
+          () =>
+            options.onProgress?.({
+              sent: recorder.sentCount,
+              ended: recorder.ended,
+              inFlight: recorder.inFlight,
+              simSeconds: clock.now() / 1000,
+            }),
+          250,
+        )
+      : undefined
+  try {
+    await drive(
+      scenario,
+      {
+        now: () => clock.now(),
+        sleep: (ms) => clock.sleep(ms),
+        send: async (_client, id, request) => {
+          let handle: ReturnType<typeof conductor.submit>
+          try {
+            handle = conductor.submit({ ...request, id })
+          } catch (e) {
+            recorder.rejected(id)
+            if (isConductorError(e) && e.retryAfterMs !== undefined) await clock.sleep(e.retryAfterMs)
+            return
+          }
+          await handle.result.catch(() => undefined)
+        },
+      },
+      recorder,
+      { label: options.policy, durationSec: options.durationSec },
+    )
+    const endMs = scenario.clients !== undefined ? options.durationSec * 1000 : clock.now()
+    recorder.sampleMemory()
+    const overcommits = conductor.snapshot().simulator?.overcommits ?? 0
+    await conductor.close()
+    return recorder.result(0, endMs, overcommits)
+  } finally {
+    if (memory !== undefined) clearInterval(memory)
+    if (progress !== undefined) clearInterval(progress)
+  }
+}
