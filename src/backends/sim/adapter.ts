@@ -104,9 +104,13 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
       Effect.gen(function* () {
         const ctl = new AbortController()
         let response: SimResponse | undefined
+        // Set once the engine has sent its done chunk: it then waits on nothing an abort would
+        // stop, so the finalizer skips the abort (which builds a DOMException with a stack) and
+        // only lets the engine's stream finish.
+        let finished = false
         yield* Effect.addFinalizer(() =>
           Effect.promise(async () => {
-            ctl.abort()
+            if (!finished) ctl.abort()
             if (response?.kind === "stream") await response.cancel()
           }),
         )
@@ -145,6 +149,7 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
                 ? ((part.message as Json).content as string)
                 : (part.response as string)
             if (part.done === true) {
+              finished = true
               if (text !== "") yield { kind: "token", text }
               yield {
                 kind: "done",
