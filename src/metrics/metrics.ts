@@ -32,6 +32,8 @@ export interface ConductorMetrics {
   readonly ws: {
     readonly connections: Gauge
     readonly messages: Counter<"direction" | "type">
+    /** Count one message (cheaper than `messages.inc`: added to it when metrics are read). */
+    count(direction: "in" | "out", type: string): void
   }
   /** Prometheus text exposition. */
   text(): Promise<string>
@@ -178,12 +180,25 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
     help: "Open WebSocket connections.",
     ...r,
   })
+  // Messages counted since metrics were last read, by direction and type; moved into the counter
+  // when it is collected (its `inc` hashes the labels, too dear for every message sent).
+  const uncollected = { in: new Map<string, number>(), out: new Map<string, number>() }
   const wsMessages = new Counter({
     name: "conductor_ws_messages_total",
     help: "WebSocket messages, by direction (in or out) and message type.",
     labelNames: ["direction", "type"],
+    collect() {
+      for (const direction of ["in", "out"] as const) {
+        for (const [type, n] of uncollected[direction]) this.inc({ direction, type }, n)
+        uncollected[direction].clear()
+      }
+    },
     ...r,
   })
+  const countMessage = (direction: "in" | "out", type: string): void => {
+    const counts = uncollected[direction]
+    counts.set(type, (counts.get(type) ?? 0) + 1)
+  }
   vram.set({ kind: "used" }, 0)
 
   // Routing facts of requests in flight, to label their terminal counts; removed at the end.
@@ -278,7 +293,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
   return {
     registry,
     observe,
-    ws: { connections: wsConnections, messages: wsMessages },
+    ws: { connections: wsConnections, messages: wsMessages, count: countMessage },
     ready,
     text: () => registry.metrics(),
   }

@@ -242,7 +242,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
         return () => clearTimeout(t)
       },
       draining: () => draining,
-      count: (direction, type) => metrics.ws.messages.inc({ direction, type }),
+      count: metrics.ws.count,
       log: (level, message, fields) => logger.log(level, message, fields),
     })
     sessions.set(ws, session)
