@@ -9,12 +9,13 @@
 import { randomUUID } from "node:crypto"
 import { Effect, Layer, ManagedRuntime, Result } from "effect"
 import { type Actor, createActor } from "xstate"
-import { machineClock } from "../machines/clock.js"
+import { type MachineClock, machineClock } from "../machines/clock.js"
 import {
   makeRequestMachine,
   type RequestInput,
   type RequestMachine,
   type RequestOutput,
+  type RequestServices,
 } from "../machines/request.machine.js"
 import { makeOllamaBackend, resolveOllamaHost } from "./backends/ollama/adapter.js"
 import { Backend, type BackendModelDetails, type BackendShape } from "./backends/port.js"
@@ -272,6 +273,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     maxBypassMs: c.scheduler.maxBypass,
     idleTimeoutMs: c.scheduler.idleTimeout,
     loadTimeoutMs: c.backend.loadTimeout,
+    maxLoaded,
     reconcileIntervalMs: c.scheduler.reconcileInterval,
   })
   const layer = Layer.mergeAll(
@@ -348,9 +350,24 @@ class ConductorImpl implements Conductor {
   private closed: Promise<void> | undefined
   private readonly idle = new Set<() => void>()
   private reachable: boolean
+  /** What every request actor needs from Conductor: the same for all of them. */
+  private readonly services: RequestServices
+  /** One clock for every request actor (its timer ids are unique across actors). */
+  private readonly clock: MachineClock
 
   constructor(private readonly p: Parts) {
     this.reachable = p.reachable
+    const c = p.config.conductor
+    this.services = {
+      now: () => p.time.now(),
+      publish: (e) => p.bus.publish(e),
+      admit: (m) => p.health.admit(m),
+      record: (m, outcome, probe) => p.health.record(m, outcome, probe),
+      rule: (d) => ruleFor(c.validation, d.taskType),
+      numCtxOf: (m) => p.getRegistry().get(m)?.numCtx ?? 8192,
+      fallbackMode: c.fallbacks.mode,
+    }
+    this.clock = machineClock(p.time)
     p.bus.subscribe(
       (e) => {
         if (e.type === "backend") this.reachable = e.state === "up"
@@ -416,17 +433,9 @@ class ConductorImpl implements Conductor {
         decision?.tier ?? "balanced",
         decision?.taskType ?? "general_qa",
       ),
-      services: {
-        now: () => this.p.time.now(),
-        publish: (e) => this.p.bus.publish(e),
-        admit: (m) => this.p.health.admit(m),
-        record: (m, outcome, probe) => this.p.health.record(m, outcome, probe),
-        rule: (d) => ruleFor(c.validation, d.taskType),
-        numCtxOf: (m) => this.p.getRegistry().get(m)?.numCtx ?? 8192,
-        fallbackMode: c.fallbacks.mode,
-      },
+      services: this.services,
     }
-    const actor = createActor(this.p.machine, { input, clock: machineClock(this.p.time) })
+    const actor = createActor(this.p.machine, { input, clock: this.clock })
     const handle = new Handle(id, () => actor.send({ type: "CANCEL" }))
     const unsubscribe = this.p.bus.subscribeRequest(id, (e) => {
       handle.replay.push(e)
