@@ -121,6 +121,9 @@ interface Times {
   readonly attemptStartedAt: number
   readonly generationStartedAt: number | undefined
   readonly firstTokenAt: number | undefined
+  readonly lastTokenAt: number | undefined
+  /** The token time the stall timer was last armed from. */
+  readonly stallFrom: number | undefined
   readonly queueMs: number
   readonly loadMs: number
 }
@@ -145,13 +148,20 @@ export const makeRequestMachine = (actors: {
     delays: {
       total: ({ context }) => context.input.deadlines.totalMs,
       firstToken: ({ context }) => context.input.deadlines.firstTokenMs,
-      stall: ({ context }) => context.input.deadlines.stallMs,
+      /** What is left of the gap allowed since the last token (the timer is re-armed lazily). */
+      stall: ({ context }) =>
+        Math.max(
+          0,
+          (context.times.lastTokenAt ?? 0) + context.input.deadlines.stallMs - context.input.services.now(),
+        ),
     },
     guards: {
       routed: ({ context }) => context.decision !== undefined,
       hasModel: ({ context }) => context.model !== undefined,
       current: ({ context, event }) => current(context, event),
       valid: ({ context }) => context.failure === undefined,
+      /** No token came since the stall timer was armed (for the whole gap left after the last one). */
+      stallElapsed: ({ context }) => context.times.lastTokenAt === context.times.stallFrom,
     },
     actions: {
       /** The next model whose breaker admits it; skipped ones are recorded, fallbacks announced. */
@@ -194,6 +204,8 @@ export const makeRequestMachine = (actors: {
               attemptStartedAt: s.now(),
               generationStartedAt: undefined,
               firstTokenAt: undefined,
+              lastTokenAt: undefined,
+              stallFrom: undefined,
             },
             text: "",
             carried,
@@ -226,16 +238,18 @@ export const makeRequestMachine = (actors: {
       }),
       token: assign(({ context, event }) => {
         if (event.type !== "TOKEN") return {}
-        context.input.services.publish({ type: "token", id: context.input.id, text: event.text })
+        const s = context.input.services
+        s.publish({ type: "token", id: context.input.id, text: event.text })
+        const now = s.now()
         return {
           text: context.text + event.text,
           streamed: context.streamed + event.text.length,
-          times:
-            context.times.firstTokenAt === undefined
-              ? { ...context.times, firstTokenAt: context.input.services.now() }
-              : context.times,
+          times: { ...context.times, firstTokenAt: context.times.firstTokenAt ?? now, lastTokenAt: now },
         }
       }),
+      armStall: assign(({ context }) => ({
+        times: { ...context.times, stallFrom: context.times.lastTokenAt },
+      })),
       finished: assign(({ event }) => (event.type === "DONE" ? { done: event.chunk } : {})),
       validate: assign(({ context }) => {
         const decision = context.decision as RoutingDecision
@@ -381,6 +395,8 @@ export const makeRequestMachine = (actors: {
         attemptStartedAt: 0,
         generationStartedAt: undefined,
         firstTokenAt: undefined,
+        lastTokenAt: undefined,
+        stallFrom: undefined,
         queueMs: 0,
         loadMs: 0,
       },
@@ -464,9 +480,17 @@ export const makeRequestMachine = (actors: {
                     after: { firstToken: { target: "#request.active.fallback", actions: "noFirstToken" } },
                     on: { TOKEN: { guard: "current", target: "streaming", actions: "token" } },
                   },
+                  // The stall timer is not re-armed on every token: when it fires, it ends the attempt
+                  // if no token came for `stallMs`, and otherwise waits out the rest of the gap.
                   streaming: {
-                    after: { stall: { target: "#request.active.fallback", actions: "stalled" } },
-                    on: { TOKEN: { guard: "current", target: "streaming", reenter: true, actions: "token" } },
+                    entry: "armStall",
+                    after: {
+                      stall: [
+                        { guard: "stallElapsed", target: "#request.active.fallback", actions: "stalled" },
+                        { target: "streaming", reenter: true },
+                      ],
+                    },
+                    on: { TOKEN: { guard: "current", actions: "token" } },
                   },
                 },
               },
