@@ -5,8 +5,8 @@
  *            → completed | fallback → selecting … | failed | cancelled
  *
  * `selecting` takes the next model of the decision's chain whose breaker admits it (skipped ones
- * are listed as attempts). An attempt holds a lease on its model (the `lease` actor: waiting in
- * the scheduler's queue, then holding a slot) and streams the answer (the `generate` actor).
+ * are listed as attempts). An attempt is one actor (`attempt`): it waits in the scheduler's queue
+ * for a lease on its model, streams the answer while holding the slot, and holds it until stopped.
  * A failed load, an error, no first token in time, a stall, a cut stream or an answer that fails
  * validation ends the attempt and falls back; partial output is never reported as completed —
  * the client gets `restart` (or, with `fallbacks.mode: continue`, the next model carries on).
@@ -40,13 +40,8 @@ export type AttemptEvent =
 
 export type RequestMachineEvent = AttemptEvent | { readonly type: "CANCEL" }
 
-export interface LeaseInput {
-  readonly id: string
-  readonly model: string
-  readonly attempt: number
-}
-
-export interface GenerateInput {
+/** An attempt: a lease on `model` (waiting in its queue first), then the generation of `request`. */
+export interface AttemptInput {
   readonly id: string
   readonly model: string
   readonly attempt: number
@@ -134,8 +129,7 @@ const current = (context: RequestContext, event: RequestMachineEvent): boolean =
 const failureOf = (error: ConductorError) => ({ reason: error.reason, message: error.message })
 
 export const makeRequestMachine = (actors: {
-  readonly lease: CallbackActorLogic<EventObject, LeaseInput>
-  readonly generate: CallbackActorLogic<EventObject, GenerateInput>
+  readonly attempt: CallbackActorLogic<EventObject, AttemptInput>
 }) =>
   setup({
     types: {
@@ -430,11 +424,17 @@ export const makeRequestMachine = (actors: {
           attempt: {
             initial: "queued",
             invoke: {
-              src: "lease",
+              src: "attempt",
               input: ({ context }) => ({
                 id: context.input.id,
                 model: context.model as string,
                 attempt: context.attempt,
+                request: {
+                  ...(context.carried !== ""
+                    ? continuation(context.input.prepared.generate, context.carried)
+                    : context.input.prepared.generate),
+                  numCtx: context.input.services.numCtxOf(context.model as string),
+                },
               }),
             },
             on: {
@@ -450,22 +450,9 @@ export const makeRequestMachine = (actors: {
               loading: {
                 on: { LEASED: { guard: "current", target: "generating", actions: "leased" } },
               },
+              // The attempt actor starts generating as soon as it has sent LEASED.
               generating: {
                 entry: "startGeneration",
-                invoke: {
-                  src: "generate",
-                  input: ({ context }) => ({
-                    id: context.input.id,
-                    model: context.model as string,
-                    attempt: context.attempt,
-                    request: {
-                      ...(context.carried !== ""
-                        ? continuation(context.input.prepared.generate, context.carried)
-                        : context.input.prepared.generate),
-                      numCtx: context.input.services.numCtxOf(context.model as string),
-                    },
-                  }),
-                },
                 initial: "waitingForFirstToken",
                 on: {
                   DONE: { guard: "current", target: "validating", actions: "finished" },
