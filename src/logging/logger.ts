@@ -15,9 +15,32 @@ export interface Logger {
   log(level: Level, msg: string, fields?: Readonly<Record<string, unknown>>): void
 }
 
+/**
+ * Lines for stderr, written together at the end of the event loop's turn: a write to a pipe is
+ * synchronous, and under load one system call per line was a measurable cost. Invariant: `pending`
+ * holds the lines not yet written, in order, and a flush is scheduled (or the process is exiting)
+ * whenever it is non-empty.
+ */
+let pending = ""
+const flushStderr = (): void => {
+  if (pending === "") return
+  const text = pending
+  pending = ""
+  process.stderr.write(text)
+}
+let exitHooked = false
+const writeStderr = (line: string): void => {
+  if (!exitHooked) {
+    exitHooked = true
+    process.once("exit", flushStderr)
+  }
+  if (pending === "") setImmediate(flushStderr)
+  pending += line
+}
+
 export const makeLogger = (
   level: Level,
-  write: (line: string) => void = (line) => process.stderr.write(line),
+  write: (line: string) => void = writeStderr,
   now: () => number = Date.now,
 ): Logger => ({
   level,
