@@ -40,6 +40,12 @@ export interface ResidencyOptions {
   readonly reconcileIntervalMs: number
   /** Physical GPU memory, for `vram` events. */
   readonly physicalBytes: number
+  /**
+   * Models the server keeps loaded at most (OLLAMA_MAX_LOADED_MODELS): a load waits until the
+   * server holds fewer besides it — unloads under way finished — or the server would evict a
+   * runner of its own choosing (a busy one, by name) and hold the load until that runner idles.
+   */
+  readonly maxLoaded?: number
 }
 
 export interface ResidencyDeps {
@@ -96,6 +102,8 @@ interface Entry {
   estimate: number
   /** Held in loading (once granted), resident, draining and unloading. */
   permit: Permit | undefined
+  /** A load with its memory, waiting for the server to hold fewer models (see `maxLoaded`). */
+  waitingForPlace: boolean
   leases: number
   /** Bumped whenever the model's memory is (re)taken or lost; leases of older generations are void. */
   generation: number
@@ -241,6 +249,7 @@ export class ResidencyCore {
     const started = this.now()
     try {
       e.permit = await this.waitForMemory(e, bytes, signal)
+      await this.waitForPlace(e, signal)
       this.deps.publish({ type: "model_loading", model: name, bytes })
       this.changed()
       this.publishVram()
@@ -267,6 +276,38 @@ export class ResidencyCore {
       this.loadingModel = undefined
       this.changed()
     }
+  }
+
+  /** Models holding a place at the server besides `e` (loading, resident, draining or unloading). */
+  private placesBesides(e: Entry): number {
+    let n = 0
+    for (const m of this.entries.values()) if (m !== e && m.state !== "unloaded") n++
+    return n
+  }
+
+  private waitForPlace(e: Entry, signal: AbortSignal | undefined): Promise<void> {
+    const max = this.deps.options.maxLoaded
+    if (max === undefined || this.placesBesides(e) < max) return Promise.resolve()
+    e.waitingForPlace = true
+    this.changed()
+    return new Promise<void>((resolve, reject) => {
+      const settle = () => {
+        e.waitingForPlace = false
+        this.listeners.delete(check)
+        signal?.removeEventListener("abort", onAbort)
+      }
+      const check = () => {
+        if (this.placesBesides(e) >= max) return
+        settle()
+        resolve()
+      }
+      const onAbort = () => {
+        settle()
+        reject(conductorError("Cancelled", `load of ${e.name} abandoned`, { model: e.name }))
+      }
+      this.listeners.add(check)
+      signal?.addEventListener("abort", onAbort, { once: true })
+    })
   }
 
   private waitForMemory(e: Entry, bytes: number, signal: AbortSignal | undefined): Promise<Permit> {
@@ -542,6 +583,7 @@ export class ResidencyCore {
       state: "unloaded",
       estimate,
       permit: undefined,
+      waitingForPlace: false,
       leases: 0,
       generation: 0,
       external: false,
@@ -574,7 +616,7 @@ export class ResidencyCore {
       loadMs: e.loadMs,
       loadFailures: e.loadFailures,
       lastError: e.lastError,
-      waitingForMemory: e.state === "loading" && e.permit === undefined,
+      waitingForMemory: e.state === "loading" && (e.permit === undefined || e.waitingForPlace),
     }
   }
 

@@ -91,6 +91,8 @@ const DEMAND_TAU_MS = 60_000
 /** Queue positions up to this are all published; beyond it, every tenth. */
 const POSITIONS_ALWAYS = 10
 const RETRY_MIN_MS = 1000
+/** The soonest a policy's wake-up is scheduled after now. */
+const MIN_WAKE_MS = 1
 const RETRY_MAX_MS = 30_000
 
 export class SchedulerCore {
@@ -438,7 +440,9 @@ export class SchedulerCore {
     this.wake?.ctl.abort()
     const ctl = new AbortController()
     this.wake = { at, ctl }
-    this.deps.time.sleep(Math.max(0, at - this.now()), ctl.signal).then(
+    // At least 1 ms ahead: a policy that compares times computed another way (now − since ≥ bound
+    // versus since + bound) may see no change at exactly `at`, and a 0 ms wake would spin.
+    this.deps.time.sleep(Math.max(MIN_WAKE_MS, at - this.now()), ctl.signal).then(
       () => {
         if (this.wake?.ctl !== ctl) return
         this.wake = undefined

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { isConductorError } from "../../src/domain/errors.js"
 import { requiredBytesOf } from "../../src/gpu/residency.js"
-import { GB, gpuEnv, track } from "../support/gpu-env.js"
+import { GB, gpuEnv, tinyCi, track } from "../support/gpu-env.js"
 
 /** Load a model outside Conductor, as another Ollama client would. */
 const loadOutside = async (env: Awaited<ReturnType<typeof gpuEnv>>, model: string) => {
@@ -24,6 +24,35 @@ describe("gpu/residency (virtual time, in-process simulator)", () => {
     expect(env.ofType("model_loading")[0]).toMatchObject({ model: "qwen3:4b", bytes: estimate })
     expect(env.ofType("model_loaded")[0]).toMatchObject({ model: "qwen3:4b", bytes: 3 * GB, loadMs: 350 })
     expect(env.ofType("vram").at(-1)).toMatchObject({ usedBytes: 3 * GB, budgetBytes: 16 * GB })
+  })
+
+  it("at the server's loaded-model limit, a load waits for the unload under way instead of letting the server pick a victim", async () => {
+    // A GPU big enough that memory is never what a load waits for.
+    const env = await gpuEnv({
+      profile: { ...tinyCi(), gpus: [{ name: "Simulated 64 GB GPU", vramGb: 64 }] },
+    })
+    const simLog: string[] = []
+    env.engine.subscribe((e) => {
+      if (e.type === "unloaded" || e.type === "load_started") simLog.push(`${e.type} ${e.model}`)
+    })
+    for (const m of ["qwen3:4b", "mistral:7b", "qwen2-math:7b"]) {
+      void env.residency.load(m)
+      await env.clock.advance(3_000)
+    }
+    // Three loaded (tiny-ci's limit), one of them busy.
+    const busy = await env.residency.lease("mistral:7b")
+    expect(env.residency.evict("qwen3:4b", "make_room")).toBe(true)
+    const load = track(env.residency.load("deepseek-coder:6.7b"))
+    expect(env.residency.get("deepseek-coder:6.7b")?.waitingForMemory).toBe(true)
+    await env.clock.advance(5_000)
+    expect(load.settled && load.error === undefined).toBe(true)
+    expect(simLog.indexOf("unloaded qwen3:4b")).toBeLessThan(
+      simLog.indexOf("load_started deepseek-coder:6.7b"),
+    )
+    // The simulated Ollama never had to choose a victim of its own (it would take the busy one).
+    expect(env.engine.state().evictions).toBe(0)
+    expect(env.residency.get("mistral:7b")?.state).toBe("resident")
+    busy?.release()
   })
 
   it("never runs two loads on one host", async () => {

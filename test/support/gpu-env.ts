@@ -65,6 +65,7 @@ export const gpuEnv = async (options: GpuEnvOptions = {}) => {
       loadTimeoutMs: 60_000,
       reconcileIntervalMs: 15_000,
       physicalBytes: capacity,
+      maxLoaded: profile.server.maxLoadedModels * profile.gpus.length,
       ...options.residency,
     },
   })

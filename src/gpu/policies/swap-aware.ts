@@ -46,16 +46,15 @@ const BACK_TO_BACK_MS = 2_000
  */
 const cold = (view: SchedulerView, m: ModelView, target: ModelView): boolean => {
   if (m.lastUsedAt === undefined) return true
-  const idleMs = view.now - m.lastUsedAt
-  if (idleMs >= m.loadMs) return true
-  return idleMs >= BACK_TO_BACK_MS && target.queued > (m.demand / 60_000) * m.loadMs
+  // Sums, not differences: the same times `wakeAt` wakes at.
+  if (view.now >= m.lastUsedAt + m.loadMs) return true
+  return view.now >= m.lastUsedAt + BACK_TO_BACK_MS && target.queued > (m.demand / 60_000) * m.loadMs
 }
 
-const waitedMs = (view: SchedulerView, m: ModelView): number =>
-  m.oldestSince === undefined ? 0 : view.now - m.oldestSince
-
 export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => {
-  const starving = (view: SchedulerView, m: ModelView): boolean => waitedMs(view, m) >= options.maxWaitMs
+  // The same sum as the wake-up time in `wakeAt`, so that waking at it always finds it starving.
+  const starving = (view: SchedulerView, m: ModelView): boolean =>
+    m.oldestSince !== undefined && view.now >= m.oldestSince + options.maxWaitMs
 
   /**
    * Victims freeing room for `target` — its bytes, and a place under the loaded-model limit:
@@ -78,7 +77,7 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
         m.state === "resident" &&
         !m.pinned &&
         m.name !== target.name &&
-        (m.loadedAt === undefined || view.now - m.loadedAt >= options.minResidencyMs),
+        (m.loadedAt === undefined || view.now >= m.loadedAt + options.minResidencyMs),
     )
     const now: string[] = []
     const whenIdle: string[] = []
@@ -143,7 +142,7 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
         if (
           m.state === "resident" &&
           m.loadedAt !== undefined &&
-          view.now - m.loadedAt < options.minResidencyMs
+          view.now < m.loadedAt + options.minResidencyMs
         ) {
           at = Math.min(at, m.loadedAt + options.minResidencyMs)
         }

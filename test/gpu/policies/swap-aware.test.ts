@@ -46,6 +46,26 @@ describe("gpu/policies/swap-aware", () => {
     expect(policy.nextLoad(later)).toEqual({ model: "b", now: ["a"], whenIdle: [] })
   })
 
+  it("woken at the time it asked for, a waiting request is starving — whatever the rounding of fractional times", () => {
+    // 43838.4218951593 + 30000 − 43838.4218951593 < 30000 in floating point.
+    for (const since of [43_838.4218951593, 4_186_293.7769747586, 0.1, 12_345.678]) {
+      const before = view(since + 1, 12, [
+        resident("busy", {
+          bytes: 8 * GB,
+          inflight: 1,
+          queued: 2,
+          oldestSince: since,
+          oldestSeq: 0,
+          loadedAt: -60_000,
+        }),
+        waiting("big", since, 1, { bytes: 8 * GB }),
+      ])
+      const at = policy.wakeAt(before) as number
+      expect(at).toBe(since + 30_000)
+      expect(policy.nextLoad({ ...before, now: at })).toEqual({ model: "big", now: [], whenIdle: ["busy"] })
+    }
+  })
+
   it("counts draining and unloading memory as coming free", () => {
     const v = view(50_000, 10, [
       resident("a", { bytes: 6 * GB, state: "draining", inflight: 1 }),
