@@ -252,7 +252,7 @@ export class Recorder {
       ).length,
       perModel,
       durationSec: round(seconds, 1),
-      ...(this.memory.length >= 2 ? { memory: memoryTrend(this.memory) } : {}),
+      ...(this.memory.length >= 4 ? { memory: memoryTrend(this.memory) } : {}),
     }
   }
 }

@@ -3,9 +3,9 @@
  * faults and time scale), driven by the scenario's trace. With `unlimitedVram` the same host gets
  * memory for every model at once — the throughput ceiling (`bound`).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { parse, stringify } from "yaml"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { createConductor } from "../src/conductor.js"
@@ -102,14 +102,15 @@ const VIRTUAL_STEP_MS = 250
 
 const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource): Promise<PolicyResult> => {
   const unlimited = options.unlimitedVram === true
+  const profile = profileFile(scenario, { unlimitedVram: unlimited, withFaults: true })
   const conductor = await createConductor({
     backend: "sim",
-    simProfile: profileFile(scenario, { unlimitedVram: unlimited, withFaults: true }),
+    simProfile: profile,
     clock,
     seed: scenario.seed,
     env: {},
     config: runConfig(scenario, options.policy),
-  })
+  }).finally(() => rmSync(dirname(profile), { recursive: true, force: true }))
   const healthy = new Set(
     conductor
       .snapshot()

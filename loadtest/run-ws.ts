@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import WebSocket from "ws"
 import { parse, stringify } from "yaml"
@@ -102,6 +102,7 @@ interface Server {
 
 const startServer = async (scenario: Scenario, options: WsRunOptions): Promise<Server> => {
   const config = configDir(scenario, options.policy)
+  const profile = seededProfile(scenario, options.unlimitedVram === true)
   const args = [
     ...(options.serverNodeArgs ?? []),
     ...serverCommand(),
@@ -113,7 +114,7 @@ const startServer = async (scenario: Scenario, options: WsRunOptions): Promise<S
     "--backend",
     "sim",
     "--sim-profile",
-    seededProfile(scenario, options.unlimitedVram === true),
+    profile,
     "--time-scale",
     String(scenario.timeScale),
     "--policy",
@@ -157,6 +158,7 @@ const startServer = async (scenario: Scenario, options: WsRunOptions): Promise<S
     stop: async () => {
       await stopChild(child, exited, () => tail)
       rmSync(config, { recursive: true, force: true })
+      rmSync(dirname(profile), { recursive: true, force: true })
     },
   }
 }
