@@ -44,6 +44,9 @@ export interface PolicyResult {
   >
   readonly durationSec: number
   readonly memory?: {
+    /** The lowest sample in each quarter of the run (flat floors: no growth). */
+    readonly heapFloorMb: ReadonlyArray<number>
+    readonly rssFloorMb: ReadonlyArray<number>
     readonly heapStartMb: number
     readonly heapEndMb: number
     readonly rssStartMb: number
@@ -276,7 +279,19 @@ const memoryTrend = (samples: ReadonlyArray<{ at: number; heap: number; rss: num
   const first = samples[0] as { heap: number; rss: number }
   const last = samples[samples.length - 1] as { heap: number; rss: number }
   const r1 = (n: number) => Math.round(n * 10) / 10
+  // The lowest sample in each quarter of the run: the heap just after a collection, so growth
+  // shows as a rising floor while the sawtooth between collections does not.
+  const floors = (key: "heap" | "rss") =>
+    [0, 1, 2, 3].map((q) => {
+      const part = samples.slice(
+        Math.floor((q * samples.length) / 4),
+        Math.floor(((q + 1) * samples.length) / 4),
+      )
+      return r1(Math.min(...part.map((p) => p[key])))
+    })
   return {
+    heapFloorMb: floors("heap"),
+    rssFloorMb: floors("rss"),
     heapStartMb: r1(first.heap),
     heapEndMb: r1(last.heap),
     rssStartMb: r1(first.rss),

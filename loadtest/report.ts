@@ -185,8 +185,9 @@ export const markdown = (report: Report): string => {
     const m = r.memory
     if (m === undefined) continue
     lines.push(
-      `memory, ${name}: heap ${m.heapStartMb} → ${m.heapEndMb} MB (second-half slope ${m.heapSlopeMbPerHour} MB/h), ` +
-        `RSS ${m.rssStartMb} → ${m.rssEndMb} MB (${m.rssSlopeMbPerHour} MB/h)`,
+      `memory, ${name}: heap ${m.heapStartMb} → ${m.heapEndMb} MB, lowest per quarter ${m.heapFloorMb.join(" / ")} MB ` +
+        `(second-half slope ${m.heapSlopeMbPerHour} MB/h); RSS ${m.rssStartMb} → ${m.rssEndMb} MB, lowest per quarter ` +
+        `${m.rssFloorMb.join(" / ")} MB (${m.rssSlopeMbPerHour} MB/h)`,
     )
   }
   for (const s of report.slo)
