@@ -131,6 +131,12 @@ export class SimEngine {
   private counters = { started: 0, completed: 0, failed: 0, canceled: 0, tokens: 0 }
   /** Aborted on close: every generation and timer stops. */
   private readonly lifetime = new AbortController()
+  /**
+   * Stop controllers of the generations in flight that were given a signal: `close` aborts them
+   * with the lifetime (what `AbortSignal.any` did, without its weak-reference bookkeeping per
+   * request). A generation removes its own when it ends.
+   */
+  private readonly linked = new Set<AbortController>()
 
   constructor(
     readonly profile: SimProfile,
@@ -226,6 +232,8 @@ export class SimEngine {
 
   close(): void {
     this.lifetime.abort()
+    for (const ctl of this.linked) ctl.abort(this.lifetime.signal.reason)
+    this.linked.clear()
   }
 
   private guard(): void {
@@ -381,10 +389,16 @@ export class SimEngine {
     const limit = options.num_predict !== undefined && options.num_predict >= 0 ? options.num_predict : room
     const answer = tokens.slice(0, Math.min(limit, tokens.length))
     const doneReason = answer.length < tokens.length ? "length" : "stop"
+    // Built field by field (not by spreading `base()`): one object per token chunk, same key order.
     const chunk = (content: string): Json =>
       kind === "chat"
-        ? { ...base(), message: { role: "assistant", content }, done: false }
-        : { ...base(), response: content, done: false }
+        ? {
+            model: name,
+            created_at: iso(this.clock.epochMs()),
+            message: { role: "assistant", content },
+            done: false,
+          }
+        : { model: name, created_at: iso(this.clock.epochMs()), response: content, done: false }
 
     this.counters.started++
     this.emit({ type: "request_started", model: model.name, at: t0 })
@@ -434,7 +448,20 @@ export class SimEngine {
     finalChunk: (t: { promptMs: number; evalMs: number; evalCount: number }) => Json,
     chunk: (content: string) => Json,
   ): AsyncGenerator<Json, void, undefined> {
-    const stop = signal !== undefined ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal
+    // Aborted when the caller's signal or the engine's lifetime is.
+    const life = this.lifetime.signal
+    let stop = life
+    let ctl: AbortController | undefined
+    const forward = () => ctl?.abort(signal?.reason)
+    if (signal !== undefined) {
+      if (signal.aborted || life.aborted) stop = signal.aborted ? signal : life
+      else {
+        ctl = new AbortController()
+        stop = ctl.signal
+        signal.addEventListener("abort", forward, { once: true })
+        this.linked.add(ctl)
+      }
+    }
     let slot = false
     // Abandoned streams (the consumer calls return()) end as canceled.
     let outcome: "completed" | "failed" | "canceled" = "canceled"
@@ -473,6 +500,10 @@ export class SimEngine {
       outcome = stop.aborted ? "canceled" : "failed"
       throw e
     } finally {
+      if (ctl !== undefined) {
+        signal?.removeEventListener("abort", forward)
+        this.linked.delete(ctl)
+      }
       if (slot) this.freeSlot(runner)
       this.counters[outcome]++
       this.emit({
