@@ -1,8 +1,10 @@
 /**
  * The life of one request, as an XState machine (DESIGN "the path of one request"):
  *
- *   received → routing → selecting → attempt(queued → loading → generating → validating)
- *            → completed | fallback → selecting … | failed | cancelled
+ *   selecting → attempt(queued → loading → generating → validating)
+ *             → completed | fallback → selecting … | failed | cancelled
+ *
+ * (Received and routed by Conductor before the actor starts.)
  *
  * `selecting` takes the next model of the decision's chain whose breaker admits it (skipped ones
  * are listed as attempts). An attempt is one actor (`attempt`): it waits in the scheduler's queue
@@ -150,7 +152,6 @@ export const makeRequestMachine = (actors: {
         ),
     },
     guards: {
-      routed: ({ context }) => context.decision !== undefined,
       hasModel: ({ context }) => context.model !== undefined,
       current: ({ context, event }) => current(context, event),
       valid: ({ context }) => context.failure === undefined,
@@ -403,20 +404,17 @@ export const makeRequestMachine = (actors: {
       error: undefined,
       ended: undefined,
     }),
-    initial: "received",
+    // Accepted and routed by Conductor (events `accepted`, `routed`) before the actor starts; it
+    // starts selecting at once (no eventless steps through `received` and `routing`: each costs a
+    // microstep per request). A request that was not routed has an empty chain, so `selecting`
+    // finds no model and it fails with the routing error (see `exhausted`).
+    initial: "active",
     states: {
-      // Accepted and routed by Conductor (events `accepted`, `routed`) before the actor starts.
-      received: {
-        always: "active",
-      },
       active: {
-        initial: "routing",
+        initial: "selecting",
         after: { total: { target: "failed", actions: ["attemptAbandoned", "timedOut"] } },
         on: { CANCEL: { target: "cancelled", actions: "attemptAbandoned" } },
         states: {
-          routing: {
-            always: [{ guard: "routed", target: "selecting" }, { target: "#request.failed" }],
-          },
           selecting: {
             entry: "select",
             always: [{ guard: "hasModel", target: "attempt" }, { target: "#request.failed" }],
