@@ -53,7 +53,8 @@ export interface AttemptInput {
 /** What a request needs from Conductor (health, events, rules); passed in with its input. */
 export interface RequestServices {
   readonly now: () => number
-  readonly publish: (event: RequestEvent) => void
+  /** Publishes on the event bus (which stamps `at` with `now()` unless the event has it). */
+  readonly publish: (event: RequestEvent & { readonly at?: number }) => void
   readonly admit: (model: string) => Admission
   readonly record: (model: string, outcome: AttemptOutcome, probe: boolean) => void
   readonly rule: (decision: RoutingDecision) => ResolvedRule
@@ -234,8 +235,9 @@ export const makeRequestMachine = (actors: {
       token: assign(({ context, event }) => {
         if (event.type !== "TOKEN") return {}
         const s = context.input.services
-        s.publish({ type: "token", id: context.input.id, text: event.text })
+        // Stamped here, on the bus's clock, so the bus need not copy the event to add `at`.
         const now = s.now()
+        s.publish({ type: "token", id: context.input.id, text: event.text, at: now })
         return {
           text: context.text + event.text,
           streamed: context.streamed + event.text.length,
