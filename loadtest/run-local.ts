@@ -79,6 +79,25 @@ export const runConfig = (scenario: Scenario, policy: string): Record<string, un
     { scheduler: { policy } },
   )
 
+/** Calls `onProgress` four times a (real) second with what the run has done so far; clear it at the end. */
+export const reportProgress = (
+  recorder: Recorder,
+  clock: { now(): number },
+  onProgress: ((p: Progress) => void) | undefined,
+): ReturnType<typeof setInterval> | undefined =>
+  onProgress === undefined
+    ? undefined
+    : setInterval(
+        () =>
+          onProgress({
+            sent: recorder.sentCount,
+            ended: recorder.ended,
+            inFlight: recorder.inFlight,
+            simSeconds: clock.now() / 1000,
+          }),
+        250,
+      )
+
 export const runLocal = (scenario: Scenario, options: RunOptions): Promise<PolicyResult> => {
   if (options.clock !== undefined || !scenario.virtualTime) {
     return runOn(scenario, options, options.clock ?? new ScaledClock(scenario.timeScale))
@@ -127,19 +146,7 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
       ? setInterval(() => recorder.sampleMemory(), scenario.memorySampleSec * 1000)
       : undefined
   recorder.sampleMemory()
-  const progress =
-    options.onProgress !== undefined
-      ? setInterval(
-          () =>
-            options.onProgress?.({
-              sent: recorder.sentCount,
-              ended: recorder.ended,
-              inFlight: recorder.inFlight,
-              simSeconds: clock.now() / 1000,
-            }),
-          250,
-        )
-      : undefined
+  const progress = reportProgress(recorder, clock, options.onProgress)
   try {
     await drive(
       scenario,

@@ -30,7 +30,7 @@ import { TERMINAL_TYPES } from "../src/domain/events.js"
 import { ScaledClock } from "../src/time/clock.js"
 import { drive } from "./drive.js"
 import { type PolicyResult, Recorder } from "./recorder.js"
-import { mergeDeep, profileFile, type RunOptions, runConfig } from "./run-local.js"
+import { mergeDeep, profileFile, type RunOptions, reportProgress, runConfig } from "./run-local.js"
 import type { Scenario } from "./scenario.js"
 
 export interface WsRunOptions extends RunOptions {
@@ -350,18 +350,7 @@ export const runWs = async (scenario: Scenario, options: WsRunOptions): Promise<
       await sampleMemory()
       memory = setInterval(() => void sampleMemory(), scenario.memorySampleSec * 1000)
     }
-    if (options.onProgress !== undefined) {
-      progress = setInterval(
-        () =>
-          options.onProgress?.({
-            sent: recorder.sentCount,
-            ended: recorder.ended,
-            inFlight: recorder.inFlight,
-            simSeconds: clock.now() / 1000,
-          }),
-        250,
-      )
-    }
+    progress = reportProgress(recorder, clock, options.onProgress)
     await drive(
       scenario,
       {

@@ -10,12 +10,12 @@ import { readFileSync } from "node:fs"
 import { dirname, isAbsolute, resolve } from "node:path"
 import { Effect, Result, Schema, SchemaIssue } from "effect"
 import { parse } from "yaml"
+import { FaultSettings } from "../src/backends/sim/profile.js"
 import { SCHEDULING_POLICIES, TaskTypeSchema } from "../src/config/schema.js"
 
 const Positive = Schema.Number.check(Schema.isGreaterThan(0))
 const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
-const Probability = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))
 const withDefault =
   <S extends Schema.Top>(value: S["Encoded"]) =>
   (schema: S) =>
@@ -39,17 +39,6 @@ const MixEntry = Schema.Struct({
   maxTokens: Range.pipe(withDefault([64, 256])),
 })
 export type MixEntry = typeof MixEntry.Type
-
-const FaultsSpec = Schema.Struct({
-  errorBeforeFirstToken: Probability.pipe(withDefault(0)),
-  cutMidStream: Probability.pipe(withDefault(0)),
-  stall: Probability.pipe(withDefault(0)),
-  stallSec: Positive.pipe(withDefault(30)),
-  slow: Probability.pipe(withDefault(0)),
-  slowFactor: Positive.pipe(withDefault(4)),
-  degenerate: Probability.pipe(withDefault(0)),
-  loadFailure: Probability.pipe(withDefault(0)),
-})
 
 export const Scenario = Schema.Struct({
   name: Schema.String,
@@ -85,7 +74,7 @@ export const Scenario = Schema.Struct({
   ),
   mix: Schema.Array(MixEntry).check(Schema.isMinLength(1)),
   /** Faults per simulated model (probabilities per request or load). */
-  faults: Schema.Record(Schema.String, FaultsSpec).pipe(withDefault({})),
+  faults: Schema.Record(Schema.String, FaultSettings).pipe(withDefault({})),
   policies: Schema.Array(Schema.Literals(SCHEDULING_POLICIES)).pipe(withDefault(["ollama", "swap-aware"])),
   /** Also run the trace with unlimited VRAM (the throughput ceiling); `--no-bound` skips it. */
   bound: Schema.Boolean.pipe(withDefault(true)),
