@@ -8,18 +8,11 @@
  */
 import { readFileSync } from "node:fs"
 import { dirname, isAbsolute, resolve } from "node:path"
-import { Effect, Result, Schema, SchemaIssue } from "effect"
+import { Result, Schema, SchemaIssue } from "effect"
 import { parse } from "yaml"
 import { FaultSettings } from "../src/backends/sim/profile.js"
 import { SCHEDULING_POLICIES, TaskTypeSchema } from "../src/config/schema.js"
-
-const Positive = Schema.Number.check(Schema.isGreaterThan(0))
-const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
-const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
-const withDefault =
-  <S extends Schema.Top>(value: S["Encoded"]) =>
-  (schema: S) =>
-    schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+import { NonNegative, Positive, PositiveInt, withDefault } from "../src/config/schema-parts.js"
 
 const Range = Schema.Tuple([NonNegative, NonNegative])
 

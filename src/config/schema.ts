@@ -4,20 +4,12 @@
  * `onExcessProperty: "error"`) so that typos never pass silently. Cross-file rules (persona
  * models must exist in the registry, no duplicate model names) live in `load.ts`.
  */
-import { Effect, Schema } from "effect"
+import { Schema } from "effect"
 import { CAPABILITIES, SPECIALISATIONS, TASK_TYPES, type TaskType } from "../domain/task.js"
 import { TIERS } from "../domain/tier.js"
 import { DurationMs } from "./duration.js"
+import { NonNegative, Positive, PositiveInt, withDefault } from "./schema-parts.js"
 
-/** A key that may be omitted; when it is, `value` is decoded in its place. */
-const withDefault =
-  <S extends Schema.Top>(value: S["Encoded"]) =>
-  (schema: S) =>
-    schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
-
-const Positive = Schema.Number.check(Schema.isGreaterThan(0))
-const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
-const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const Fraction = Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))
 const Complexity = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(10))
 

@@ -341,11 +341,7 @@ export class ResidencyCore {
   }
 
   private failLoad(e: Entry, error: ConductorError, loadMs: number): void {
-    if (e.permit !== undefined) this.deps.budget.release(e.permit)
-    e.permit = undefined
-    e.state = "unloaded"
-    e.generation++
-    e.leases = 0
+    this.markUnloaded(e)
     if (error.reason === "Cancelled") return
     e.loadFailures++
     e.lastError = { reason: error.reason, message: error.message, at: this.now() }
@@ -418,12 +414,7 @@ export class ResidencyCore {
       failed = true
     }
     if (e.state !== "unloading") return // reset by reconciliation meanwhile
-    if (e.permit !== undefined) this.deps.budget.release(e.permit)
-    e.permit = undefined
-    e.state = "unloaded"
-    e.generation++
-    e.leases = 0
-    e.external = false
+    this.markUnloaded(e)
     this.deps.publish({ type: "model_unloaded", model: e.name, bytes })
     this.publishVram()
     this.changed()
@@ -532,13 +523,18 @@ export class ResidencyCore {
   private lose(e: Entry, reason: EvictionReason): void {
     this.cancelIdle(e)
     const bytes = e.permit?.bytes ?? e.estimate
+    this.markUnloaded(e)
+    this.deps.publish({ type: "model_evicted", model: e.name, reason, bytes })
+  }
+
+  /** Out of memory: its bytes back to the budget, its leases void (a new generation). */
+  private markUnloaded(e: Entry): void {
     if (e.permit !== undefined) this.deps.budget.release(e.permit)
     e.permit = undefined
     e.state = "unloaded"
     e.generation++
     e.leases = 0
     e.external = false
-    this.deps.publish({ type: "model_evicted", model: e.name, reason, bytes })
   }
 
   /** Reconcile every `reconcileIntervalMs` until `stop()`. */

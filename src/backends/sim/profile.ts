@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs"
 import { relative } from "node:path"
-import { Effect, Result, Schema } from "effect"
+import { Result, Schema } from "effect"
 import { LineCounter, parseDocument } from "yaml"
 import {
   type ConfigIssue,
@@ -15,17 +15,8 @@ import {
   renderIssue,
   yamlLineOf,
 } from "../../config/issues.js"
+import { NonNegative, Positive, PositiveInt, Probability, withDefault } from "../../config/schema-parts.js"
 import { parseKeepAlive } from "./keep-alive.js"
-
-const withDefault =
-  <S extends Schema.Top>(value: S["Encoded"]) =>
-  (schema: S) =>
-    schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
-
-const Positive = Schema.Number.check(Schema.isGreaterThan(0))
-const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
-const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
-const Probability = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))
 
 /** Fault probabilities per request (and load); all zero unless set. */
 export const FaultSettings = Schema.Struct({
