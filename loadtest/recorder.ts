@@ -214,8 +214,11 @@ export class Recorder {
     const completed = all.filter((r) => r.outcome === "completed")
     const inWindow = completed.filter((r) => (r.endedAt ?? Number.POSITIVE_INFINITY) <= endMs)
     const seconds = Math.max(1e-9, (endMs - startMs) / 1000)
-    this.vramArea += this.vramLast.fraction * (endMs - this.vramLast.at)
-    this.vramLast = { at: endMs, fraction: this.vramLast.fraction }
+    // GPU memory is averaged over the whole run, the drain after the last request included (the
+    // area runs up to the last event, which may come after `endMs`).
+    const vramEnd = Math.max(endMs, this.vramLast.at)
+    this.vramArea += this.vramLast.fraction * (vramEnd - this.vramLast.at)
+    this.vramLast = { at: vramEnd, fraction: this.vramLast.fraction }
     const perModel: Record<string, { completed: number; tokens: number; latencyMs: Quantiles }> = {}
     for (const model of new Set(completed.map((r) => r.model as string))) {
       const mine = completed.filter((r) => r.model === model)
@@ -244,7 +247,7 @@ export class Recorder {
       loads: this.loads,
       evictions: this.evictions,
       vramUtilization: {
-        avg: round(this.vramArea / Math.max(1, endMs - startMs)),
+        avg: round(this.vramArea / Math.max(1, vramEnd - startMs)),
         peak: round(this.vramPeak),
       },
       overcommits,

@@ -3,12 +3,14 @@
  * faults and time scale), driven by the scenario's trace. With `unlimitedVram` the same host gets
  * memory for every model at once — the throughput ceiling (`bound`).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { parse, stringify } from "yaml"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { createConductor } from "../src/conductor.js"
+import { mergeDeep } from "../src/config/load.js"
+import { bundledConfigDir } from "../src/config/paths.js"
 import { isConductorError } from "../src/domain/errors.js"
 import type { ConductorEvent } from "../src/domain/events.js"
 import { ManualClock, ScaledClock, type TimeSource } from "../src/time/clock.js"
@@ -32,19 +34,6 @@ export interface Progress {
   readonly ended: number
   readonly inFlight: number
   readonly simSeconds: number
-}
-
-const isObject = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
-export const mergeDeep = (
-  base: Record<string, unknown>,
-  over: Record<string, unknown>,
-): Record<string, unknown> => {
-  const out: Record<string, unknown> = { ...base }
-  for (const [k, v] of Object.entries(over))
-    out[k] = isObject(out[k]) && isObject(v) ? mergeDeep(out[k] as Record<string, unknown>, v) : v
-  return out
 }
 
 /** The scenario's profile as a file: faults added, or every model given room (bound runs). */
@@ -78,6 +67,36 @@ export const runConfig = (scenario: Scenario, policy: string): Record<string, un
     ),
     { scheduler: { policy } },
   )
+
+/**
+ * A config directory for one run: the bundled files, with `extra` and the run's settings merged
+ * over conductor.yaml and the scenario's `registry` entries over models.yaml.
+ */
+export const configDir = (
+  scenario: Scenario,
+  policy: string,
+  extra: Record<string, unknown> = {},
+): string => {
+  const dir = mkdtempSync(join(tmpdir(), "conductor-loadtest-config-"))
+  const bundled = bundledConfigDir()
+  for (const f of readdirSync(bundled)) if (f.endsWith(".yaml")) copyFileSync(join(bundled, f), join(dir, f))
+  const file = join(dir, "conductor.yaml")
+  const base = (parse(readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>
+  writeFileSync(file, stringify(mergeDeep(mergeDeep(base, extra), runConfig(scenario, policy))))
+  const overlay = Object.entries(scenario.registry)
+  if (overlay.length > 0) {
+    const modelsFile = join(dir, "models.yaml")
+    const raw = (parse(readFileSync(modelsFile, "utf8")) ?? {}) as { models?: Array<Record<string, unknown>> }
+    const models = [...(raw.models ?? [])]
+    for (const [name, over] of overlay) {
+      const i = models.findIndex((m) => m.name === name)
+      if (i >= 0) models[i] = mergeDeep(models[i] as Record<string, unknown>, over)
+      else models.push({ name, ...over })
+    }
+    writeFileSync(modelsFile, stringify({ ...raw, models }))
+  }
+  return dir
+}
 
 /** Calls `onProgress` four times a (real) second with what the run has done so far; clear it at the end. */
 export const reportProgress = (
@@ -122,14 +141,18 @@ const VIRTUAL_STEP_MS = 250
 const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource): Promise<PolicyResult> => {
   const unlimited = options.unlimitedVram === true
   const profile = profileFile(scenario, { unlimitedVram: unlimited, withFaults: true })
+  const config = configDir(scenario, options.policy)
   const conductor = await createConductor({
     backend: "sim",
     simProfile: profile,
+    configDir: config,
     clock,
     seed: scenario.seed,
     env: {},
-    config: runConfig(scenario, options.policy),
-  }).finally(() => rmSync(dirname(profile), { recursive: true, force: true }))
+  }).finally(() => {
+    rmSync(dirname(profile), { recursive: true, force: true })
+    rmSync(config, { recursive: true, force: true })
+  })
   const healthy = new Set(
     conductor
       .snapshot()

@@ -9,28 +9,18 @@
  * from the server's `/v1/status`.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs"
-import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
 import WebSocket from "ws"
 import { parse, stringify } from "yaml"
 import type { ConductorRequest } from "../src/conductor.js"
-import { bundledConfigDir } from "../src/config/paths.js"
 import type { ConductorEvent } from "../src/domain/events.js"
 import { TERMINAL_TYPES } from "../src/domain/events.js"
 import { ScaledClock } from "../src/time/clock.js"
 import { drive } from "./drive.js"
 import { type PolicyResult, Recorder } from "./recorder.js"
-import { mergeDeep, profileFile, type RunOptions, reportProgress, runConfig } from "./run-local.js"
+import { configDir, profileFile, type RunOptions, reportProgress } from "./run-local.js"
 import type { Scenario } from "./scenario.js"
 
 export interface WsRunOptions extends RunOptions {
@@ -57,29 +47,6 @@ interface Status {
   readonly process?: { readonly heapUsedBytes: number; readonly rssBytes: number }
 }
 
-/** A config directory: the bundled files, with the run's settings merged over conductor.yaml. */
-const configDir = (scenario: Scenario, policy: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), "conductor-loadtest-config-"))
-  const bundled = bundledConfigDir()
-  for (const f of readdirSync(bundled)) if (f.endsWith(".yaml")) copyFileSync(join(bundled, f), join(dir, f))
-  const file = join(dir, "conductor.yaml")
-  const base = (parse(readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>
-  writeFileSync(file, stringify(mergeDeep(mergeDeep(base, SERVER_LIMITS), runConfig(scenario, policy))))
-  const overlay = Object.entries(scenario.registry)
-  if (overlay.length > 0) {
-    const modelsFile = join(dir, "models.yaml")
-    const raw = (parse(readFileSync(modelsFile, "utf8")) ?? {}) as { models?: Array<Record<string, unknown>> }
-    const models = [...(raw.models ?? [])]
-    for (const [name, over] of overlay) {
-      const i = models.findIndex((m) => m.name === name)
-      if (i >= 0) models[i] = mergeDeep(models[i] as Record<string, unknown>, over)
-      else models.push({ name, ...over })
-    }
-    writeFileSync(modelsFile, stringify({ ...raw, models }))
-  }
-  return dir
-}
-
 /** The scenario's profile with faults (and room for every model in bound runs), seeded as the scenario says. */
 const seededProfile = (scenario: Scenario, unlimitedVram: boolean): string => {
   const file = profileFile(scenario, { unlimitedVram, withFaults: true })
@@ -101,7 +68,7 @@ interface Server {
 }
 
 const startServer = async (scenario: Scenario, options: WsRunOptions): Promise<Server> => {
-  const config = configDir(scenario, options.policy)
+  const config = configDir(scenario, options.policy, SERVER_LIMITS)
   const profile = seededProfile(scenario, options.unlimitedVram === true)
   const args = [
     ...(options.serverNodeArgs ?? []),

@@ -309,7 +309,7 @@ const isPlainObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** `over` merged into `base`: objects key by key, anything else replaced. */
-const mergeDeep = (
+export const mergeDeep = (
   base: Record<string, unknown>,
   over: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> => {
