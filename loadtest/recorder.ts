@@ -54,6 +54,12 @@ export interface PolicyResult {
     readonly heapSlopeMbPerHour: number
     readonly rssSlopeMbPerHour: number
   }
+  /**
+   * CPU time (user + system) the server process spent during the run, per finished request —
+   * runs over WebSockets against a server that reports it. Less sensitive than req/s to other
+   * tenants of a shared machine.
+   */
+  readonly serverCpuMsPerRequest?: number
 }
 
 interface Record_ {

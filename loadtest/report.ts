@@ -182,6 +182,8 @@ export const markdown = (report: Report): string => {
   }
   if (!("requests" in report.bound)) lines.push(`bound: not measured (${report.bound.why})`)
   for (const [name, r] of Object.entries(report.policies)) {
+    if (r.serverCpuMsPerRequest !== undefined)
+      lines.push(`server CPU, ${name}: ${r.serverCpuMsPerRequest.toFixed(3)} ms per request`)
     const m = r.memory
     if (m === undefined) continue
     lines.push(

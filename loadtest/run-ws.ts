@@ -44,8 +44,18 @@ const SERVER_LIMITS = {
 interface Status {
   readonly models?: ReadonlyArray<{ readonly name: string; readonly available: boolean }>
   readonly simulator?: { readonly overcommits: number }
-  readonly process?: { readonly heapUsedBytes: number; readonly rssBytes: number }
+  readonly process?: {
+    readonly heapUsedBytes: number
+    readonly rssBytes: number
+    readonly cpuUserMs?: number
+    readonly cpuSystemMs?: number
+  }
 }
+
+const cpuMsOf = (s: Status | undefined): number | undefined =>
+  s?.process?.cpuUserMs !== undefined && s.process.cpuSystemMs !== undefined
+    ? s.process.cpuUserMs + s.process.cpuSystemMs
+    : undefined
 
 /** The scenario's profile with faults (and room for every model in bound runs), seeded as the scenario says. */
 const seededProfile = (scenario: Scenario, unlimitedVram: boolean): string => {
@@ -312,6 +322,7 @@ export const runWs = async (scenario: Scenario, options: WsRunOptions): Promise<
       if (s?.process !== undefined) recorder.sampleMemoryFrom(s.process.heapUsedBytes, s.process.rssBytes)
     }
     // The run starts now: connections are open.
+    const cpuBefore = cpuMsOf(await status(url, headers))
     clock = new ScaledClock(scenario.timeScale)
     if (scenario.memorySampleSec !== undefined) {
       await sampleMemory()
@@ -335,7 +346,12 @@ export const runWs = async (scenario: Scenario, options: WsRunOptions): Promise<
       await sampleMemory()
     }
     const after = await status(url, headers)
-    return recorder.result(0, endMs, after?.simulator?.overcommits ?? 0)
+    const result = recorder.result(0, endMs, after?.simulator?.overcommits ?? 0)
+    const cpuAfter = cpuMsOf(after)
+    const finished = result.completed + result.failed + result.cancelled
+    return cpuBefore !== undefined && cpuAfter !== undefined && finished > 0
+      ? { ...result, serverCpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / finished) * 1000) / 1000 }
+      : result
   } finally {
     if (memory !== undefined) clearInterval(memory)
     if (progress !== undefined) clearInterval(progress)

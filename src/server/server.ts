@@ -152,11 +152,17 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       }
       case "/v1/status": {
         const memory = process.memoryUsage()
+        const cpu = process.cpuUsage()
         json(res, 200, {
           draining,
           connections: sessions.size,
           ...conductor.snapshot(),
-          process: { heapUsedBytes: memory.heapUsed, rssBytes: memory.rss },
+          process: {
+            heapUsedBytes: memory.heapUsed,
+            rssBytes: memory.rss,
+            cpuUserMs: cpu.user / 1000,
+            cpuSystemMs: cpu.system / 1000,
+          },
         })
         return
       }

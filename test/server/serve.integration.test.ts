@@ -49,6 +49,13 @@ describe("conductor serve (end to end, simulator backend)", () => {
     expect(ready.status).toBe(200)
     const status = (await (await fetch(`${server.url}/v1/status`)).json()) as Record<string, unknown>
     expect(status).toMatchObject({ draining: false, policy: "swap-aware", backend: { kind: "sim" } })
+    expect(status.process).toEqual({
+      heapUsedBytes: expect.any(Number),
+      rssBytes: expect.any(Number),
+      cpuUserMs: expect.any(Number),
+      cpuSystemMs: expect.any(Number),
+    })
+    expect((status.process as { cpuUserMs: number }).cpuUserMs).toBeGreaterThan(0)
     expect((await fetch(`${server.url}/nope`)).status).toBe(404)
   })
 
