@@ -14,7 +14,24 @@ import { Scheduler } from "../gpu/scheduler.js"
 export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Scheduler | Backend, E>) => ({
   attempt: fromCallback<EventObject, AttemptInput>(({ input, sendBack }) => {
     const attempt = input.attempt
+    // XState drops what a stopped actor sends back, so a flush still scheduled then is harmless.
     const send = (e: AttemptEvent) => sendBack(e)
+    // Tokens that arrive within one turn of the event loop (a fast model, or several NDJSON lines
+    // in one HTTP read) go to the machine as one TOKEN event: each event is a full XState
+    // macrostep and a bus event, and the client coalesces them per turn anyway. Invariant:
+    // `pending` is non-empty only while a flush is scheduled, and is flushed before DONE or
+    // GENERATE_FAILED so the machine sees every token before the end of the stream.
+    let pending = ""
+    const flush = () => {
+      if (pending === "") return
+      const text = pending
+      pending = ""
+      send({ type: "TOKEN", attempt, text })
+    }
+    const onToken = (text: string) => {
+      if (pending === "") setImmediate(flush)
+      pending += text
+    }
     const fiber = runtime.runFork(
       Effect.scoped(
         Effect.gen(function* () {
@@ -34,16 +51,17 @@ export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Schedule
           send({ type: "LEASED", attempt, waitedMs: lease.waitedMs, loadMs: lease.loadMs })
           const streamed = yield* Effect.result(
             Stream.runForEach(backend.generate(input.model, input.request), (chunk) =>
-              Effect.sync(() =>
-                send(
-                  chunk.kind === "token"
-                    ? { type: "TOKEN", attempt, text: chunk.text }
-                    : { type: "DONE", attempt, chunk },
-                ),
-              ),
+              Effect.sync(() => {
+                if (chunk.kind === "token") return onToken(chunk.text)
+                flush()
+                send({ type: "DONE", attempt, chunk })
+              }),
             ),
           )
-          if (Result.isFailure(streamed)) send({ type: "GENERATE_FAILED", attempt, error: streamed.failure })
+          if (Result.isFailure(streamed)) {
+            flush()
+            send({ type: "GENERATE_FAILED", attempt, error: streamed.failure })
+          }
           // The lease is held until the machine is done with the attempt (and stops this actor).
           return yield* Effect.never
         }),
