@@ -108,7 +108,17 @@ const TEMPLATE_TOKENS = 12
 /** Per-stream slowdown for each other generation running on the GPU at the same time. */
 const CONTENTION = 0.1
 
-const iso = (epochMs: number): string => new Date(epochMs).toISOString()
+// Every chunk of every stream carries `created_at`: the string is made once per millisecond.
+let isoAt = Number.NaN
+let isoText = ""
+const iso = (epochMs: number): string => {
+  const at = Math.floor(epochMs)
+  if (at !== isoAt) {
+    isoAt = at
+    isoText = new Date(at).toISOString()
+  }
+  return isoText
+}
 const ns = (ms: number): number => Math.max(0, Math.round(ms * 1e6))
 
 const digestOf = (name: string): string => {

@@ -975,7 +975,31 @@ const GENERATORS: Readonly<Record<Task, (c: Ctx) => string>> = {
  * space, a newline, punctuation…). Concatenated they form the answer. Deterministic for
  * (model, prompt, seed, format).
  */
+/** Answers by what determines them; a bounded LRU (Map order is recency: a hit moves to the end). */
+const answers = new Map<string, ReadonlyArray<string>>()
+const ANSWERS_KEPT = 512
+
+/**
+ * The answer a model gives, as tokens — a pure function of model, seed, format and prompt (as
+ * Ollama's is with a fixed seed), so repeated prompts (load tests, agents' retries) are served
+ * from a small cache instead of being written again.
+ */
 export const generateTokens = (req: TextRequest): ReadonlyArray<string> => {
+  const key = JSON.stringify([req.model, req.seed, req.format ?? null, req.prompt])
+  const known = answers.get(key)
+  if (known !== undefined) {
+    answers.delete(key)
+    answers.set(key, known)
+    return known
+  }
+  const tokens = Object.freeze(answerTokens(req))
+  answers.set(key, tokens)
+  if (answers.size > ANSWERS_KEPT) answers.delete(answers.keys().next().value as string)
+  return tokens
+}
+
+/** The answer written from scratch (what `generateTokens` caches). */
+export const answerTokens = (req: TextRequest): ReadonlyArray<string> => {
   const rng = seededRandom(JSON.stringify([req.model, req.seed, req.format ?? null, req.prompt]))
   const message = lastUserMessage(req.prompt).trim()
   const found = topicWords(message)
