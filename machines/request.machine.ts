@@ -529,15 +529,18 @@ export const makeRequestMachine = (actors: {
     },
   })
 
+/** Milliseconds to the microsecond: whole milliseconds would hide Conductor's own sub-ms costs. */
+const ms = (x: number): number => Math.round(x * 1000) / 1000
+
 const timingsOf = (context: RequestContext): Timings => {
   const now = context.input.services.now()
   const t = context.times
   return {
-    queueMs: Math.max(0, Math.round(t.queueMs)),
-    loadMs: Math.round(t.loadMs),
-    firstTokenMs: t.firstTokenAt === undefined ? undefined : Math.round(t.firstTokenAt - t.acceptedAt),
-    totalMs: Math.round(now - t.acceptedAt),
-    backendMs: Math.round(context.done?.totalMs ?? 0),
+    queueMs: Math.max(0, ms(t.queueMs)),
+    loadMs: ms(t.loadMs),
+    firstTokenMs: t.firstTokenAt === undefined ? undefined : ms(t.firstTokenAt - t.acceptedAt),
+    totalMs: ms(now - t.acceptedAt),
+    backendMs: ms(context.done?.totalMs ?? 0),
   }
 }
 

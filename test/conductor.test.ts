@@ -63,6 +63,9 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(value?.usage.evalTokens).toBeGreaterThan(0)
     expect(value?.timings.loadMs).toBeGreaterThan(0)
     expect(value?.timings.firstTokenMs).toBeGreaterThanOrEqual(value?.timings.loadMs ?? 0)
+    // To the microsecond, not whole milliseconds (the simulator's generation takes 62⅓ ms here).
+    expect(value?.timings.backendMs).toBeCloseTo(62.333, 3)
+    expect(value?.timings.totalMs).toBeCloseTo((value?.timings.loadMs ?? 0) + 62.333, 3)
     const streamed: string[] = []
     for await (const ev of h.events) if (ev.type === "token") streamed.push(ev.text)
     expect(streamed.join("")).toBe(value?.text)

@@ -65,6 +65,7 @@ export interface Usage {
   readonly evalTokens: number
 }
 
+/** Milliseconds, to the microsecond. */
 export interface Timings {
   /** Waiting for a slot (loads excluded). */
   readonly queueMs: number
