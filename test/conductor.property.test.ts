@@ -2,15 +2,8 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { isConductorError } from "../src/domain/errors.js"
 import { conductorEnv } from "./support/conductor-env.js"
+import { TINY_CI_MODELS } from "./support/tiny-ci.js"
 
-const MODELS = [
-  "qwen2.5:14b",
-  "llama3.2:8b",
-  "mistral:7b",
-  "qwen3:4b",
-  "qwen2-math:7b",
-  "deepseek-coder:6.7b",
-]
 const PROMPTS = [
   "What is the capital of France?",
   "Summarise the causes of the first world war, comparing economic and political factors.",
@@ -31,7 +24,7 @@ const faults = fc.record({
 const request = fc.record({
   gapMs: fc.integer({ min: 0, max: 4_000 }),
   prompt: fc.constantFrom(...PROMPTS),
-  model: fc.option(fc.constantFrom(...MODELS), { nil: undefined, freq: 3 }),
+  model: fc.option(fc.constantFrom(...TINY_CI_MODELS), { nil: undefined, freq: 3 }),
   cancelAfterMs: fc.option(fc.integer({ min: 0, max: 15_000 }), { nil: undefined, freq: 3 }),
 })
 
@@ -39,7 +32,7 @@ describe("conductor (property: random faults and cancellations)", () => {
   it("every accepted request ends exactly once, as its result says; memory stays within the budget", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.tuple(...MODELS.map(() => faults)),
+        fc.tuple(...TINY_CI_MODELS.map(() => faults)),
         fc.array(request, { minLength: 5, maxLength: 20, size: "max" }),
         fc.constantFrom("ollama", "swap-aware"),
         fc.constantFrom("restart", "continue"),
@@ -54,7 +47,7 @@ describe("conductor (property: random faults and cancellations)", () => {
           })
           try {
             const sim = env.conductor.simulator
-            for (const [i, model] of MODELS.entries()) {
+            for (const [i, model] of TINY_CI_MODELS.entries()) {
               sim?.setFaults(model, { ...faultsByModel[i], stallSec: 20, slowFactor: 30 })
             }
             const outcomes = new Map<string, "completed" | "failed" | "cancelled">()

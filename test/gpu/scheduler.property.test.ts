@@ -4,20 +4,11 @@ import { isConductorError } from "../../src/domain/errors.js"
 import { ollamaPolicy } from "../../src/gpu/policies/ollama.js"
 import { swapAwarePolicy } from "../../src/gpu/policies/swap-aware.js"
 import { gpuEnv } from "../support/gpu-env.js"
-
-// Every tiny-ci model that fits on its 16 GB GPU.
-const MODELS = [
-  "qwen2.5:14b",
-  "llama3.2:8b",
-  "mistral:7b",
-  "qwen3:4b",
-  "qwen2-math:7b",
-  "deepseek-coder:6.7b",
-]
+import { TINY_CI_MODELS } from "../support/tiny-ci.js"
 
 const request = fc.record({
   gapMs: fc.integer({ min: 0, max: 3_000 }),
-  model: fc.constantFrom(...MODELS),
+  model: fc.constantFrom(...TINY_CI_MODELS),
   holdMs: fc.integer({ min: 50, max: 4_000 }),
   cancelAfterMs: fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: undefined }),
 })

@@ -13,6 +13,7 @@ import {
   type SimEvent,
   type SimProfile,
 } from "../../../src/backends/sim/index.js"
+import { TINY_CI_MODELS } from "../../support/tiny-ci.js"
 
 const tiny = loadProfile(resolveProfilePath("tiny-ci"))
 const withServer = (p: SimProfile, server: Partial<SimProfile["server"]>): SimProfile =>
@@ -381,19 +382,11 @@ describe("backends/sim scheduler (virtual time)", () => {
   })
 
   it("property: random workloads with cancellations never overcommit and always drain", async () => {
-    const models = [
-      "qwen2.5:14b",
-      "llama3.2:8b",
-      "mistral:7b",
-      "qwen3:4b",
-      "qwen2-math:7b",
-      "deepseek-coder:6.7b",
-    ]
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.record({
-            model: fc.constantFrom(...models),
+            model: fc.constantFrom(...TINY_CI_MODELS),
             gap: fc.integer({ min: 0, max: 400 }),
             tokens: fc.integer({ min: 1, max: 60 }),
             cancelAfter: fc.option(fc.integer({ min: 0, max: 800 }), { nil: undefined }),
