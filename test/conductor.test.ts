@@ -5,8 +5,8 @@ import type { ConductorEvent } from "../src/domain/events.js"
 import { type ConductorEnv, conductorEnv } from "./support/conductor-env.js"
 
 const PROMPT = "What is the capital of France?"
-// On tiny-ci this routes to llama3.2:8b with fallbacks mistral:7b, qwen3:4b.
-const CHAIN = ["llama3.2:8b", "mistral:7b", "qwen3:4b"]
+// On tiny-ci this routes to llama3.1:8b with fallbacks mistral:7b, qwen3:4b.
+const CHAIN = ["llama3.1:8b", "mistral:7b", "qwen3:4b"]
 
 let env: ConductorEnv | undefined
 afterEach(async () => {
@@ -63,9 +63,9 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(value?.usage.evalTokens).toBeGreaterThan(0)
     expect(value?.timings.loadMs).toBeGreaterThan(0)
     expect(value?.timings.firstTokenMs).toBeGreaterThanOrEqual(value?.timings.loadMs ?? 0)
-    // To the microsecond, not whole milliseconds (the simulator's generation takes 62⅓ ms here).
-    expect(value?.timings.backendMs).toBeCloseTo(62.333, 3)
-    expect(value?.timings.totalMs).toBeCloseTo((value?.timings.loadMs ?? 0) + 62.333, 3)
+    // To the microsecond, not whole milliseconds (the simulator's generation takes 55⅔ ms here).
+    expect(value?.timings.backendMs).toBeCloseTo(55.667, 3)
+    expect(value?.timings.totalMs).toBeCloseTo((value?.timings.loadMs ?? 0) + 55.667, 3)
     const streamed: string[] = []
     for await (const ev of h.events) if (ev.type === "token") streamed.push(ev.text)
     expect(streamed.join("")).toBe(value?.text)
@@ -255,13 +255,13 @@ describe("conductor (in-process simulator, virtual time)", () => {
     sim?.injectFault("qwen2.5:14b", "slow", 1, { slowFactor: 50 })
     e.conductor.submit({ prompt: PROMPT, model: "qwen2.5:14b", id: "busy" })
     await e.until(() => e.of("busy").some((x) => x.type === "token"))
-    // llama3.2:8b does not fit beside the busy 14b model: its load waits for that memory.
-    const h = e.conductor.submit({ prompt: PROMPT, model: "llama3.2:8b", id: "waits" })
+    // llama3.1:8b does not fit beside the busy 14b model: its load waits for that memory.
+    const h = e.conductor.submit({ prompt: PROMPT, model: "llama3.1:8b", id: "waits" })
     await e.until(() => e.of("waits").some((x) => x.type === "loading"))
     const used = e.conductor.snapshot().vram.used
     h.cancel()
     await run(e, h)
-    expect(e.conductor.snapshot().models.find((m) => m.name === "llama3.2:8b")?.state).toBe("unloaded")
+    expect(e.conductor.snapshot().models.find((m) => m.name === "llama3.1:8b")?.state).toBe("unloaded")
     expect(e.conductor.snapshot().vram.used).toBe(used)
     expect(sim?.state().runners.map((r) => r.name)).toEqual(["qwen2.5:14b"])
   })

@@ -71,8 +71,8 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
     const { backend } = await make()
     expect(await run(backend.ping)).toMatch(/^\d+\.\d+/)
     const models = await run(backend.listModels)
-    expect(models.map((m) => m.name)).toContain("llama3.2:8b")
-    const d = await run(backend.describeModel("llama3.2:8b"))
+    expect(models.map((m) => m.name)).toContain("llama3.1:8b")
+    const d = await run(backend.describeModel("llama3.1:8b"))
     expect(d).toMatchObject({
       layers: 32,
       heads: 32,
@@ -98,7 +98,7 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
   it("streams tokens and one done chunk, with keep_alive -1 and the fixed num_ctx", async () => {
     const { backend, engine } = await make()
     const chunks = await collect(
-      backend.generate("llama3.2:8b", { prompt: "What is 17 * 23?", numCtx: 8192 }),
+      backend.generate("llama3.1:8b", { prompt: "What is 17 * 23?", numCtx: 8192 }),
     )
     const done = chunks[chunks.length - 1]
     expect(done).toMatchObject({ kind: "done", reason: "stop" })
@@ -106,7 +106,7 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
     expect(text).toContain("391")
     expect(engine.state().runners[0]).toMatchObject({ numCtx: 8192, keepAliveMs: Number.POSITIVE_INFINITY })
     const chat = await collect(
-      backend.generate("llama3.2:8b", {
+      backend.generate("llama3.1:8b", {
         messages: [{ role: "user", content: "Say hello" }],
         numCtx: 8192,
         numPredict: 3,
@@ -151,7 +151,7 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
       Stream.runDrain(h.backend.generate("qwen3:4b", { prompt: "Write a story", numCtx: 8192 })),
     )
     await waitFor(() => (h.engine.state().runners[0]?.active ?? 0) > 0)
-    const waiting = ["qwen2.5:14b", "mistral:7b", "llama3.2:8b", "qwen2-math:7b"].map((m) =>
+    const waiting = ["qwen2.5:14b", "mistral:7b", "llama3.1:8b", "qwen2-math:7b"].map((m) =>
       Effect.runFork(Stream.runDrain(h.backend.generate(m, { prompt: "hi", numCtx: 4096 }))),
     )
     // The first queued request is being scheduled (it waits for the busy victim); three more fill

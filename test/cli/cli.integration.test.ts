@@ -10,7 +10,7 @@ describe("conductor CLI", () => {
       "route",
       "Write a Python function to sort a list",
       "--available",
-      "qwen2.5-coder:32b,llama3.2:8b",
+      "qwen2.5-coder:32b,llama3.1:8b",
       "--json",
     ])
     expect(r.code).toBe(0)
@@ -29,7 +29,7 @@ describe("conductor CLI", () => {
       "--persona",
       "researcher",
       "--available",
-      "llama3.3:70b,llama3.2:8b",
+      "llama3.3:70b,llama3.1:8b",
     ])
     expect(r.code).toBe(0)
     for (const stage of [
@@ -51,7 +51,7 @@ describe("conductor CLI", () => {
       "{not json",
       JSON.stringify({
         query: "Write a Python function to sort a list",
-        available: ["qwen2.5-coder:32b", "llama3.2:8b"],
+        available: ["qwen2.5-coder:32b", "llama3.1:8b"],
       }),
       JSON.stringify({ query: "hi", tier: "huge" }),
       JSON.stringify({ query: "Describe this image", available: ["mistral:7b"] }),

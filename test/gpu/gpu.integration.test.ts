@@ -135,7 +135,7 @@ describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
     async (_, policy) => {
       const env = await start({ policy: policy() })
       // 22 + 10.2 + 7.1 GB: the 32b model shares the GPU with nothing.
-      const models = ["qwen2.5-coder:32b", "qwen2.5:14b", "llama3.2:8b"]
+      const models = ["qwen2.5-coder:32b", "qwen2.5:14b", "llama3.1:8b"]
       // Together they need more than the budget: they must take turns.
       expect(models.map((m) => env.residency.get(m)?.bytes ?? 0).reduce((a, b) => a + b)).toBeGreaterThan(
         BUDGET,
@@ -167,9 +167,9 @@ describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
     expect(env.residency.get("qwen2.5:14b")).toMatchObject({ external: true, bytes: 10.2 * GB })
     expect(env.residency.budget.used).toBe(10.2 * GB)
     expect(env.events.find((e) => e.type === "reconciled")).toMatchObject({ adopted: ["qwen2.5:14b"] })
-    // llama3.2:8b and mistral:7b together need the adopted model's room.
+    // llama3.1:8b and mistral:7b together need the adopted model's room.
     await env.runtime.runPromise(
-      Effect.all([env.ask("llama3.2:8b"), env.ask("mistral:7b")], { concurrency: 2 }),
+      Effect.all([env.ask("llama3.1:8b"), env.ask("mistral:7b")], { concurrency: 2 }),
     )
     expect(env.residency.get("qwen2.5:14b")?.state).toBe("unloaded")
     expect((await env.simState()).overcommits).toBe(0)
@@ -199,16 +199,16 @@ describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
   it("a backend crash resets residency", async () => {
     const env = await start({ reconcileIntervalMs: 1_000 })
     await env.runtime.runPromise(
-      Effect.all([env.ask("llama3.2:8b"), env.ask("mistral:7b")], { concurrency: 2 }),
+      Effect.all([env.ask("llama3.1:8b"), env.ask("mistral:7b")], { concurrency: 2 }),
     )
     expect(env.residency.budget.used).toBe(12.1 * GB)
     await fetch(`${env.server.url}/sim/crash`, { method: "POST", body: "{}" })
     await env.waitFor("reset", () => env.residency.budget.used === 0)
-    expect(env.residency.get("llama3.2:8b")?.state).toBe("unloaded")
+    expect(env.residency.get("llama3.1:8b")?.state).toBe("unloaded")
     expect(env.residency.get("mistral:7b")?.state).toBe("unloaded")
     const crashed = env.events.filter((e) => e.type === "model_evicted" && e.reason === "crash")
     expect(crashed.map((e) => (e.type === "model_evicted" ? e.model : "")).sort()).toEqual([
-      "llama3.2:8b",
+      "llama3.1:8b",
       "mistral:7b",
     ])
     // And it recovers: the next request loads again.

@@ -66,10 +66,10 @@ describe("gpu/residency (virtual time, in-process simulator)", () => {
     const env = await gpuEnv()
     void env.residency.load("qwen2.5:14b")
     await env.clock.advance(2_000)
-    const second = track(env.residency.load("llama3.2:8b"))
+    const second = track(env.residency.load("llama3.1:8b"))
     await env.clock.advance(5_000)
     expect(second.settled).toBe(false)
-    expect(env.residency.get("llama3.2:8b")).toMatchObject({ state: "loading", waitingForMemory: true })
+    expect(env.residency.get("llama3.1:8b")).toMatchObject({ state: "loading", waitingForMemory: true })
     expect(env.residency.evict("qwen2.5:14b", "make_room")).toBe(true)
     for (let t = 0; t < 3_000; t += 50) {
       await env.clock.advance(50)

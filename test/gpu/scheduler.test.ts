@@ -24,9 +24,9 @@ const reasonOf = (e: unknown) => (isConductorError(e) ? e.reason : e)
 describe("gpu/scheduler (virtual time, in-process simulator)", () => {
   it("starts requests on a model up to its slots and queues the rest in order, publishing positions", async () => {
     const env = await gpuEnv()
-    // llama3.2:8b has two slots on tiny-ci.
+    // llama3.1:8b has two slots on tiny-ci.
     const leases = ["r1", "r2", "r3"].map((id) =>
-      track(env.scheduler.acquire("llama3.2:8b", { requestId: id })),
+      track(env.scheduler.acquire("llama3.1:8b", { requestId: id })),
     )
     expect(env.ofType("queued").map((e) => [e.id, e.position])).toEqual([
       ["r1", 1],
@@ -48,7 +48,7 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
     expect(leases[2]?.value?.waitedMs).toBe(1_500)
     expect(env.scheduler.snapshot()).toMatchObject({
       queued: 0,
-      queues: [{ model: "llama3.2:8b", inflight: 2 }],
+      queues: [{ model: "llama3.1:8b", inflight: 2 }],
     })
   })
 
@@ -69,15 +69,15 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
     await env.clock.advance(2_000)
     expect(busy.settled).toBe(false)
     const abort = new AbortController()
-    const waiting = track(env.scheduler.acquire("llama3.2:8b", { signal: abort.signal }))
+    const waiting = track(env.scheduler.acquire("llama3.1:8b", { signal: abort.signal }))
     await env.clock.advance(100)
     // Ollama's policy committed to the load and marked the busy model to go when idle.
-    expect(env.residency.get("llama3.2:8b")).toMatchObject({ state: "loading", waitingForMemory: true })
+    expect(env.residency.get("llama3.1:8b")).toMatchObject({ state: "loading", waitingForMemory: true })
     expect(env.residency.get("qwen2.5:14b")?.state).toBe("draining")
     abort.abort()
     await env.clock.advance(100)
     expect(reasonOf(waiting.error)).toBe("Cancelled")
-    expect(env.residency.get("llama3.2:8b")?.state).toBe("unloaded")
+    expect(env.residency.get("llama3.1:8b")?.state).toBe("unloaded")
     expect(env.residency.get("qwen2.5:14b")?.state).toBe("resident")
     expect(env.scheduler.snapshot().queued).toBe(0)
     await env.clock.advance(60_000)
@@ -99,11 +99,11 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
     const env = await gpuEnv({ policy: ollamaPolicy() })
     const busy = hold(env, "qwen2.5:14b", 20_000)
     await env.clock.advance(2_000)
-    const llama = hold(env, "llama3.2:8b", 1_000)
+    const llama = hold(env, "llama3.1:8b", 1_000)
     await env.clock.advance(10)
     const small = hold(env, "qwen3:4b", 1_000)
     await env.clock.advance(10_000)
-    // qwen3:4b would fit beside qwen2.5:14b, but it waits behind llama3.2:8b.
+    // qwen3:4b would fit beside qwen2.5:14b, but it waits behind llama3.1:8b.
     expect(small.settled).toBe(false)
     expect(env.residency.get("qwen3:4b")?.state).toBe("unloaded")
     // …and the victim still takes requests for itself (skipping the queue), extending its stay.
@@ -111,8 +111,8 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
     await env.clock.advance(30_000)
     expect([busy.settled, more.settled, llama.settled, small.settled]).toEqual([true, true, true, true])
     const loads = env.ofType("model_loaded")
-    expect(loads.map((e) => e.model)).toEqual(["qwen2.5:14b", "llama3.2:8b", "qwen3:4b"])
-    // llama3.2:8b loaded only once the victim's last request (the first one, 20 s long) ended.
+    expect(loads.map((e) => e.model)).toEqual(["qwen2.5:14b", "llama3.1:8b", "qwen3:4b"])
+    // llama3.1:8b loaded only once the victim's last request (the first one, 20 s long) ended.
     expect(loads[1]?.at).toBeGreaterThan(20_000)
     expect(env.engine.state().overcommits).toBe(0)
   })
@@ -129,21 +129,21 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
       )
     const busy = hold(env, "qwen2.5:14b", 20_000)
     await env.clock.advance(2_000)
-    // llama3.2:8b does not fit beside qwen2.5:14b: the head waits for it to drain; the two behind wait too.
-    const a = timed("llama3.2:8b", "a")
+    // llama3.1:8b does not fit beside qwen2.5:14b: the head waits for it to drain; the two behind wait too.
+    const a = timed("llama3.1:8b", "a")
     const b = timed("deepseek-coder:6.7b", "b")
-    const c = timed("llama3.2:8b", "c")
+    const c = timed("llama3.1:8b", "c")
     await env.clock.advance(40_000)
     expect([busy.settled, a.settled, b.settled, c.settled]).toEqual([true, true, true, true])
     const loaded = (model: string) =>
       env.ofType("model_loaded").find((e) => e.model === model)?.at ?? Number.NaN
     // c's model was loaded for a, but c starts only after b — whose model had to load first.
-    expect(startedAt.get("a")).toBeGreaterThanOrEqual(loaded("llama3.2:8b"))
+    expect(startedAt.get("a")).toBeGreaterThanOrEqual(loaded("llama3.1:8b"))
     expect(startedAt.get("b")).toBeGreaterThanOrEqual(loaded("deepseek-coder:6.7b"))
-    expect(loaded("deepseek-coder:6.7b")).toBeGreaterThan(loaded("llama3.2:8b"))
+    expect(loaded("deepseek-coder:6.7b")).toBeGreaterThan(loaded("llama3.1:8b"))
     expect(startedAt.get("c")).toBeGreaterThanOrEqual(startedAt.get("b") as number)
     // A request arriving while its model is loaded skips the queue.
-    const d = timed("llama3.2:8b", "d")
+    const d = timed("llama3.1:8b", "d")
     await env.clock.advance(10)
     expect(d.settled).toBe(true)
     expect(env.engine.state().overcommits).toBe(0)
@@ -162,16 +162,16 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
       }
     })()
     await env.clock.advance(2_000)
-    const llama = hold(env, "llama3.2:8b", 1_000, "llama")
+    const llama = hold(env, "llama3.1:8b", 1_000, "llama")
     await env.clock.advance(10)
     const small = hold(env, "qwen3:4b", 1_000, "small")
     await env.clock.advance(5_000)
-    // qwen3:4b fits beside the busy model and loads; llama3.2:8b does not, and waits.
+    // qwen3:4b fits beside the busy model and loads; llama3.1:8b does not, and waits.
     expect(small.settled).toBe(true)
     expect(llama.settled).toBe(false)
     expect(env.residency.get("qwen2.5:14b")?.state).toBe("resident")
     await env.clock.advance(40_000)
-    // After waiting 30 s it is starving: the busy model drains and llama3.2:8b loads.
+    // After waiting 30 s it is starving: the busy model drains and llama3.1:8b loads.
     expect(llama.settled).toBe(true)
     const drained = env.ofType("model_evicted").find((e) => e.model === "qwen2.5:14b")
     expect(drained?.reason).toBe("make_room")
@@ -186,7 +186,7 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
     const env = await gpuEnv({ policy: swapAwarePolicy({ minResidencyMs: 20_000, maxWaitMs: 60_000 }) })
     hold(env, "qwen2.5:14b", 100)
     await env.clock.advance(2_000)
-    const llama = hold(env, "llama3.2:8b", 100)
+    const llama = hold(env, "llama3.1:8b", 100)
     await env.clock.advance(10_000)
     expect(llama.settled).toBe(false)
     await env.clock.advance(15_000)

@@ -22,7 +22,7 @@ describe("metrics", () => {
     })
     try {
       env.conductor.subscribe(metrics.observe)
-      env.conductor.simulator?.injectFault("llama3.2:8b", "error")
+      env.conductor.simulator?.injectFault("llama3.1:8b", "error")
       const h = env.conductor.submit({ prompt: "What is the capital of France?" })
       await env.settle(h.result)
       expect(
@@ -35,7 +35,7 @@ describe("metrics", () => {
       ).toBe(1)
       expect(
         await sampleOf(metrics, "conductor_fallbacks_total", {
-          from: "llama3.2:8b",
+          from: "llama3.1:8b",
           to: "mistral:7b",
           reason: "Crashed",
         }),
@@ -44,9 +44,9 @@ describe("metrics", () => {
         await sampleOf(metrics, "conductor_model_loads_total", { model: "mistral:7b", outcome: "success" }),
       ).toBe(1)
       expect(await sampleOf(metrics, "conductor_model_resident", { model: "mistral:7b" })).toBe(1)
-      expect(await sampleOf(metrics, "conductor_breaker_state", { model: "llama3.2:8b" })).toBe(2)
+      expect(await sampleOf(metrics, "conductor_breaker_state", { model: "llama3.1:8b" })).toBe(2)
       expect(
-        await sampleOf(metrics, "conductor_breaker_transitions_total", { model: "llama3.2:8b", to: "open" }),
+        await sampleOf(metrics, "conductor_breaker_transitions_total", { model: "llama3.1:8b", to: "open" }),
       ).toBe(1)
       expect(
         await sampleOf(metrics, "conductor_routing_decisions_total", {

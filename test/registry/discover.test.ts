@@ -14,7 +14,7 @@ describe("registry/discover", () => {
     expect(d.registry.get("qwen2-math:7b")).toMatchObject({ source: "inferred", tier: "fast" })
     expect(d.registry.get("qwen2-math:7b")?.capabilities).toContain("mathematics")
     expect(d.registry.get("mistral:7b")?.source).toBe("registry")
-    expect(d.details.get("llama3.2:8b")).toMatchObject({ layers: 32, kvHeads: 8 })
+    expect(d.details.get("llama3.1:8b")).toMatchObject({ layers: 32, kvHeads: 8 })
     expect(d.missing).toContain("llama3.3:70b")
     expect(d.missing).not.toContain("mistral:7b")
   })

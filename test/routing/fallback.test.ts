@@ -53,7 +53,7 @@ describe("routing/fallback", () => {
   })
 
   it("never offers an unrelated model (no code model as a fallback for general chat)", () => {
-    const chain = fallbackChain(byName("llama3.2:8b"), models, req("general_qa"), config)
+    const chain = fallbackChain(byName("llama3.1:8b"), models, req("general_qa"), config)
     expect(chain).not.toContain("deepseek-coder:6.7b")
     expect(chain.length).toBeGreaterThan(0)
   })

@@ -50,7 +50,7 @@ describe("routing/match", () => {
     expect(relaxationOrder("balanced")).toEqual(["balanced", "fast", "quality"])
     expect(relaxationOrder("balanced", "balanced")).toEqual(["balanced", "quality", "fast"])
     expect(relaxationOrder("fast", undefined, "fast")).toEqual(["fast", "balanced", "quality"])
-    const m = match(only("llama3.2:8b"), req({ target: "quality" }))
+    const m = match(only("llama3.1:8b"), req({ target: "quality" }))
     expect(m).toMatchObject({ served: "fast" })
   })
 

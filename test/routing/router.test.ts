@@ -21,7 +21,7 @@ describe("routing/router", () => {
   it("routes the reference code example to the coder at balanced", () => {
     const d = ok({
       query: "Write a Python function to sort a list",
-      available: ["qwen2.5-coder:32b", "llama3.2:8b"],
+      available: ["qwen2.5-coder:32b", "llama3.1:8b"],
     })
     expect(d).toMatchObject({ taskType: "code_generation", model: "qwen2.5-coder:32b", tier: "balanced" })
     expect(d.reason).toBe("task_specialisation")
@@ -32,7 +32,7 @@ describe("routing/router", () => {
     const d = ok({
       query: "Explain neural networks",
       persona: "researcher",
-      available: ["llama3.3:70b", "llama3.2:8b"],
+      available: ["llama3.3:70b", "llama3.1:8b"],
     })
     expect(d).toMatchObject({ tier: "quality", model: "llama3.3:70b", reason: "persona_tier" })
     expect(d.breakdown.persona?.name).toBe("researcher")
@@ -108,7 +108,7 @@ describe("routing/router", () => {
   })
 
   it("fails with NoModelAvailable naming what was required", () => {
-    const e = fail({ query: "Describe this image in detail", available: ["mistral:7b", "llama3.2:8b"] })
+    const e = fail({ query: "Describe this image in detail", available: ["mistral:7b", "llama3.1:8b"] })
     expect(e.reason).toBe("NoModelAvailable")
     expect(e.message).toContain("capabilities [vision]")
     expect(e.details).toMatchObject({ required: { capabilities: ["vision"] } })

@@ -42,7 +42,7 @@ describe("conductor serve (end to end, simulator backend)", () => {
 
   it("prints a banner naming the backend, its models and the budget; health and readiness answer", async () => {
     expect(server.stdout()).toMatch(/backend: embedded simulator \(simulator tiny-ci; as configured\)/)
-    expect(server.stdout()).toMatch(/models: .*llama3\.2:8b/)
+    expect(server.stdout()).toMatch(/models: .*llama3\.1:8b/)
     expect(server.stdout()).toMatch(/VRAM budget: 14\.9 GB of 16\.0 GB/)
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: "ok" })
     const ready = await fetch(`${server.url}/readyz`)

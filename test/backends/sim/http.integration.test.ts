@@ -192,7 +192,7 @@ describe("backends/sim over HTTP", () => {
 
     it("show: details and model_info keyed by architecture; unknown model → 404", async () => {
       const { ollama } = await start()
-      const shown = await ollama.show({ model: "llama3.2:8b" })
+      const shown = await ollama.show({ model: "llama3.1:8b" })
       expect(shown.details.parameter_size).toBe("8.0B")
       expect(shown.details.quantization_level).toBe("Q4_K_M")
       expect(fields(shown.model_info)).toMatchObject({
@@ -445,7 +445,7 @@ describe("backends/sim over HTTP", () => {
       // B is being scheduled (waiting for busy A to be evicted), C waits in the queue…
       const b = handled(ollama.generate({ model: "mistral:7b", prompt: PROMPT }))
       await waitFor(() => engine.state().processing && engine.state().evictions === 1, 3_000, "B scheduling")
-      const c = handled(ollama.generate({ model: "llama3.2:8b", prompt: PROMPT }))
+      const c = handled(ollama.generate({ model: "llama3.1:8b", prompt: PROMPT }))
       await waitFor(() => engine.state().pending === 1, 3_000, "C queued")
       // …and the queue (1) is full.
       expect(
@@ -464,7 +464,7 @@ describe("backends/sim over HTTP", () => {
       expect(rb.done_reason).toBe("stop")
       expect(rc.done_reason).toBe("stop")
       expect(engine.state().requests).toMatchObject({ completed: 2, canceled: 1 })
-      expect(await psNames(ollama)).toEqual(["llama3.2:8b"])
+      expect(await psNames(ollama)).toEqual(["llama3.1:8b"])
     })
 
     it("out of memory: a model larger than the GPU fails with Ollama's wording", async () => {
@@ -524,9 +524,9 @@ describe("backends/sim over HTTP", () => {
       await ollama.generate({ model: "qwen3:4b", prompt: "", keep_alive: "1m" })
       expect(await psNames(ollama)).toEqual(["mistral:7b", "qwen3:4b"])
 
-      await ollama.generate({ model: "llama3.2:8b", prompt: PROMPT })
+      await ollama.generate({ model: "llama3.1:8b", prompt: PROMPT })
       expect(unloadStarts(events)).toEqual(["qwen3:4b:evicted"])
-      expect(await psNames(ollama)).toEqual(["llama3.2:8b", "mistral:7b"])
+      expect(await psNames(ollama)).toEqual(["llama3.1:8b", "mistral:7b"])
     })
 
     it("equal keep_alive: the lexically smaller name goes first (not the oldest)", async () => {
@@ -534,9 +534,9 @@ describe("backends/sim over HTTP", () => {
       await ollama.generate({ model: "qwen3:4b", prompt: "", keep_alive: "5m" })
       await ollama.generate({ model: "mistral:7b", prompt: "", keep_alive: "5m" })
 
-      await ollama.chat({ model: "llama3.2:8b", messages: [{ role: "user", content: PROMPT }] })
+      await ollama.chat({ model: "llama3.1:8b", messages: [{ role: "user", content: PROMPT }] })
       expect(unloadStarts(events)).toEqual(["mistral:7b:evicted"])
-      expect(await psNames(ollama)).toEqual(["llama3.2:8b", "qwen3:4b"])
+      expect(await psNames(ollama)).toEqual(["llama3.1:8b", "qwen3:4b"])
     })
 
     it("a busy victim is waited for: the new model loads after its stream ends", async () => {
@@ -778,7 +778,7 @@ describe("backends/sim over HTTP", () => {
     const textFrom = async (seed: number, options?: { seed: number }): Promise<string> => {
       const { ollama } = await start({ seed })
       const r = await ollama.generate({
-        model: "llama3.2:8b",
+        model: "llama3.1:8b",
         prompt: "Write a short story about a lighthouse keeper",
         ...(options !== undefined ? { options } : {}),
       })

@@ -16,7 +16,7 @@ describe("backends/sim/profile", () => {
     expect(totalVramBytes(ws)).toBe(24e9)
     const sizes = Object.fromEntries(ws.models.map((m) => [m.name, m.vramGb]))
     expect(sizes).toMatchObject({
-      "llama3.2:8b": 7.1,
+      "llama3.1:8b": 7.1,
       "qwen2.5:14b": 10.2,
       "qwen2.5-coder:32b": 22,
       "mistral:7b": 5,
@@ -31,7 +31,7 @@ describe("backends/sim/profile", () => {
 
   it("grows the footprint with the KV cache of a larger context", () => {
     const ws = loadProfile(resolveProfilePath("workstation-24gb"))
-    const llama = ws.models.find((m) => m.name === "llama3.2:8b")
+    const llama = ws.models.find((m) => m.name === "llama3.1:8b")
     if (llama === undefined) throw new Error("missing")
     // 32 layers × 8 KV heads × 128 dims × 2 (K, V) × 2 bytes = 128 KiB per token, per slot (2).
     expect(footprintBytes(llama, 16384) - footprintBytes(llama, 8192)).toBe(131072 * 8192 * 2)

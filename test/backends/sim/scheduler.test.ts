@@ -97,7 +97,7 @@ describe("backends/sim scheduler (virtual time)", () => {
       await clock.advance(5_000)
       await r.done
     }
-    const c = send({ model: "llama3.2:8b", prompt: "hi" })
+    const c = send({ model: "llama3.1:8b", prompt: "hi" })
     await clock.advance(5_000)
     await c.done
     expect(order("unload_started")).toEqual(["mistral:7b"])
@@ -108,7 +108,7 @@ describe("backends/sim scheduler (virtual time)", () => {
       await q.clock.advance(5_000)
       await r.done
     }
-    const d = q.send({ model: "llama3.2:8b", prompt: "hi" })
+    const d = q.send({ model: "llama3.1:8b", prompt: "hi" })
     await q.clock.advance(5_000)
     await d.done
     expect(q.order("unload_started")).toEqual(["mistral:7b"])
@@ -126,7 +126,7 @@ describe("backends/sim scheduler (virtual time)", () => {
     await clock.advance(1_000)
     expect(long.chunks.length).toBeGreaterThan(0)
     const b = send({ model: "mistral:7b", prompt: "hi" })
-    const c = send({ model: "llama3.2:8b", prompt: "hi" })
+    const c = send({ model: "llama3.1:8b", prompt: "hi" })
     await clock.advance(200)
     // b waits for the busy victim; c waits behind b.
     expect(b.chunks).toHaveLength(0)
@@ -137,7 +137,7 @@ describe("backends/sim scheduler (virtual time)", () => {
     const finishedLong = events.findIndex((e) => e.type === "request_finished" && e.model === "qwen3:4b")
     const unloadedLong = events.findIndex((e) => e.type === "unload_started" && e.model === "qwen3:4b")
     const loadB = events.findIndex((e) => e.type === "load_started" && e.model === "mistral:7b")
-    const loadC = events.findIndex((e) => e.type === "load_started" && e.model === "llama3.2:8b")
+    const loadC = events.findIndex((e) => e.type === "load_started" && e.model === "llama3.1:8b")
     expect(finishedLong).toBeLessThan(unloadedLong)
     expect(unloadedLong).toBeLessThan(loadB)
     expect(loadB).toBeLessThan(loadC)
@@ -153,7 +153,7 @@ describe("backends/sim scheduler (virtual time)", () => {
         /^model requires more system memory \(20\.5 GiB\) than is available \(14\.9 GiB\)$/,
       ),
     })
-    const runs = ["qwen2.5:14b", "llama3.2:8b", "mistral:7b", "qwen3:4b", "qwen2-math:7b"].map((model) =>
+    const runs = ["qwen2.5:14b", "llama3.1:8b", "mistral:7b", "qwen3:4b", "qwen2-math:7b"].map((model) =>
       send({ model, prompt: "hi" }),
     )
     await clock.runUntilIdle()
@@ -212,9 +212,9 @@ describe("backends/sim scheduler (virtual time)", () => {
 
   it("serves parallel slots and queues the rest first in, first out", async () => {
     const { clock, send, engine } = setup()
-    // llama3.2:8b has two slots on tiny-ci; it loads in 555 ms.
+    // llama3.1:8b has two slots on tiny-ci; it loads in 555 ms.
     const runs = [0, 1, 2].map((i) =>
-      send({ model: "llama3.2:8b", prompt: `Write a story number ${i}`, options: { num_predict: 200 } }),
+      send({ model: "llama3.1:8b", prompt: `Write a story number ${i}`, options: { num_predict: 200 } }),
     )
     await clock.advance(600)
     const r = engine.state().runners[0]
@@ -332,7 +332,7 @@ describe("backends/sim scheduler (virtual time)", () => {
     // Waiting in the queue: leaves it at once.
     const blocker = send({ model: "mistral:7b", prompt: "hi" })
     const ctl = new AbortController()
-    const queued = send({ model: "llama3.2:8b", prompt: "hi" }, ctl.signal)
+    const queued = send({ model: "llama3.1:8b", prompt: "hi" }, ctl.signal)
     await clock.advance(10)
     expect(engine.state().pending).toBe(1)
     ctl.abort()
@@ -341,7 +341,7 @@ describe("backends/sim scheduler (virtual time)", () => {
     await expect(queued.done).rejects.toMatchObject({ status: 499 })
     await clock.runUntilIdle()
     await Promise.all([busy.done, blocker.done])
-    expect(order("load_started")).not.toContain("llama3.2:8b")
+    expect(order("load_started")).not.toContain("llama3.1:8b")
 
     // Streaming: the slot and the runner's reference are released.
     const streaming = new AbortController()
