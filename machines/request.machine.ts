@@ -22,7 +22,7 @@ import { assign, type CallbackActorLogic, type EventObject, setup } from "xstate
 import type { GenerateChunk, GenerateRequest } from "../src/backends/port.js"
 import type { RoutingDecision } from "../src/domain/decision.js"
 import { type ConductorError, conductorError, type ErrorReason } from "../src/domain/errors.js"
-import type { Attempt, RequestEvent, Timings, Usage } from "../src/domain/events.js"
+import type { Attempt, FinishReason, RequestEvent, Timings, ToolCall, Usage } from "../src/domain/events.js"
 import type { Admission } from "../src/health/breaker.js"
 import type { AttemptOutcome } from "../src/health/health.js"
 import type { Deadlines } from "../src/requests/deadlines.js"
@@ -37,6 +37,8 @@ export type AttemptEvent =
   | { readonly type: "LEASED"; readonly attempt: number; readonly waitedMs: number; readonly loadMs: number }
   | { readonly type: "LEASE_FAILED"; readonly attempt: number; readonly error: ConductorError }
   | { readonly type: "TOKEN"; readonly attempt: number; readonly text: string }
+  | { readonly type: "THINKING"; readonly attempt: number; readonly text: string }
+  | { readonly type: "TOOL_CALLS"; readonly attempt: number; readonly calls: ReadonlyArray<ToolCall> }
   | { readonly type: "DONE"; readonly attempt: number; readonly chunk: DoneChunk }
   | { readonly type: "GENERATE_FAILED"; readonly attempt: number; readonly error: ConductorError }
 
@@ -79,6 +81,9 @@ export type RequestOutput =
       readonly model: string
       readonly decision: RoutingDecision
       readonly text: string
+      readonly finishReason: FinishReason
+      readonly toolCalls: ReadonlyArray<ToolCall>
+      readonly thinking: string
       readonly usage: Usage
       readonly timings: Timings
       readonly attempts: ReadonlyArray<Attempt>
@@ -107,12 +112,21 @@ interface RequestContext {
   readonly carried: string
   /** Characters of this attempt already sent to the client as tokens. */
   readonly streamed: number
+  /** This attempt's reasoning and tool calls (one key: see `times`). */
+  readonly extra: Extra
   readonly done: DoneChunk | undefined
   readonly failure: { readonly reason: ErrorReason; readonly message: string } | undefined
   readonly attempts: ReadonlyArray<Attempt>
   readonly error: ConductorError | undefined
   readonly ended: RequestOutput["outcome"] | undefined
 }
+
+interface Extra {
+  readonly thinking: string
+  readonly toolCalls: ReadonlyArray<ToolCall>
+}
+
+const NO_EXTRA: Extra = { thinking: "", toolCalls: [] }
 
 interface Times {
   readonly acceptedAt: number
@@ -174,7 +188,8 @@ export const makeRequestMachine = (actors: {
           }
           const previous = context.model
           // An answer that failed validation is never built on; a cut one may be (`continue`).
-          const continuing = s.fallbackMode === "continue" && context.failure?.reason !== "ValidationFailed"
+          const mode = context.input.prepared.request.fallbackMode ?? s.fallbackMode
+          const continuing = mode === "continue" && context.failure?.reason !== "ValidationFailed"
           if (previous !== undefined && context.failure !== undefined) {
             s.publish({
               type: "fallback",
@@ -206,6 +221,7 @@ export const makeRequestMachine = (actors: {
             text: "",
             carried,
             streamed: 0,
+            extra: NO_EXTRA,
             done: undefined,
             failure: undefined,
           }
@@ -244,6 +260,33 @@ export const makeRequestMachine = (actors: {
           times: { ...context.times, firstTokenAt: context.times.firstTokenAt ?? now, lastTokenAt: now },
         }
       }),
+      /** Reasoning counts as output for the deadlines (a thinking model's first tokens are its thoughts). */
+      thought: assign(({ context, event }) => {
+        if (event.type !== "THINKING") return {}
+        const s = context.input.services
+        const now = s.now()
+        s.publish({ type: "thinking", id: context.input.id, text: event.text, at: now })
+        return {
+          extra: { ...context.extra, thinking: context.extra.thinking + event.text },
+          times: { ...context.times, firstTokenAt: context.times.firstTokenAt ?? now, lastTokenAt: now },
+        }
+      }),
+      called: assign(({ context, event }) => {
+        if (event.type !== "TOOL_CALLS") return {}
+        const s = context.input.services
+        const now = s.now()
+        s.publish({
+          type: "tool_call",
+          id: context.input.id,
+          model: context.model as string,
+          calls: event.calls,
+          at: now,
+        })
+        return {
+          extra: { ...context.extra, toolCalls: [...context.extra.toolCalls, ...event.calls] },
+          times: { ...context.times, firstTokenAt: context.times.firstTokenAt ?? now, lastTokenAt: now },
+        }
+      }),
       armStall: assign(({ context }) => ({
         times: { ...context.times, stallFrom: context.times.lastTokenAt },
       })),
@@ -258,6 +301,8 @@ export const makeRequestMachine = (actors: {
             taskType: decision.taskType,
             format: context.input.prepared.format,
             lengthCapped: context.input.prepared.lengthCapped,
+            toolCalls: context.extra.toolCalls,
+            tools: context.input.prepared.tools,
           },
           context.input.services.rule(decision),
         )
@@ -353,10 +398,14 @@ export const makeRequestMachine = (actors: {
           taskType: decision.taskType,
           text: context.carried + context.text,
           reason: decision.reason,
+          finishReason: finishReasonOf(context),
+          ...(context.extra.toolCalls.length > 0 ? { toolCalls: context.extra.toolCalls } : {}),
+          ...(context.extra.thinking !== "" ? { thinking: context.extra.thinking } : {}),
           usage: { promptTokens: done.promptTokens, evalTokens: done.evalTokens },
           timings: timingsOf(context),
           attempts: context.attempts,
           warnings: decision.warnings,
+          labels: decision.labels,
         })
       },
       publishFailed: ({ context }) => {
@@ -400,6 +449,7 @@ export const makeRequestMachine = (actors: {
       text: "",
       carried: "",
       streamed: 0,
+      extra: NO_EXTRA,
       done: undefined,
       failure: undefined,
       attempts: [],
@@ -465,7 +515,11 @@ export const makeRequestMachine = (actors: {
                 states: {
                   waitingForFirstToken: {
                     after: { firstToken: { target: "#request.active.fallback", actions: "noFirstToken" } },
-                    on: { TOKEN: { guard: "current", target: "streaming", actions: "token" } },
+                    on: {
+                      TOKEN: { guard: "current", target: "streaming", actions: "token" },
+                      THINKING: { guard: "current", target: "streaming", actions: "thought" },
+                      TOOL_CALLS: { guard: "current", target: "streaming", actions: "called" },
+                    },
                   },
                   // The stall timer is not re-armed on every token: when it fires, it ends the attempt
                   // if no token came for `stallMs`, and otherwise waits out the rest of the gap.
@@ -477,7 +531,11 @@ export const makeRequestMachine = (actors: {
                         { target: "streaming", reenter: true },
                       ],
                     },
-                    on: { TOKEN: { guard: "current", actions: "token" } },
+                    on: {
+                      TOKEN: { guard: "current", actions: "token" },
+                      THINKING: { guard: "current", actions: "thought" },
+                      TOOL_CALLS: { guard: "current", actions: "called" },
+                    },
                   },
                 },
               },
@@ -520,6 +578,9 @@ export const makeRequestMachine = (actors: {
           model: context.model as string,
           decision: context.decision as RoutingDecision,
           text: context.carried + context.text,
+          finishReason: finishReasonOf(context),
+          toolCalls: context.extra.toolCalls,
+          thinking: context.extra.thinking,
           usage: { promptTokens: done.promptTokens, evalTokens: done.evalTokens },
           timings: timingsOf(context),
           attempts: context.attempts,
@@ -531,6 +592,9 @@ export const makeRequestMachine = (actors: {
 
 /** Milliseconds to the microsecond: whole milliseconds would hide Conductor's own sub-ms costs. */
 const ms = (x: number): number => Math.round(x * 1000) / 1000
+
+const finishReasonOf = (context: RequestContext): FinishReason =>
+  context.extra.toolCalls.length > 0 ? "tool_calls" : (context.done?.reason ?? "stop")
 
 const timingsOf = (context: RequestContext): Timings => {
   const now = context.input.services.now()

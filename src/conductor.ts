@@ -26,7 +26,16 @@ import { resolveProfilePath } from "./backends/sim/profile-path.js"
 import { type Config, loadConfig } from "./config/load.js"
 import type { DecisionReason } from "./domain/decision.js"
 import { type ConductorError, conductorError, isConductorError } from "./domain/errors.js"
-import type { Attempt, ConductorEvent, RequestEvent, Timings, Topic, Usage } from "./domain/events.js"
+import type {
+  Attempt,
+  ConductorEvent,
+  FinishReason,
+  RequestEvent,
+  Timings,
+  ToolCall,
+  Topic,
+  Usage,
+} from "./domain/events.js"
 import { TERMINAL_TYPES } from "./domain/events.js"
 import { GB, type ModelProfile } from "./domain/model-profile.js"
 import type { TaskType } from "./domain/task.js"
@@ -82,8 +91,16 @@ export interface ConductorResult {
   readonly taskType: TaskType
   /** Why the router chose the first model. */
   readonly reason: DecisionReason
+  /** `tool_calls` when the answer is calls to the request's tools (then in `toolCalls`). */
+  readonly finishReason: FinishReason
+  readonly toolCalls: ReadonlyArray<ToolCall>
+  /** A thinking model's reasoning ("" when it gave none). */
+  readonly thinking: string
   readonly attempts: ReadonlyArray<Attempt>
+  /** Routing notes (a tier relaxed, an unknown model ignored). */
   readonly warnings: ReadonlyArray<string>
+  /** What to check before relying on the answer: `verify_calculations`, `review_code`, `high_stakes:<domain>`. */
+  readonly labels: ReadonlyArray<string>
   readonly usage: Usage
   readonly timings: Timings
 }
@@ -442,7 +459,8 @@ class ConductorImpl implements Conductor {
       if (TERMINAL_TYPES.has(e.type)) handle.terminal = true
     })
     this.running.set(id, { actor, handle })
-    this.p.bus.publish({ type: "accepted", id })
+    const client = prepared.value.request.client
+    this.p.bus.publish(client !== undefined ? { type: "accepted", id, client } : { type: "accepted", id })
     if (decision !== undefined) this.p.bus.publish({ type: "routed", id, decision })
     const finish = (output: RequestOutput | undefined, crash?: unknown) => {
       if (!handle.terminal) {
@@ -588,8 +606,12 @@ const settle = (
         tier: output.decision.tier,
         taskType: output.decision.taskType,
         reason: output.decision.reason,
+        finishReason: output.finishReason,
+        toolCalls: output.toolCalls,
+        thinking: output.thinking,
         attempts: output.attempts,
         warnings,
+        labels: output.decision.labels,
         usage: output.usage,
         timings: output.timings,
       })

@@ -6,6 +6,8 @@
  */
 import { Context, type Effect, type Stream } from "effect"
 import type { ConductorError } from "../domain/errors.js"
+import type { ToolCall } from "../domain/events.js"
+import type { ModelKind } from "../domain/model-profile.js"
 
 export interface BackendModel {
   readonly name: string
@@ -35,9 +37,31 @@ export interface RunningModel {
   readonly contextLength: number
 }
 
+/** A function the model may call (OpenAI's and Ollama's `tools` entries). */
+export interface ToolDefinition {
+  readonly type: "function"
+  readonly function: {
+    readonly name: string
+    readonly description?: string
+    /** JSON Schema of the arguments object. */
+    readonly parameters?: Readonly<Record<string, unknown>>
+  }
+}
+
+/** A call the model asked for: the function's name and its arguments (parsed JSON). */
+export type { ToolCall }
+
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant" | "tool"
   readonly content: string
+  /** Base64-encoded images (no `data:` prefix) for vision models. */
+  readonly images?: ReadonlyArray<string>
+  /** An assistant turn that called tools. */
+  readonly toolCalls?: ReadonlyArray<ToolCall>
+  /** A tool result: the tool that answered (Ollama's `tool_name`). */
+  readonly toolName?: string
+  /** An assistant turn's reasoning, for models that think. */
+  readonly thinking?: string
 }
 
 export interface GenerateRequest {
@@ -50,11 +74,22 @@ export interface GenerateRequest {
   readonly numCtx: number
   readonly numPredict?: number
   readonly temperature?: number
+  readonly topP?: number
   readonly seed?: number
+  /** Stop sequences. */
+  readonly stop?: ReadonlyArray<string>
+  /** Functions the model may call; only chats carry them (prompt requests are sent as chats). */
+  readonly tools?: ReadonlyArray<ToolDefinition>
+  /** Ask a thinking model to reason first (its reasoning streams as `thinking` chunks). */
+  readonly think?: boolean
 }
 
 export type GenerateChunk =
   | { readonly kind: "token"; readonly text: string }
+  /** Reasoning of a thinking model, before (or between) its answer tokens. */
+  | { readonly kind: "thinking"; readonly text: string }
+  /** Calls the model made instead of (or besides) answering in text; ids are unique per answer. */
+  | { readonly kind: "tool_calls"; readonly calls: ReadonlyArray<ToolCall> }
   | {
       readonly kind: "done"
       readonly reason: "stop" | "length"
@@ -67,6 +102,25 @@ export type GenerateChunk =
       readonly totalMs: number
     }
 
+export interface EmbedRequest {
+  readonly input: ReadonlyArray<string>
+  /** The model's fixed context size (as for generation: never varied per request). */
+  readonly numCtx: number
+  /** Cut inputs longer than the context instead of failing (Ollama's default: true). */
+  readonly truncate?: boolean
+  /** Shorter vectors, for models that support it. */
+  readonly dimensions?: number
+}
+
+export interface EmbedResult {
+  /** One vector per input, in order. */
+  readonly embeddings: ReadonlyArray<ReadonlyArray<number>>
+  readonly promptTokens: number
+  /** Milliseconds, as reported by the server. */
+  readonly totalMs: number
+  readonly loadMs: number
+}
+
 export interface BackendShape {
   /** What this backend is, for banners and logs (e.g. `ollama http://127.0.0.1:11434`). */
   readonly description: string
@@ -75,8 +129,11 @@ export interface BackendShape {
   readonly listModels: Effect.Effect<ReadonlyArray<BackendModel>, ConductorError>
   readonly describeModel: (name: string) => Effect.Effect<BackendModelDetails, ConductorError>
   readonly runningModels: Effect.Effect<ReadonlyArray<RunningModel>, ConductorError>
-  /** Load with a fixed context and keep it resident until `unload` (keep_alive -1). */
-  readonly load: (name: string, numCtx: number) => Effect.Effect<void, ConductorError>
+  /**
+   * Load with a fixed context and keep it resident until `unload` (keep_alive -1): a chat model
+   * by an empty generate, an embedding model by an empty embed (Ollama refuses generate on it).
+   */
+  readonly load: (name: string, numCtx: number, kind: ModelKind) => Effect.Effect<void, ConductorError>
   /**
    * Unload (keep_alive 0). Resolves once the server has let the model go and its memory is free
    * again, so the next load can count on it. Call it for idle models: the server only unloads a
@@ -89,6 +146,8 @@ export interface BackendShape {
    * aborts the request on the server.
    */
   readonly generate: (name: string, request: GenerateRequest) => Stream.Stream<GenerateChunk, ConductorError>
+  /** Embed on a resident embedding model (keep_alive -1, the model's fixed num_ctx). Interruption aborts it. */
+  readonly embed: (name: string, request: EmbedRequest) => Effect.Effect<EmbedResult, ConductorError>
 }
 
 export class Backend extends Context.Service<Backend, BackendShape>()("conductor/Backend") {}

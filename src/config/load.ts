@@ -101,6 +101,7 @@ const decode = <S extends Schema.Top & { readonly DecodingServices: never }>(
 
 const toProfile = (m: ModelsFile["models"][number]): ModelProfile => ({
   name: m.name,
+  kind: m.kind,
   sizeB: m.sizeB,
   contextWindow: m.contextWindow,
   capabilities: m.capabilities,
@@ -151,6 +152,9 @@ const crossCheck = (
     if (first !== undefined)
       at("models", ["models", i, "name"], `duplicate model '${m.name}' (also models[${first}])`)
     else names.set(m.name, i)
+    if (m.kind === "chat" && m.capabilities.length === 0) {
+      at("models", ["models", i, "capabilities"], "a chat model needs at least one capability")
+    }
     if (m.numCtx !== undefined && m.numCtx > m.contextWindow) {
       at(
         "models",

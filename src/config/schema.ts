@@ -5,6 +5,7 @@
  * models must exist in the registry, no duplicate model names) live in `load.ts`.
  */
 import { Schema } from "effect"
+import { MODEL_KINDS } from "../domain/model-profile.js"
 import { CAPABILITIES, SPECIALISATIONS, TASK_TYPES, type TaskType } from "../domain/task.js"
 import { TIERS } from "../domain/tier.js"
 import { DurationMs } from "./duration.js"
@@ -33,9 +34,12 @@ const perTask = <S extends Schema.Top>(value: S) =>
 
 export const ModelEntry = Schema.Struct({
   name: ModelName,
+  /** `chat` (routed to) or `embedding` (serves /v1/embeddings and /api/embed; never routed to). */
+  kind: Schema.Literals(MODEL_KINDS).pipe(withDefault("chat")),
   sizeB: Positive,
   contextWindow: PositiveInt,
-  capabilities: Schema.Array(CapabilitySchema).check(Schema.isMinLength(1)),
+  /** At least one for a chat model (checked in load.ts); embedding models need none. */
+  capabilities: Schema.Array(CapabilitySchema).pipe(withDefault([])),
   tier: TierSchema,
   specialisations: Schema.Array(SpecialisationSchema).pipe(withDefault([])),
   memoryGb: Positive,

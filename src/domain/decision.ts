@@ -102,4 +102,9 @@ export interface RoutingDecision {
   readonly fallbacks: ReadonlyArray<string>
   readonly breakdown: RoutingBreakdown
   readonly warnings: ReadonlyArray<string>
+  /**
+   * What a reader of the answer should check (the design notes' transparency rules):
+   * `verify_calculations`, `review_code`, `high_stakes:medical|legal|tax`.
+   */
+  readonly labels: ReadonlyArray<string>
 }

@@ -79,6 +79,19 @@ export interface Timings {
   readonly backendMs: number
 }
 
+/** A call the model asked for (the port's shape): name and parsed arguments, with an id unique in the answer. */
+export interface ToolCall {
+  readonly id: string
+  readonly name: string
+  readonly arguments: Readonly<Record<string, unknown>>
+}
+
+/** Why the answer ended: it was complete, the length limit cut it, or it called tools. */
+export type FinishReason = "stop" | "length" | "tool_calls"
+
+/** What a request did: answer (a task the router classified) or embed text (no routing). */
+export type RequestTask = TaskType | "embedding"
+
 /** One model tried for a request: served it, failed, was cancelled, or was skipped (breaker open). */
 export interface Attempt {
   readonly model: string
@@ -88,7 +101,12 @@ export interface Attempt {
 }
 
 export type RequestEvent =
-  | { readonly type: "accepted"; readonly id: string }
+  | {
+      readonly type: "accepted"
+      readonly id: string
+      /** Who sent it, as the request says (free text; never a metric label). */
+      readonly client?: string
+    }
   | { readonly type: "routed"; readonly id: string; readonly decision: RoutingDecision }
   | {
       readonly type: "queued"
@@ -101,6 +119,15 @@ export type RequestEvent =
   | { readonly type: "loaded"; readonly id: string; readonly model: string; readonly loadMs: number }
   | { readonly type: "started"; readonly id: string; readonly model: string; readonly attempt: number }
   | { readonly type: "token"; readonly id: string; readonly text: string }
+  /** A thinking model's reasoning, streamed before (or between) its answer tokens. */
+  | { readonly type: "thinking"; readonly id: string; readonly text: string }
+  /** The model called tools (the answer so far; validated with the rest before `completed`). */
+  | {
+      readonly type: "tool_call"
+      readonly id: string
+      readonly model: string
+      readonly calls: ReadonlyArray<ToolCall>
+    }
   | {
       readonly type: "fallback"
       readonly id: string
@@ -122,14 +149,22 @@ export type RequestEvent =
       readonly id: string
       readonly model: string
       readonly tier: Tier
-      readonly taskType: TaskType
+      readonly taskType: RequestTask
       readonly text: string
       /** Why the router chose as it did (the decision's reason, for the first model). */
       readonly reason: DecisionReason
+      readonly finishReason: FinishReason
+      /** The calls the answer made (`finishReason: tool_calls`). */
+      readonly toolCalls?: ReadonlyArray<ToolCall>
+      /** A thinking model's reasoning, when it gave one. */
+      readonly thinking?: string
       readonly usage: Usage
       readonly timings: Timings
       readonly attempts: ReadonlyArray<Attempt>
+      /** Routing notes (a tier relaxed, an unknown model ignored). */
       readonly warnings: ReadonlyArray<string>
+      /** What the reader should check: `verify_calculations`, `review_code`, `high_stakes:<domain>`. */
+      readonly labels: ReadonlyArray<string>
     }
   | {
       readonly type: "failed"

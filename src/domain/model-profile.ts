@@ -5,9 +5,14 @@
 import type { Capability, Specialisation } from "./task.js"
 import type { Tier } from "./tier.js"
 
+/** Chat models answer queries; embedding models turn text into vectors and are never routed to. */
+export const MODEL_KINDS = ["chat", "embedding"] as const
+export type ModelKind = (typeof MODEL_KINDS)[number]
+
 export interface ModelProfile {
   /** Ollama model name with tag, e.g. `qwen2.5-coder:32b`. */
   readonly name: string
+  readonly kind: ModelKind
   /** Parameters in billions. */
   readonly sizeB: number
   /** Largest context the model supports, in tokens. */

@@ -12,7 +12,7 @@ import { Context, Effect, Layer } from "effect"
 import { Backend, type BackendModelDetails, type BackendShape, type RunningModel } from "../backends/port.js"
 import { type ConductorError, conductorError, isConductorError } from "../domain/errors.js"
 import type { EvictionReason, SystemEvent } from "../domain/events.js"
-import { GB, type ModelProfile, memoryBytes } from "../domain/model-profile.js"
+import { GB, type ModelKind, type ModelProfile, memoryBytes } from "../domain/model-profile.js"
 import { EventBus } from "../events/bus.js"
 import { factsOf } from "../registry/discover.js"
 import { estimateFootprintBytes } from "../registry/footprint.js"
@@ -26,6 +26,8 @@ import type { ResidencyState } from "./policy.js"
 /** What residency needs to know about a model it may load. */
 export interface ResidentModelSpec {
   readonly name: string
+  /** How the backend loads it (an empty generate, or an empty embed). */
+  readonly kind: ModelKind
   readonly numCtx: number
   /** Parallel generation slots. */
   readonly slots: number
@@ -93,6 +95,7 @@ export interface ReconcileResult {
 
 interface Entry {
   readonly name: string
+  kind: ModelKind
   numCtx: number
   slots: number
   pinned: boolean
@@ -154,6 +157,7 @@ export class ResidencyCore {
         this.entries.set(s.name, this.newEntry(s.name, s.estimateBytes, true, s))
         continue
       }
+      e.kind = s.kind
       e.numCtx = s.numCtx
       e.slots = s.slots
       e.pinned = s.pinned
@@ -253,7 +257,7 @@ export class ResidencyCore {
       this.deps.publish({ type: "model_loading", model: name, bytes })
       this.changed()
       this.publishVram()
-      await this.deps.run(this.withTimeout(this.deps.backend.load(name, e.numCtx), name))
+      await this.deps.run(this.withTimeout(this.deps.backend.load(name, e.numCtx, e.kind), name))
       const loadMs = this.now() - started
       e.state = "resident"
       e.generation++
@@ -572,6 +576,7 @@ export class ResidencyCore {
   private newEntry(name: string, estimate: number, servable: boolean, spec?: ResidentModelSpec): Entry {
     return {
       name,
+      kind: spec?.kind ?? "chat",
       numCtx: spec?.numCtx ?? 0,
       slots: spec?.slots ?? 1,
       pinned: spec?.pinned ?? false,
@@ -667,6 +672,7 @@ export const residentSpecs = (
     const d = details.get(normaliseName(p.name))
     return {
       name: p.name,
+      kind: p.kind,
       numCtx: p.numCtx,
       slots: p.parallel,
       pinned: p.pinned,

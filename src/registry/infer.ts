@@ -79,6 +79,7 @@ export const inferProfile = (facts: ModelFacts): ModelProfile => {
 
   return {
     name: facts.name,
+    kind: ollamaCaps.has("embedding") && !ollamaCaps.has("completion") ? "embedding" : "chat",
     sizeB: safeSize,
     contextWindow,
     capabilities: [...capabilities],

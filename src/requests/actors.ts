@@ -54,7 +54,10 @@ export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Schedule
               Effect.sync(() => {
                 if (chunk.kind === "token") return onToken(chunk.text)
                 flush()
-                send({ type: "DONE", attempt, chunk })
+                if (chunk.kind === "thinking") send({ type: "THINKING", attempt, text: chunk.text })
+                else if (chunk.kind === "tool_calls")
+                  send({ type: "TOOL_CALLS", attempt, calls: chunk.calls })
+                else send({ type: "DONE", attempt, chunk })
               }),
             ),
           )

@@ -6,18 +6,46 @@
  * routing reads (the last user turn) and what generation sends.
  */
 import { Schema, SchemaIssue } from "effect"
-import type { ChatMessage, GenerateRequest } from "../backends/port.js"
+import type { ChatMessage, GenerateRequest, ToolDefinition } from "../backends/port.js"
 import { CapabilitySchema, TierSchema } from "../config/schema.js"
 import type { RoutingRequest } from "../domain/decision.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
 import { type CompiledFormat, compileFormat, type OutputFormat } from "../validate/json-format.js"
+import type { OfferedTools } from "../validate/validate.js"
+
+const NonEmpty = Schema.String.check(Schema.isNonEmpty())
+
+const ToolCallSchema = Schema.Struct({
+  /** The id a tool result answers (`toolCallId`); made up when absent. */
+  id: Schema.optionalKey(NonEmpty),
+  name: NonEmpty,
+  arguments: Schema.Record(Schema.String, Schema.Unknown),
+})
 
 const Message = Schema.Struct({
   role: Schema.Literals(["system", "user", "assistant", "tool"]),
   content: Schema.String,
+  /** Base64-encoded images (no `data:` prefix); the request then needs a vision model. */
+  images: Schema.optionalKey(Schema.Array(NonEmpty)),
+  /** An assistant turn's tool calls (the conversation so far, sent back with the results). */
+  toolCalls: Schema.optionalKey(Schema.Array(ToolCallSchema)),
+  /** A `tool` message: the call it answers. */
+  toolCallId: Schema.optionalKey(NonEmpty),
+  /** A `tool` message: the tool that answered (found from `toolCallId` when absent). */
+  name: Schema.optionalKey(NonEmpty),
 })
 
-const NonEmpty = Schema.String.check(Schema.isNonEmpty())
+const ToolSchema = Schema.Struct({
+  type: Schema.Literal("function"),
+  function: Schema.Struct({
+    name: Schema.String.check(
+      Schema.isPattern(/^[A-Za-z0-9_.-]{1,64}$/, { message: "expected 1 to 64 letters, digits or _ . -" }),
+    ),
+    description: Schema.optionalKey(Schema.String),
+    /** JSON Schema of the arguments object. */
+    parameters: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+  }),
+})
 
 export const ConductorRequestSchema = Schema.Struct({
   /** Your id for the request (unique among requests in flight); one is made when absent. */
@@ -46,9 +74,30 @@ export const ConductorRequestSchema = Schema.Struct({
       temperature: Schema.optionalKey(
         Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(2)),
       ),
+      topP: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))),
       seed: Schema.optionalKey(Schema.Int),
+      /** Stop sequences (at most 16). */
+      stop: Schema.optionalKey(Schema.Array(NonEmpty).check(Schema.isMaxLength(16))),
     }),
   ),
+  /** Functions the model may call; the request then routes only to tool-capable models. */
+  tools: Schema.optionalKey(Schema.Array(ToolSchema).check(Schema.isMaxLength(128))),
+  /**
+   * `auto` (default): the model decides; `none`: tools are not offered; `required`: the answer
+   * must call one (else it falls back); `{name}`: it must call that one.
+   */
+  toolChoice: Schema.optionalKey(
+    Schema.Union([Schema.Literals(["auto", "none", "required"]), Schema.Struct({ name: NonEmpty })]),
+  ),
+  /** Ask a thinking model to reason first (streamed as `thinking` events; ignored by others). */
+  think: Schema.optionalKey(Schema.Boolean),
+  /**
+   * After a model fails mid-answer: `restart` (the client discards what it got) or `continue`
+   * (the next model carries on). Default: `fallbacks.mode`.
+   */
+  fallbackMode: Schema.optionalKey(Schema.Literals(["restart", "continue"])),
+  /** Who sent it (an end user, an app): recorded with the request, never used as a label. */
+  client: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(256))),
   /** Routing hints: documents retrieved for the query, a context window the answer needs. */
   context: Schema.optionalKey(
     Schema.Struct({
@@ -68,6 +117,8 @@ export interface PreparedRequest {
   /** What every attempt sends, but the model's fixed num_ctx. */
   readonly generate: Omit<GenerateRequest, "numCtx">
   readonly format: CompiledFormat | undefined
+  /** Tools offered (none with `toolChoice: none`). */
+  readonly tools: OfferedTools | undefined
   /** The client capped the answer's length (a length stop is then what it asked for). */
   readonly lengthCapped: boolean
 }
@@ -121,11 +172,15 @@ export const prepareRequest = (
       problems.push(`format: unusable JSON Schema: ${(e as Error).message}`)
     }
   }
+  const tools = prepareTools(r, problems)
+  const messages = r.messages !== undefined ? chatMessages(r.messages, problems) : undefined
   if (problems.length > 0) return { ok: false, error: invalid(problems) }
 
-  const messages: ReadonlyArray<ChatMessage> | undefined = r.messages
-  const lastUser = messages?.filter((m) => m.role === "user").at(-1)?.content
+  const lastUser = messages?.filter((m) => m.role === "user" && m.content.trim() !== "").at(-1)?.content
   const query = r.prompt ?? lastUser ?? ""
+  const requires = new Set(r.requires ?? [])
+  if (tools !== undefined) requires.add("tools")
+  if (messages?.some((m) => m.images !== undefined && m.images.length > 0)) requires.add("vision")
   // The whole conversation has to fit the model's context window.
   const conversationTokens =
     messages !== undefined ? Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4) : 0
@@ -138,7 +193,7 @@ export const prepareRequest = (
     ...(r.persona !== undefined ? { persona: r.persona } : {}),
     ...(r.model !== undefined ? { model: r.model } : {}),
     ...(r.tier !== undefined ? { tier: r.tier } : {}),
-    ...(r.requires !== undefined ? { requires: r.requires } : {}),
+    ...(requires.size > 0 ? { requires: [...requires] } : {}),
     context: {
       ...(r.context?.retrievedDocs !== undefined ? { retrievedDocs: r.context.retrievedDocs } : {}),
       ...(minContextWindow > 0 ? { minContextWindow } : {}),
@@ -151,12 +206,102 @@ export const prepareRequest = (
     ...(r.format !== undefined ? { format: r.format as OutputFormat } : {}),
     ...(r.options?.numPredict !== undefined ? { numPredict: r.options.numPredict } : {}),
     ...(r.options?.temperature !== undefined ? { temperature: r.options.temperature } : {}),
+    ...(r.options?.topP !== undefined ? { topP: r.options.topP } : {}),
     ...(r.options?.seed !== undefined ? { seed: r.options.seed } : {}),
+    ...(r.options?.stop !== undefined ? { stop: r.options.stop } : {}),
+    ...(tools !== undefined && r.tools !== undefined ? { tools: offered(r.tools, tools) } : {}),
+    ...(r.think !== undefined ? { think: r.think } : {}),
   }
   return {
     ok: true,
-    value: { request: r, routing, generate, format, lengthCapped: r.options?.numPredict !== undefined },
+    value: {
+      request: r,
+      routing,
+      generate,
+      format,
+      tools,
+      lengthCapped: r.options?.numPredict !== undefined,
+    },
   }
+}
+
+/** The tools the model sees: all of them, or only the one `toolChoice` names. */
+const offered = (
+  all: NonNullable<ConductorRequest["tools"]>,
+  tools: OfferedTools,
+): ReadonlyArray<ToolDefinition> =>
+  tools.required !== undefined && tools.required !== "any"
+    ? all.filter((t) => t.function.name === tools.required)
+    : all
+
+/** Compile the tools' argument schemas and check `toolChoice`; undefined when none are offered. */
+const prepareTools = (r: ConductorRequest, problems: string[]): OfferedTools | undefined => {
+  const choice = r.toolChoice
+  if (r.tools === undefined || r.tools.length === 0) {
+    if (choice !== undefined && choice !== "auto" && choice !== "none") {
+      problems.push("toolChoice: no tools are offered (tools is empty)")
+    }
+    return undefined
+  }
+  if (choice === "none") return undefined
+  const schemas = new Map<string, CompiledFormat | undefined>()
+  r.tools.forEach((t, i) => {
+    const name = t.function.name
+    if (schemas.has(name)) problems.push(`tools[${i}].function.name: duplicate tool '${name}'`)
+    let compiled: CompiledFormat | undefined
+    if (t.function.parameters !== undefined) {
+      try {
+        compiled = compileFormat(t.function.parameters)
+      } catch (e) {
+        problems.push(`tools[${i}].function.parameters: unusable JSON Schema: ${(e as Error).message}`)
+      }
+    }
+    schemas.set(name, compiled)
+  })
+  if (typeof choice === "object" && !schemas.has(choice.name)) {
+    problems.push(
+      `toolChoice.name: no tool named '${choice.name}' (tools: ${[...schemas.keys()].join(", ")})`,
+    )
+  }
+  return {
+    schemas,
+    required: choice === "required" ? "any" : typeof choice === "object" ? choice.name : undefined,
+  }
+}
+
+/** The chat as the backend takes it: tool results name their tool, found from the call they answer. */
+const chatMessages = (
+  messages: NonNullable<ConductorRequest["messages"]>,
+  problems: string[],
+): ReadonlyArray<ChatMessage> => {
+  const callNames = new Map<string, string>()
+  return messages.map((m, i): ChatMessage => {
+    const toolCalls = m.toolCalls?.map((c, j) => {
+      const id = c.id ?? `call_${i}_${j}`
+      callNames.set(id, c.name)
+      return { id, name: c.name, arguments: c.arguments }
+    })
+    if (m.role !== "assistant" && toolCalls !== undefined) {
+      problems.push(`messages[${i}].toolCalls: only assistant messages carry tool calls`)
+    }
+    let toolName = m.name
+    if (m.role === "tool" && toolName === undefined && m.toolCallId !== undefined) {
+      toolName = callNames.get(m.toolCallId)
+      if (toolName === undefined) {
+        problems.push(`messages[${i}].toolCallId: no earlier tool call has id '${m.toolCallId}'`)
+      }
+    }
+    if (m.role !== "tool" && m.toolCallId !== undefined) {
+      problems.push(`messages[${i}].toolCallId: only tool messages answer a tool call`)
+    }
+    return {
+      role: m.role,
+      content: m.content,
+      ...(m.images !== undefined ? { images: m.images } : {}),
+      ...(toolCalls !== undefined ? { toolCalls } : {}),
+      ...(toolName !== undefined ? { toolName } : {}),
+    }
+  })
 }
 
 /**

@@ -15,6 +15,7 @@ import type { ModelRegistry } from "../registry/registry.js"
 import { classify } from "./classify.js"
 import { scoreComplexity } from "./complexity.js"
 import { fallbackChain } from "./fallback.js"
+import { labelsFor } from "./labels.js"
 import { exclusion, type MatchRequirements, match } from "./match.js"
 import { TASK_PROFILES } from "./task-profiles.js"
 import { readQuery } from "./text.js"
@@ -52,12 +53,13 @@ export const route = (
   const warnings: string[] = []
 
   // Available models with profiles; names the registry does not know are reported, not routed.
-  let models: ReadonlyArray<ModelProfile> = env.registry.all
+  // Embedding models never answer a query.
+  let models: ReadonlyArray<ModelProfile> = env.registry.all.filter((m) => m.kind === "chat")
   if (req.available !== undefined) {
     const picked = new Set<ModelProfile>()
     for (const name of req.available) {
       const p = env.registry.get(name)
-      if (p !== undefined) picked.add(p)
+      if (p !== undefined && p.kind === "chat") picked.add(p)
       else warnings.push(`unknown model '${name}' ignored (not in the registry)`)
     }
     models = [...picked]
@@ -138,6 +140,7 @@ export const route = (
       fallbacks: fallbackChain(chosen, eligible, requirements, env.fallbacks),
       breakdown,
       warnings,
+      labels: labelsFor(cls.type, text.lower),
     })
   }
   const eligibleOf = () => models.filter((p) => exclusion(p, requirements) === undefined)

@@ -11,6 +11,8 @@ export interface CompiledFormat {
   readonly format: OutputFormat
   /** Returns undefined when `text` satisfies the format, else why not. */
   readonly check: (text: string) => string | undefined
+  /** The same for a value already parsed (a tool call's arguments). */
+  readonly checkValue: (value: unknown) => string | undefined
 }
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -32,6 +34,7 @@ export const compileFormat = (format: OutputFormat): CompiledFormat => {
         const r = parse(text)
         return r.ok ? undefined : r.message
       },
+      checkValue: () => undefined,
     }
   }
   // Patterns from a client are not compiled (a hostile one could take forever to match).
@@ -42,19 +45,22 @@ export const compileFormat = (format: OutputFormat): CompiledFormat => {
     },
   )
   const decode = Schema.decodeUnknownExit(schema as Schema.Codec<unknown, unknown>)
+  const checkValue = (value: unknown): string | undefined => {
+    const exit = decode(value, { errors: "all" })
+    if (exit._tag === "Success") return undefined
+    const error = Cause.findErrorOption(exit.cause)
+    if (error._tag === "None") return "does not match the requested schema"
+    const issues = formatter(error.value.issue).issues
+    return `does not match the requested schema: ${issues
+      .map((i) => `${i.path?.length ? `${i.path.join(".")}: ` : ""}${i.message}`)
+      .join("; ")}`
+  }
   return {
     format,
     check: (text) => {
       const r = parse(text)
-      if (!r.ok) return r.message
-      const exit = decode(r.value, { errors: "all" })
-      if (exit._tag === "Success") return undefined
-      const error = Cause.findErrorOption(exit.cause)
-      if (error._tag === "None") return "does not match the requested schema"
-      const issues = formatter(error.value.issue).issues
-      return `does not match the requested schema: ${issues
-        .map((i) => `${i.path?.length ? `${i.path.join(".")}: ` : ""}${i.message}`)
-        .join("; ")}`
+      return r.ok ? checkValue(r.value) : r.message
     },
+    checkValue,
   }
 }

@@ -4,6 +4,7 @@
  * fall back to the next model.
  */
 import type { ValidationConfig, ValidationRule } from "../config/schema.js"
+import type { ToolCall } from "../domain/events.js"
 import type { TaskType } from "../domain/task.js"
 import {
   checkCodePresent,
@@ -14,6 +15,12 @@ import {
 } from "./checks.js"
 import type { CompiledFormat } from "./json-format.js"
 
+/** The tools a request offered: their compiled argument schemas, and what had to be called. */
+export interface OfferedTools {
+  readonly schemas: ReadonlyMap<string, CompiledFormat | undefined>
+  readonly required: "any" | string | undefined
+}
+
 export type ResolvedRule = Required<ValidationRule>
 
 export interface AnswerToValidate {
@@ -23,9 +30,19 @@ export interface AnswerToValidate {
   readonly format: CompiledFormat | undefined
   /** The client capped the answer's length itself: stopping at the cap is what it asked for. */
   readonly lengthCapped: boolean
+  /** Calls the answer made, and the tools the request offered. */
+  readonly toolCalls: ReadonlyArray<ToolCall>
+  readonly tools: OfferedTools | undefined
 }
 
-export type ValidatorName = "nonEmpty" | "truncated" | "repetition" | "refusal" | "codePresent" | "format"
+export type ValidatorName =
+  | "nonEmpty"
+  | "truncated"
+  | "repetition"
+  | "refusal"
+  | "codePresent"
+  | "format"
+  | "toolCall"
 
 export interface ValidationFailure {
   readonly validator: ValidatorName
@@ -42,10 +59,29 @@ export const ruleFor = (config: ValidationConfig, task: TaskType): ResolvedRule 
   ...config.tasks[task],
 })
 
+/**
+ * An answer that calls tools is checked on its calls (each names an offered tool, its arguments
+ * match that tool's schema) and its length; the text checks apply to answers in text. A required
+ * tool call (`toolChoice: required` or a named tool) that did not happen fails `toolCall`.
+ */
 export const validateAnswer = (answer: AnswerToValidate, rule: ResolvedRule): ValidationResult => {
   const failures: ValidationFailure[] = []
   const add = (validator: ValidatorName, message: string | undefined) => {
     if (message !== undefined) failures.push({ validator, message })
+  }
+  if (answer.toolCalls.length > 0) {
+    if (!rule.allowTruncated && !answer.lengthCapped) add("truncated", checkNotTruncated(answer.doneReason))
+    for (const call of answer.toolCalls) add("toolCall", checkToolCall(call, answer.tools))
+    return { ok: failures.length === 0, failures }
+  }
+  const required = answer.tools?.required
+  if (required !== undefined) {
+    add(
+      "toolCall",
+      required === "any"
+        ? "the answer called no tool (toolChoice: required)"
+        : `the answer did not call ${required} (toolChoice names it)`,
+    )
   }
   if (rule.nonEmpty) add("nonEmpty", checkNonEmpty(answer.text))
   if (!rule.allowTruncated && !answer.lengthCapped) add("truncated", checkNotTruncated(answer.doneReason))
@@ -54,4 +90,16 @@ export const validateAnswer = (answer: AnswerToValidate, rule: ResolvedRule): Va
   if (rule.codePresent) add("codePresent", checkCodePresent(answer.text))
   if (answer.format !== undefined) add("format", answer.format.check(answer.text))
   return { ok: failures.length === 0, failures }
+}
+
+const checkToolCall = (call: ToolCall, tools: OfferedTools | undefined): string | undefined => {
+  if (tools === undefined || !tools.schemas.has(call.name)) {
+    const offered = tools === undefined ? "none" : [...tools.schemas.keys()].join(", ")
+    return `called '${call.name}', which was not offered (offered: ${offered})`
+  }
+  if (tools.required !== undefined && tools.required !== "any" && call.name !== tools.required) {
+    return `called '${call.name}' but toolChoice names ${tools.required}`
+  }
+  const problem = tools.schemas.get(call.name)?.checkValue(call.arguments)
+  return problem === undefined ? undefined : `${call.name} arguments ${problem}`
 }

@@ -87,7 +87,7 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
 
   it("loads with a fixed context and unloads explicitly", async () => {
     const { backend, engine } = await make()
-    await run(backend.load("qwen3:4b", 8192))
+    await run(backend.load("qwen3:4b", 8192, "chat"))
     const running = await run(backend.runningModels)
     expect(running).toEqual([{ name: "qwen3:4b", sizeBytes: 3e9, vramBytes: 3e9, contextLength: 8192 }])
     expect(engine.state().runners[0]?.keepAliveMs).toBe(Number.POSITIVE_INFINITY)
@@ -124,7 +124,9 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
       reason: "ModelNotFound",
       isRetryable: false,
     })
-    expect(await fail(backend.load("qwen2.5-coder:32b", 8192))).toMatchObject({ reason: "OutOfMemory" })
+    expect(await fail(backend.load("qwen2.5-coder:32b", 8192, "chat"))).toMatchObject({
+      reason: "OutOfMemory",
+    })
     engine.injectFault("qwen3:4b", "cut")
     const cut = await fail(
       Stream.runDrain(backend.generate("qwen3:4b", { prompt: "Write a poem", numCtx: 8192 })),
@@ -137,7 +139,7 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
       reason: "Crashed",
     })
     engine.injectFault("mistral:7b", "load_oom")
-    expect(await fail(backend.load("mistral:7b", 8192))).toMatchObject({ reason: "OutOfMemory" })
+    expect(await fail(backend.load("mistral:7b", 8192, "chat"))).toMatchObject({ reason: "OutOfMemory" })
     engine.unreachableFor(60_000)
     expect(await fail(backend.runningModels)).toMatchObject({ reason: "Unavailable", isRetryable: true })
   })

@@ -26,6 +26,8 @@ describe("logging", () => {
       taskType: "general_qa" as const,
       text: "the answer",
       reason: "complexity_tier" as const,
+      finishReason: "stop" as const,
+      labels: [],
       usage: { promptTokens: 1, evalTokens: 2 },
       timings: { queueMs: 0, loadMs: 0, firstTokenMs: 5, totalMs: 9, backendMs: 4 },
       attempts: [],

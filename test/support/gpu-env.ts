@@ -42,6 +42,7 @@ export const gpuEnv = async (options: GpuEnvOptions = {}) => {
     const details = await run(backend.describeModel(m.name))
     specs.push({
       name: m.name,
+      kind: "chat",
       numCtx: m.numCtx,
       slots: m.parallel,
       pinned: options.pinned?.includes(m.name) ?? false,

@@ -12,6 +12,8 @@ const answer = (text: string, over: Partial<Parameters<typeof validateAnswer>[0]
   taskType: "general_qa" as const,
   format: undefined,
   lengthCapped: false,
+  toolCalls: [],
+  tools: undefined,
   ...over,
 })
 

@@ -1,23 +1,39 @@
 /**
- * The Ollama adapter, on the official ollama-js client. Conductor owns residency (DESIGN
- * decision 1): every generate sends `keep_alive: -1` and the model's fixed `num_ctx`; loads and
- * unloads are explicit empty-prompt calls. Each generation gets its own client whose fetch
+ * The Ollama adapter, on the official ollama-js client; the JSON both ways is mapped in
+ * `wire.ts`. Conductor owns residency (DESIGN decision 1): every generate sends `keep_alive: -1`
+ * and the model's fixed `num_ctx`; loads and unloads are explicit empty calls. Each generation gets its own client whose fetch
  * carries that request's AbortSignal, so cancelling one request stops exactly that generation on
  * the server (ollama-js' `client.abort()` would stop every stream of a shared client).
  */
 import { Effect, Layer, Stream } from "effect"
 import { Ollama } from "ollama"
 import { conductorError } from "../../domain/errors.js"
+import type { ModelKind } from "../../domain/model-profile.js"
 import { fromThrown } from "../errors.js"
 import {
   Backend,
-  type BackendModel,
-  type BackendModelDetails,
   type BackendShape,
+  type EmbedRequest,
   type GenerateChunk,
   type GenerateRequest,
-  type RunningModel,
 } from "../port.js"
+import {
+  ChunkMapper,
+  detailsOf,
+  embedCall,
+  embedResultOf,
+  generationCall,
+  loadCall,
+  modelsOf,
+  runningOf,
+  unloadCall,
+  type WireChatPart,
+  type WireEmbed,
+  type WireGeneratePart,
+  type WireList,
+  type WirePs,
+  type WireShow,
+} from "./wire.js"
 
 export interface OllamaBackendOptions {
   /** Server address; default `OLLAMA_HOST` (ollama-js ignores it), else http://127.0.0.1:11434. */
@@ -40,14 +56,6 @@ export const resolveOllamaHost = (host?: string, env: NodeJS.ProcessEnv = proces
   if (url.port === "") url.port = url.protocol === "https:" ? "443" : "11434"
   if (url.hostname === "0.0.0.0") url.hostname = "127.0.0.1"
   return url.origin
-}
-
-const NS_PER_MS = 1e6
-const ms = (ns: unknown): number => (typeof ns === "number" ? ns / NS_PER_MS : 0)
-
-const modelInfoNumber = (info: Record<string, unknown>, arch: string, key: string): number => {
-  const v = info[`${arch}.${key}`]
-  return typeof v === "number" ? v : 0
 }
 
 /** A client whose fetch aborts with `signal` (and, for control calls, after a timeout). */
@@ -75,73 +83,36 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
   const ping = call(undefined, (c) => c.version()).pipe(Effect.map((v) => v.version))
 
   const listModels = call(undefined, (c) => c.list()).pipe(
-    Effect.map(
-      (r): ReadonlyArray<BackendModel> =>
-        r.models.map((m) => ({
-          name: m.name,
-          sizeBytes: m.size,
-          family: m.details?.family ?? "",
-          parameterSize: m.details?.parameter_size ?? "",
-          quantisation: m.details?.quantization_level ?? "",
-        })),
-    ),
+    Effect.map((r) => modelsOf(r as unknown as WireList)),
   )
 
   const describeModel = (name: string) =>
     call(name, (c) => c.show({ model: name })).pipe(
-      Effect.map((r): BackendModelDetails => {
-        // Typed as a Map by ollama-js, but JSON gives a plain object.
-        const info = (r.model_info ?? {}) as unknown as Record<string, unknown>
-        const arch =
-          typeof info["general.architecture"] === "string" ? (info["general.architecture"] as string) : ""
-        return {
-          name,
-          sizeBytes: 0,
-          family: r.details?.family ?? arch,
-          parameterSize: r.details?.parameter_size ?? "",
-          quantisation: r.details?.quantization_level ?? "",
-          parameterCount:
-            typeof info["general.parameter_count"] === "number"
-              ? (info["general.parameter_count"] as number)
-              : 0,
-          contextLength: modelInfoNumber(info, arch, "context_length"),
-          layers: modelInfoNumber(info, arch, "block_count"),
-          heads: modelInfoNumber(info, arch, "attention.head_count"),
-          kvHeads: modelInfoNumber(info, arch, "attention.head_count_kv"),
-          embeddingLength: modelInfoNumber(info, arch, "embedding_length"),
-          capabilities: Array.isArray(r.capabilities) ? r.capabilities : ["completion"],
-        }
-      }),
-      // /api/show does not give the file size; /api/tags does.
-      Effect.flatMap((d) =>
+      Effect.flatMap((r) =>
+        // /api/show does not give the file size; /api/tags does.
         listModels.pipe(
-          Effect.map((models) => ({ ...d, sizeBytes: models.find((m) => m.name === name)?.sizeBytes ?? 0 })),
-          Effect.orElseSucceed(() => d),
+          Effect.map((models) => models.find((m) => m.name === name)?.sizeBytes ?? 0),
+          Effect.orElseSucceed(() => 0),
+          Effect.map((size) => detailsOf(name, r as unknown as WireShow, size)),
         ),
       ),
     )
 
   const runningModels = call(undefined, (c) => c.ps()).pipe(
-    Effect.map(
-      (r): ReadonlyArray<RunningModel> =>
-        r.models.map((m) => ({
-          name: m.name,
-          sizeBytes: m.size,
-          vramBytes: m.size_vram,
-          contextLength: (m as { context_length?: number }).context_length ?? 0,
-        })),
-    ),
+    Effect.map((r) => runningOf(r as unknown as WirePs)),
   )
 
-  const load = (name: string, numCtx: number) =>
-    call(name, (c) =>
-      c.generate({ model: name, prompt: "", keep_alive: -1, options: { num_ctx: numCtx }, stream: false }),
-    ).pipe(Effect.asVoid)
+  const load = (name: string, numCtx: number, kind: ModelKind) =>
+    call(name, async (c): Promise<void> => {
+      const l = loadCall(name, numCtx, kind)
+      if (l.path === "embed") await c.embed(l.body)
+      else await c.generate(l.body)
+    })
 
   const POLL_MS = 100
   const unload = (name: string) =>
     Effect.gen(function* () {
-      yield* call(name, (c) => c.generate({ model: name, prompt: "", keep_alive: 0, stream: false }))
+      yield* call(name, (c) => c.generate(unloadCall(name)))
       // Ollama drops the model from /api/ps when its runner stops; the memory follows a moment later.
       for (let waited = 0; ; waited += POLL_MS) {
         const running = yield* runningModels
@@ -167,53 +138,27 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
         const ctl = new AbortController()
         yield* Effect.addFinalizer(() => Effect.sync(() => ctl.abort()))
         const client = clientFor(host, ctl.signal)
-        const options = {
-          num_ctx: req.numCtx,
-          ...(req.numPredict !== undefined ? { num_predict: req.numPredict } : {}),
-          ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
-          ...(req.seed !== undefined ? { seed: req.seed } : {}),
-        }
-        const common = {
-          model: name,
-          keep_alive: -1,
-          options,
-          stream: true as const,
-          ...(req.format !== undefined ? { format: req.format as string | object } : {}),
-        }
+        const call = generationCall(name, req)
         async function* chunks(): AsyncGenerator<GenerateChunk> {
-          const parts =
-            req.messages !== undefined
-              ? await client.chat({
-                  ...common,
-                  messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-                })
-              : await client.generate({
-                  ...common,
-                  prompt: req.prompt ?? "",
-                  ...(req.system !== undefined ? { system: req.system } : {}),
-                })
+          const parts: AsyncIterable<unknown> =
+            call.path === "chat" ? await client.chat(call.body) : await client.generate(call.body)
+          const mapper = new ChunkMapper()
           for await (const part of parts) {
-            const text = ("message" in part ? part.message.content : part.response) ?? ""
-            if (part.done) {
-              if (text !== "") yield { kind: "token", text }
-              yield {
-                kind: "done",
-                reason: part.done_reason === "length" ? "length" : "stop",
-                promptTokens: part.prompt_eval_count ?? 0,
-                evalTokens: part.eval_count ?? 0,
-                loadMs: ms(part.load_duration),
-                promptEvalMs: ms(part.prompt_eval_duration),
-                evalMs: ms(part.eval_duration),
-                totalMs: ms(part.total_duration),
-              }
-              return
-            }
-            if (text !== "") yield { kind: "token", text }
+            const mapped = mapper.map(part as WireChatPart | WireGeneratePart)
+            yield* mapped
+            if (mapped.at(-1)?.kind === "done") return
           }
+          throw new Error("stream ended without a done chunk")
         }
         return Stream.fromAsyncIterable(chunks(), (e) => fromThrown(e, name, ctl.signal.aborted))
       }),
     )
+
+  const embed = (name: string, req: EmbedRequest) =>
+    Effect.tryPromise({
+      try: (signal) => clientFor(host, signal).embed(embedCall(name, req)),
+      catch: (e) => fromThrown(e, name),
+    }).pipe(Effect.map((r) => embedResultOf(r as unknown as WireEmbed)))
 
   return {
     description: `ollama ${host}`,
@@ -224,6 +169,7 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
     load,
     unload,
     generate,
+    embed,
   }
 }
 

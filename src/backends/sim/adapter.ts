@@ -4,19 +4,21 @@
  * SimErrors carrying Ollama's status codes and texts).
  */
 import { Effect, Layer, Stream } from "effect"
+import { conductorError } from "../../domain/errors.js"
+import type { ModelKind } from "../../domain/model-profile.js"
 import { fromThrown } from "../errors.js"
+import { ChunkMapper, generationCall, type WireChatPart, type WireGeneratePart } from "../ollama/wire.js"
 import {
   Backend,
   type BackendModel,
   type BackendModelDetails,
   type BackendShape,
+  type EmbedRequest,
   type GenerateChunk,
   type GenerateRequest,
   type RunningModel,
 } from "../port.js"
-import type { Json, SimEngine, SimResponse } from "./engine.js"
-
-const ms = (ns: unknown): number => (typeof ns === "number" ? ns / 1e6 : 0)
+import type { Json, SimChatRequest, SimEngine, SimGenerateRequest, SimResponse } from "./engine.js"
 
 const attempt = <A>(model: string | undefined, run: () => A | Promise<A>) =>
   Effect.tryPromise({ try: async () => run(), catch: (e) => fromThrown(e, model) })
@@ -80,7 +82,7 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
     ),
   )
 
-  const load = (name: string, numCtx: number) =>
+  const load = (name: string, numCtx: number, _kind: ModelKind) =>
     Effect.tryPromise({
       try: async (signal) =>
         settle(
@@ -114,56 +116,23 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
             if (response?.kind === "stream") await response.cancel()
           }),
         )
-        const options = {
-          num_ctx: req.numCtx,
-          ...(req.numPredict !== undefined ? { num_predict: req.numPredict } : {}),
-          ...(req.seed !== undefined ? { seed: req.seed } : {}),
-        }
-        const common = {
-          model: name,
-          keep_alive: -1,
-          options,
-          ...(req.format !== undefined ? { format: req.format as Json } : {}),
-        }
+        const call = generationCall(name, req)
         async function* chunks(): AsyncGenerator<GenerateChunk> {
           response =
-            req.messages !== undefined
-              ? await engine.chat(
-                  { ...common, messages: req.messages.map((m) => ({ role: m.role, content: m.content })) },
-                  ctl.signal,
-                )
-              : await engine.generate(
-                  {
-                    ...common,
-                    prompt: req.prompt ?? "",
-                    ...(req.system !== undefined ? { system: req.system } : {}),
-                  },
-                  ctl.signal,
-                )
+            call.path === "chat"
+              ? await engine.chat(call.body as unknown as SimChatRequest, ctl.signal)
+              : await engine.generate(call.body as unknown as SimGenerateRequest, ctl.signal)
           if (response.kind === "single") throw new Error("stream ended without a done chunk")
-          const first = response.first
-          let part: Json | undefined = first
+          const mapper = new ChunkMapper()
+          let part: Json | undefined = response.first
           while (part !== undefined) {
-            const text =
-              typeof part.message === "object" && part.message !== null
-                ? ((part.message as Json).content as string)
-                : (part.response as string)
-            if (part.done === true) {
+            const mapped = mapper.map(part as unknown as WireChatPart | WireGeneratePart)
+            if (mapped.at(-1)?.kind === "done") {
               finished = true
-              if (text !== "") yield { kind: "token", text }
-              yield {
-                kind: "done",
-                reason: part.done_reason === "length" ? "length" : "stop",
-                promptTokens: part.prompt_eval_count as number,
-                evalTokens: part.eval_count as number,
-                loadMs: ms(part.load_duration),
-                promptEvalMs: ms(part.prompt_eval_duration),
-                evalMs: ms(part.eval_duration),
-                totalMs: ms(part.total_duration),
-              }
+              yield* mapped
               return
             }
-            if (text !== "") yield { kind: "token", text }
+            yield* mapped
             const next: IteratorResult<Json> = await response.rest.next()
             part = next.done === true ? undefined : next.value
           }
@@ -171,6 +140,12 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
         }
         return Stream.fromAsyncIterable(chunks(), (e) => fromThrown(e, name, ctl.signal.aborted))
       }),
+    )
+
+  // Interim: the engine does not simulate embedding models yet.
+  const embed = (name: string, _req: EmbedRequest) =>
+    Effect.fail(
+      conductorError("ModelNotFound", `the simulator serves no embedding model '${name}'`, { model: name }),
     )
 
   return {
@@ -182,6 +157,7 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
     load,
     unload,
     generate,
+    embed,
   }
 }
 

@@ -1,0 +1,262 @@
+/**
+ * Ollama's wire format and its one mapping to the backend port, shared by both adapters (the
+ * HTTP client and the in-process simulator, whose engine answers in these same shapes). Types
+ * come from ollama-js, adjusted to what the JSON really carries (`Wire<T>`: dates are strings,
+ * maps are plain objects; tool calls carry Ollama's `id` and `index`). Requests always send
+ * `keep_alive: -1` and the model's fixed `num_ctx` (DESIGN decision 1).
+ */
+import type {
+  ChatRequest,
+  ChatResponse,
+  EmbedResponse,
+  GenerateResponse,
+  ListResponse,
+  Message,
+  EmbedRequest as OllamaEmbedRequest,
+  GenerateRequest as OllamaGenerateRequest,
+  ShowResponse,
+  Tool,
+} from "ollama"
+import type {
+  BackendModel,
+  BackendModelDetails,
+  ChatMessage,
+  EmbedRequest,
+  EmbedResult,
+  GenerateChunk,
+  GenerateRequest,
+  RunningModel,
+  ToolCall,
+} from "../port.js"
+
+/** A type as JSON carries it: Date → ISO string, Map → object, recursively. */
+export type Wire<T> = T extends Date
+  ? string
+  : T extends Map<string, infer V>
+    ? Record<string, V>
+    : T extends ReadonlyArray<infer U>
+      ? Wire<U>[]
+      : T extends object
+        ? { [K in keyof T]: Wire<T[K]> }
+        : T
+
+/** A tool call as Ollama sends it (newer servers add `id` and `function.index`). */
+export interface WireToolCall {
+  readonly id?: string
+  readonly function: {
+    readonly index?: number
+    readonly name: string
+    readonly arguments: Record<string, unknown>
+  }
+}
+
+export type WireMessage = Omit<Wire<Message>, "tool_calls"> & { tool_calls?: WireToolCall[] }
+export type WireChatPart = Omit<Wire<ChatResponse>, "message"> & { message: WireMessage }
+export type WireGeneratePart = Wire<GenerateResponse>
+export type WireShow = Wire<ShowResponse>
+export type WireList = Wire<ListResponse>
+/** `/api/ps`: the list shape plus what only running models have. */
+export type WirePs = {
+  models: Array<
+    Wire<ListResponse>["models"][number] & { size_vram: number; context_length?: number; expires_at: string }
+  >
+}
+export type WireEmbed = Wire<EmbedResponse>
+
+/** One of the two generation calls, with its body. */
+export type OllamaCall =
+  | { readonly path: "chat"; readonly body: ChatRequest & { stream: true } }
+  | { readonly path: "generate"; readonly body: OllamaGenerateRequest & { stream: true } }
+
+const NS_PER_MS = 1e6
+const ms = (ns: unknown): number => (typeof ns === "number" ? ns / NS_PER_MS : 0)
+
+const wireMessage = (m: ChatMessage): Message => ({
+  role: m.role,
+  content: m.content,
+  ...(m.images !== undefined && m.images.length > 0 ? { images: [...m.images] } : {}),
+  ...(m.toolCalls !== undefined && m.toolCalls.length > 0
+    ? {
+        tool_calls: m.toolCalls.map((c) => ({
+          function: { name: c.name, arguments: { ...c.arguments } },
+        })),
+      }
+    : {}),
+  ...(m.toolName !== undefined ? { tool_name: m.toolName } : {}),
+  ...(m.thinking !== undefined ? { thinking: m.thinking } : {}),
+})
+
+/**
+ * The generation call for a request: a chat when it has messages or tools (Ollama's generate
+ * takes no tools), else a generate. Always streamed, kept resident, at the model's fixed context.
+ */
+export const generationCall = (model: string, req: GenerateRequest): OllamaCall => {
+  const options = {
+    num_ctx: req.numCtx,
+    ...(req.numPredict !== undefined ? { num_predict: req.numPredict } : {}),
+    ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+    ...(req.topP !== undefined ? { top_p: req.topP } : {}),
+    ...(req.seed !== undefined ? { seed: req.seed } : {}),
+    ...(req.stop !== undefined && req.stop.length > 0 ? { stop: [...req.stop] } : {}),
+  }
+  const common = {
+    model,
+    keep_alive: -1,
+    options,
+    stream: true as const,
+    ...(req.format !== undefined ? { format: req.format as string | object } : {}),
+    ...(req.think !== undefined ? { think: req.think } : {}),
+  }
+  if (req.messages !== undefined || (req.tools !== undefined && req.tools.length > 0)) {
+    const messages: ChatMessage[] =
+      req.messages !== undefined
+        ? [...req.messages]
+        : [
+            ...(req.system !== undefined ? [{ role: "system" as const, content: req.system }] : []),
+            { role: "user" as const, content: req.prompt ?? "" },
+          ]
+    return {
+      path: "chat",
+      body: {
+        ...common,
+        messages: messages.map(wireMessage),
+        ...(req.tools !== undefined && req.tools.length > 0 ? { tools: req.tools as Tool[] } : {}),
+      },
+    }
+  }
+  return {
+    path: "generate",
+    body: {
+      ...common,
+      prompt: req.prompt ?? "",
+      ...(req.system !== undefined ? { system: req.system } : {}),
+    },
+  }
+}
+
+/** The call that loads a model and keeps it: an empty generate, or an empty embed for embedding models. */
+export const loadCall = (
+  model: string,
+  numCtx: number,
+  kind: "chat" | "embedding",
+):
+  | { readonly path: "generate"; readonly body: OllamaGenerateRequest & { stream: false } }
+  | { readonly path: "embed"; readonly body: OllamaEmbedRequest } =>
+  kind === "embedding"
+    ? { path: "embed", body: { model, input: [], keep_alive: -1, options: { num_ctx: numCtx } } }
+    : {
+        path: "generate",
+        body: { model, prompt: "", keep_alive: -1, options: { num_ctx: numCtx }, stream: false },
+      }
+
+/** The call that unloads a model at once (an empty generate with keep_alive 0: Ollama expires its runner). */
+export const unloadCall = (model: string): OllamaGenerateRequest & { stream: false } => ({
+  model,
+  prompt: "",
+  keep_alive: 0,
+  stream: false,
+})
+
+export const embedCall = (model: string, req: EmbedRequest): OllamaEmbedRequest => ({
+  model,
+  input: [...req.input],
+  keep_alive: -1,
+  options: { num_ctx: req.numCtx },
+  ...(req.truncate !== undefined ? { truncate: req.truncate } : {}),
+  ...(req.dimensions !== undefined ? { dimensions: req.dimensions } : {}),
+})
+
+/**
+ * Turns the parts of one streamed answer into port chunks, in order: reasoning, text, tool calls,
+ * and the final `done`. Tool calls get ids unique within the answer when the server sends none.
+ */
+export class ChunkMapper {
+  private calls = 0
+
+  /** The chunks of one part; the last part (`done: true`) ends with a `done` chunk. */
+  map(part: WireChatPart | WireGeneratePart): GenerateChunk[] {
+    const out: GenerateChunk[] = []
+    const message = "message" in part ? part.message : undefined
+    const thinking = message !== undefined ? message.thinking : (part as WireGeneratePart).thinking
+    const text = message !== undefined ? message.content : (part as WireGeneratePart).response
+    if (thinking !== undefined && thinking !== "") out.push({ kind: "thinking", text: thinking })
+    if (text !== undefined && text !== "") out.push({ kind: "token", text })
+    const wireCalls = message?.tool_calls
+    if (wireCalls !== undefined && wireCalls.length > 0) {
+      out.push({ kind: "tool_calls", calls: wireCalls.map((c) => this.toolCall(c)) })
+    }
+    if (part.done) {
+      out.push({
+        kind: "done",
+        reason: part.done_reason === "length" ? "length" : "stop",
+        promptTokens: part.prompt_eval_count ?? 0,
+        evalTokens: part.eval_count ?? 0,
+        loadMs: ms(part.load_duration),
+        promptEvalMs: ms(part.prompt_eval_duration),
+        evalMs: ms(part.eval_duration),
+        totalMs: ms(part.total_duration),
+      })
+    }
+    return out
+  }
+
+  private toolCall(c: WireToolCall): ToolCall {
+    const n = this.calls++
+    const args = c.function.arguments
+    return {
+      id: c.id !== undefined && c.id !== "" ? c.id : `call_${n}`,
+      name: c.function.name,
+      arguments: typeof args === "object" && args !== null && !Array.isArray(args) ? args : {},
+    }
+  }
+}
+
+export const modelsOf = (r: WireList): ReadonlyArray<BackendModel> =>
+  r.models.map((m) => ({
+    name: m.name,
+    sizeBytes: m.size,
+    family: m.details?.family ?? "",
+    parameterSize: m.details?.parameter_size ?? "",
+    quantisation: m.details?.quantization_level ?? "",
+  }))
+
+const infoNumber = (info: Record<string, unknown>, key: string): number => {
+  const v = info[key]
+  return typeof v === "number" ? v : 0
+}
+
+/** `/api/show` → details (the file size is not in it: `sizeBytes` comes from `/api/tags`). */
+export const detailsOf = (name: string, r: WireShow, sizeBytes: number): BackendModelDetails => {
+  const info = (r.model_info ?? {}) as Record<string, unknown>
+  const arch =
+    typeof info["general.architecture"] === "string" ? (info["general.architecture"] as string) : ""
+  return {
+    name,
+    sizeBytes,
+    family: r.details?.family ?? arch,
+    parameterSize: r.details?.parameter_size ?? "",
+    quantisation: r.details?.quantization_level ?? "",
+    parameterCount: infoNumber(info, "general.parameter_count"),
+    contextLength: infoNumber(info, `${arch}.context_length`),
+    layers: infoNumber(info, `${arch}.block_count`),
+    heads: infoNumber(info, `${arch}.attention.head_count`),
+    kvHeads: infoNumber(info, `${arch}.attention.head_count_kv`),
+    embeddingLength: infoNumber(info, `${arch}.embedding_length`),
+    capabilities: Array.isArray(r.capabilities) ? r.capabilities : ["completion"],
+  }
+}
+
+export const runningOf = (r: WirePs): ReadonlyArray<RunningModel> =>
+  r.models.map((m) => ({
+    name: m.name,
+    sizeBytes: m.size,
+    vramBytes: m.size_vram,
+    contextLength: m.context_length ?? 0,
+  }))
+
+export const embedResultOf = (r: WireEmbed): EmbedResult => ({
+  embeddings: r.embeddings,
+  promptTokens: r.prompt_eval_count ?? 0,
+  totalMs: ms(r.total_duration),
+  loadMs: ms(r.load_duration),
+})
