@@ -7,8 +7,8 @@
  * metrics and logs. Every accepted request ends with exactly one of completed, failed, cancelled.
  */
 import { randomUUID } from "node:crypto"
-import { Effect, Layer, ManagedRuntime, Result } from "effect"
-import { type Actor, createActor } from "xstate"
+import { Cause, Effect, Layer, ManagedRuntime, Result } from "effect"
+import { createActor } from "xstate"
 import { type MachineClock, machineClock } from "../machines/clock.js"
 import {
   makeRequestMachine,
@@ -53,6 +53,13 @@ import { estimateFootprintBytes } from "./registry/footprint.js"
 import { ModelRegistry, normaliseName } from "./registry/registry.js"
 import { attemptActors } from "./requests/actors.js"
 import { deadlinesFor } from "./requests/deadlines.js"
+import {
+  checkEmbedRequest,
+  type EmbedRequest,
+  type EmbedResponse,
+  embeddingModelFor,
+  embedProgram,
+} from "./requests/embed.js"
 import { type ConductorRequest, prepareRequest } from "./requests/request.js"
 import { route } from "./routing/router.js"
 import { preferWarm } from "./routing/warm.js"
@@ -60,7 +67,7 @@ import { ScaledClock, type TimeSource } from "./time/clock.js"
 import { Time } from "./time/effect-clock.js"
 import { ruleFor } from "./validate/validate.js"
 
-export type { ConductorRequest }
+export type { ConductorRequest, EmbedRequest, EmbedResponse }
 
 export interface ConductorOptions {
   /** Configuration directory (default: `CONDUCTOR_CONFIG_DIR`, else the bundled `config/`). */
@@ -166,6 +173,12 @@ export interface Conductor {
   readonly simulator: SimEngine | undefined
   submit(request: ConductorRequest): RequestHandle
   generate(request: ConductorRequest): Promise<ConductorResult>
+  /**
+   * Embed text on an embedding model, scheduled under the VRAM budget like any request (its
+   * events: accepted, queued/loading, started, then completed, failed or cancelled). Aborting
+   * `signal` cancels it.
+   */
+  embed(request: EmbedRequest, options?: { readonly signal?: AbortSignal }): Promise<EmbedResponse>
   events(options?: {
     readonly topics?: ReadonlyArray<Topic>
     readonly capacity?: number
@@ -177,9 +190,9 @@ export interface Conductor {
   close(options?: { readonly drainMs?: number }): Promise<void>
 }
 
+/** A request in flight: a chat's actor, or an embedding's fiber. */
 interface Running {
-  readonly actor: Actor<RequestMachine>
-  readonly handle: Handle
+  cancel(): void
 }
 
 class Handle implements RequestHandle {
@@ -347,7 +360,10 @@ interface Parts {
   readonly time: TimeSource
   readonly bus: EventBusShape
   readonly hardware: HardwareReport
-  readonly runtime: { readonly dispose: () => Promise<void> }
+  readonly runtime: ManagedRuntime.ManagedRuntime<
+    Scheduler | Backend | Residency | Health | Time | EventBus,
+    never
+  >
   readonly machine: RequestMachine
   readonly residency: ResidencyCore
   readonly scheduler: SchedulerCore
@@ -406,17 +422,9 @@ class ConductorImpl implements Conductor {
     const prepared = prepareRequest(request)
     if (!prepared.ok) throw prepared.error
     const id = prepared.value.request.id ?? randomUUID()
-    if (this.running.has(id)) throw conductorError("BadRequest", `id: '${id}' is already in flight`)
+    const refused = this.admission(id)
+    if (refused !== undefined) throw refused
     const c = this.p.config.conductor
-    if (this.running.size >= c.requests.maxInFlight) {
-      throw conductorError(
-        "QueueFull",
-        `${this.running.size} requests are in flight (requests.maxInFlight)`,
-        {
-          retryAfterMs: 1000,
-        },
-      )
-    }
     const available = this.p.getAvailable()
     const routed = route(
       { ...prepared.value.routing, ...(available !== undefined ? { available } : {}) },
@@ -458,7 +466,7 @@ class ConductorImpl implements Conductor {
       handle.replay.push(e)
       if (TERMINAL_TYPES.has(e.type)) handle.terminal = true
     })
-    this.running.set(id, { actor, handle })
+    this.running.set(id, { cancel: () => actor.send({ type: "CANCEL" }) })
     const client = prepared.value.request.client
     this.p.bus.publish(client !== undefined ? { type: "accepted", id, client } : { type: "accepted", id })
     if (decision !== undefined) this.p.bus.publish({ type: "routed", id, decision })
@@ -486,6 +494,128 @@ class ConductorImpl implements Conductor {
     })
     actor.start()
     return handle
+  }
+
+  embed(request: EmbedRequest, options: { readonly signal?: AbortSignal } = {}): Promise<EmbedResponse> {
+    if (this.closing) return Promise.reject(conductorError("Unavailable", "Conductor is shutting down"))
+    const checked = checkEmbedRequest(request)
+    if (!checked.ok) return Promise.reject(checked.error)
+    const req = checked.value
+    const id = req.id ?? randomUUID()
+    const refused = this.admission(id)
+    if (refused !== undefined) return Promise.reject(refused)
+    const available = this.p.getAvailable()
+    const models = this.p
+      .getRegistry()
+      .all.filter((m) => available === undefined || available.includes(m.name))
+    const picked = embeddingModelFor(req.model, models, {
+      ...(this.p.config.conductor.routing.embeddingModel !== undefined
+        ? { preferred: this.p.config.conductor.routing.embeddingModel }
+        : {}),
+      resident: (m) => this.p.residency.get(m)?.state === "resident",
+    })
+    if (!picked.ok) return Promise.reject(picked.error)
+    const model = picked.model
+    const bus = this.p.bus
+    const c = this.p.config.conductor
+    bus.publish(
+      req.client !== undefined ? { type: "accepted", id, client: req.client } : { type: "accepted", id },
+    )
+    const acceptedAt = this.p.time.now()
+    const totalMs = deadlinesFor(c.requests.deadlines, model.tier, "general_qa").totalMs
+    const program = embedProgram(id, model, req, {
+      publish: (e) => bus.publish(e),
+      now: () => this.p.time.now(),
+      admit: (m) => this.p.health.admit(m),
+      record: (m, outcome, probe) => this.p.health.record(m, outcome, probe),
+    }).pipe(
+      Effect.timeoutOrElse({
+        duration: totalMs,
+        orElse: () =>
+          Effect.fail(
+            conductorError("Timeout", `request took longer than ${totalMs} ms`, { model: model.name }),
+          ),
+      }),
+    )
+    return new Promise<EmbedResponse>((resolve, reject) => {
+      const fiber = this.p.runtime.runFork(program)
+      const cancel = () => fiber.interruptUnsafe()
+      options.signal?.addEventListener("abort", cancel, { once: true })
+      this.running.set(id, { cancel })
+      fiber.addObserver((exit) => {
+        options.signal?.removeEventListener("abort", cancel)
+        this.running.delete(id)
+        const attempt = (outcome: Attempt["outcome"], reason?: ConductorError): Attempt => ({
+          model: model.name,
+          outcome,
+          ...(reason !== undefined ? { reason: reason.reason, message: reason.message } : {}),
+        })
+        if (exit._tag === "Success") {
+          const r = exit.value
+          const now = this.p.time.now()
+          bus.publish({
+            type: "completed",
+            id,
+            model: model.name,
+            tier: model.tier,
+            taskType: "embedding",
+            text: "",
+            reason: picked.named ? "explicit_override" : "default_embedding_model",
+            finishReason: "stop",
+            usage: { promptTokens: r.promptTokens, evalTokens: 0 },
+            timings: {
+              queueMs: 0,
+              loadMs: r.loadMs,
+              firstTokenMs: undefined,
+              totalMs: Math.round((now - acceptedAt) * 1000) / 1000,
+              backendMs: r.totalMs,
+            },
+            attempts: [attempt("completed")],
+            warnings: [],
+            labels: [],
+          })
+          resolve({
+            id,
+            model: model.name,
+            embeddings: r.embeddings,
+            usage: { promptTokens: r.promptTokens },
+          })
+        } else {
+          const failure = Cause.findErrorOption(exit.cause)
+          if (failure._tag === "None") {
+            bus.publish({ type: "cancelled", id, attempts: [attempt("cancelled")] })
+            reject(conductorError("Cancelled", "the request was cancelled", { model: model.name }))
+          } else {
+            const error = failure.value
+            bus.publish({
+              type: "failed",
+              id,
+              reason: error.reason,
+              message: error.message,
+              attempts: [attempt("failed", error)],
+            })
+            reject(error)
+          }
+        }
+        if (this.running.size === 0) for (const w of this.idle) w()
+      })
+    })
+  }
+
+  /** Why a new request cannot be accepted now (an id in flight, too many in flight), if it cannot. */
+  private admission(id: string): ConductorError | undefined {
+    if (this.running.has(id)) return conductorError("BadRequest", `id: '${id}' is already in flight`)
+    const max = this.p.config.conductor.requests.maxInFlight
+    if (this.running.size >= max) {
+      return conductorError(
+        "QueueFull",
+        `${this.running.size} requests are in flight (requests.maxInFlight)`,
+        {
+          retryAfterMs: 1000,
+        },
+      )
+    }
+    return undefined
   }
 
   generate(request: ConductorRequest): Promise<ConductorResult> {
@@ -562,7 +692,7 @@ class ConductorImpl implements Conductor {
         ])
         ctl.abort()
       }
-      for (const r of [...this.running.values()]) r.actor.send({ type: "CANCEL" })
+      for (const r of [...this.running.values()]) r.cancel()
       await this.p.runtime.dispose()
       this.p.engine?.close()
     })()

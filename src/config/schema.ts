@@ -117,6 +117,8 @@ export const RoutingSection = Schema.Struct({
   ),
   /** Persona applied when a request names none. */
   defaultPersona: Schema.optionalKey(Schema.String),
+  /** Embedding model for embedding requests that name none (default: resident, else the smallest). */
+  embeddingModel: Schema.optionalKey(ModelName),
   /**
    * Load-aware choice: among the chosen tier's candidates scoring within `margin` of the best,
    * prefer the one whose score minus `costPerSecond` × expected wait (queue and load) is highest.

@@ -37,6 +37,8 @@ export const DECISION_REASONS = [
   "tier_relaxed",
   "complexity_tier",
   "warm_preferred",
+  /** Embedding requests that named no model: the configured, resident or smallest embedding model. */
+  "default_embedding_model",
 ] as const
 export type DecisionReason = (typeof DECISION_REASONS)[number]
 
