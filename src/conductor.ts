@@ -167,8 +167,24 @@ export interface ConductorSnapshot {
   }
 }
 
+/** A registry model as clients see it (`/v1/models`, `/api/tags`). */
+export interface ModelInfo {
+  readonly name: string
+  readonly kind: ModelProfile["kind"]
+  readonly tier: Tier
+  readonly sizeB: number
+  readonly contextWindow: number
+  readonly capabilities: ModelProfile["capabilities"]
+  readonly quantisation: string
+  readonly memoryGb: number
+  /** The backend has it (registry models it lacks are listed, and never routed to). */
+  readonly available: boolean
+}
+
 export interface Conductor {
   readonly config: Config
+  /** Every registry model (chat and embedding), in registry order. Cheap: no residency or health. */
+  models(): ReadonlyArray<ModelInfo>
   /** The simulated GPU host when the backend is the simulator (fault injection, state). */
   readonly simulator: SimEngine | undefined
   submit(request: ConductorRequest): RequestHandle
@@ -415,6 +431,22 @@ class ConductorImpl implements Conductor {
 
   get simulator(): SimEngine | undefined {
     return this.p.engine
+  }
+
+  models(): ReadonlyArray<ModelInfo> {
+    const list = this.p.getAvailable()
+    const available = list === undefined ? undefined : new Set(list)
+    return this.p.getRegistry().all.map((m) => ({
+      name: m.name,
+      kind: m.kind,
+      tier: m.tier,
+      sizeB: m.sizeB,
+      contextWindow: m.contextWindow,
+      capabilities: m.capabilities,
+      quantisation: m.quantisation,
+      memoryGb: m.memoryGb,
+      available: available === undefined || available.has(m.name),
+    }))
   }
 
   submit(request: ConductorRequest): RequestHandle {

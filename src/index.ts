@@ -9,6 +9,9 @@ export {
   type ConductorResult,
   type ConductorSnapshot,
   createConductor,
+  type EmbedRequest,
+  type EmbedResponse,
+  type ModelInfo,
   type RequestHandle,
 } from "./conductor.js"
 export type { RoutingDecision } from "./domain/decision.js"
@@ -16,11 +19,13 @@ export { ConductorError, type ErrorReason, isConductorError } from "./domain/err
 export {
   type Attempt,
   type ConductorEvent,
+  type FinishReason,
   type RequestEvent,
   type SystemEvent,
   TERMINAL_TYPES,
   type Timings,
   TOPICS,
+  type ToolCall,
   type Topic,
   type Usage,
 } from "./domain/events.js"

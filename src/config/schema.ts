@@ -276,6 +276,8 @@ export const ServerSection = Schema.Struct({
   drainMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).pipe(withDefault(30_000)),
   /** Largest WebSocket message accepted, bytes. */
   maxPayloadBytes: PositiveInt.pipe(withDefault(1_048_576)),
+  /** Largest HTTP request body (OpenAI- and Ollama-compatible APIs; images make them large), bytes. */
+  maxRequestBytes: PositiveInt.pipe(withDefault(16_777_216)),
   /** Requests one connection may have in flight. */
   maxInFlightPerConnection: PositiveInt.pipe(withDefault(32)),
   /** Messages a connection may send per second (sustained), and in a burst. */
@@ -288,6 +290,11 @@ export const ServerSection = Schema.Struct({
    * origins (`https://app.example.com`) or `*`; localhost and 127.0.0.1 on any port are allowed by default.
    */
   allowedOrigins: Schema.Array(Schema.String).pipe(withDefault(["http://localhost", "http://127.0.0.1"])),
+  /**
+   * Host names the server answers to besides IP addresses and localhost (DNS-rebinding guard):
+   * e.g. `conductor.lan`, `.example.com` for its subdomains, or `*` for any.
+   */
+  allowedHosts: Schema.Array(Schema.String).pipe(withDefault([])),
   slowConsumer: Schema.Struct({
     /** Above this many bytes waiting in a socket, token events are merged. */
     highWaterBytes: PositiveInt.pipe(withDefault(1_048_576)),

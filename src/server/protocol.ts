@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   "rate_limited",
   "unauthorized",
   "forbidden_origin",
+  /** The Host header names another server (DNS rebinding); add the name to `server.allowedHosts`. */
+  "forbidden_host",
   /** Conductor's queue is full; retry after `retryAfterMs`. */
   "queue_full",
   /** This connection already has `server.maxInFlightPerConnection` requests running. */

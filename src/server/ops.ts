@@ -1,0 +1,63 @@
+/**
+ * The operators' routes: `/healthz` (alive; no token), `/readyz` (ready to take queries),
+ * `/metrics` (Prometheus text) and `/v1/status` (Conductor's snapshot, the connections and the
+ * process). Errors here are Conductor's own shape, `{"type":"error","code","message"}`.
+ */
+import { Hono } from "hono"
+import type { Conductor } from "../conductor.js"
+import type { ConductorMetrics } from "../metrics/metrics.js"
+
+export interface OpsDeps {
+  readonly conductor: Conductor
+  readonly metrics: ConductorMetrics
+  readonly draining: () => boolean
+  readonly connections: () => number
+}
+
+/** Conductor's error body. */
+export const opsError = (code: string, message: string) => ({ type: "error" as const, code, message })
+
+export const opsRoutes = (deps: OpsDeps): Hono => {
+  const { conductor, metrics } = deps
+  const ready = () => !deps.draining() && conductor.snapshot().backend.reachable
+  const app = new Hono()
+  app.get("/healthz", (c) => c.json({ status: "ok" }))
+  app.get("/readyz", (c) => {
+    const backend = conductor.snapshot().backend
+    const draining = deps.draining()
+    const ok = !draining && backend.reachable
+    return c.json(
+      {
+        ready: ok,
+        config: "loaded",
+        backend: backend.reachable ? "reachable" : "unreachable",
+        draining,
+      },
+      ok ? 200 : 503,
+    )
+  })
+  app.get("/metrics", async (c) => {
+    metrics.ready.set(ready() ? 1 : 0)
+    return c.body(await metrics.text(), 200, { "content-type": metrics.registry.contentType })
+  })
+  app.get("/v1/status", (c) => {
+    const memory = process.memoryUsage()
+    const cpu = process.cpuUsage()
+    return c.json({
+      draining: deps.draining(),
+      connections: deps.connections(),
+      ...conductor.snapshot(),
+      process: {
+        heapUsedBytes: memory.heapUsed,
+        rssBytes: memory.rss,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+      },
+    })
+  })
+  // The WebSocket endpoint, asked for without an upgrade.
+  app.get("/ws", (c) =>
+    c.json(opsError("invalid_message", "/ws is a WebSocket endpoint: upgrade to connect"), 426),
+  )
+  return app
+}
