@@ -199,6 +199,19 @@ export interface Conductor {
     readonly topics?: ReadonlyArray<Topic>
     readonly capacity?: number
   }): AsyncIterable<ConductorEvent>
+  /**
+   * Load a model now (an operator's request, an Ollama client's empty prompt): it queues with
+   * the requests and loads through the scheduler and the VRAM budget like any of them, and
+   * resolves once the model is resident. Aborting `signal` leaves the queue.
+   */
+  load(
+    model: string,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<{ readonly model: string; readonly loadMs: number }>
+  /** Unload a model: now when idle, else once its requests end (`draining`). Pinned models stay. */
+  unload(model: string): { readonly model: string; readonly state: "unloading" | "draining" | "not_loaded" }
+  /** Pin (never evicted) or unpin a registry model. */
+  pin(model: string, pinned: boolean): { readonly model: string; readonly pinned: boolean }
   /** Call `listener` synchronously with every event (or those of some topics); returns the stop. */
   subscribe(listener: (event: ConductorEvent) => void, topics?: ReadonlyArray<Topic>): () => void
   snapshot(): ConductorSnapshot
@@ -632,6 +645,43 @@ class ConductorImpl implements Conductor {
         if (this.running.size === 0) for (const w of this.idle) w()
       })
     })
+  }
+
+  async load(
+    model: string,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<{ readonly model: string; readonly loadMs: number }> {
+    if (this.closing) throw conductorError("Unavailable", "Conductor is shutting down")
+    const name = this.registered(model)
+    const lease = await this.p.scheduler.acquire(
+      name,
+      options.signal !== undefined ? { signal: options.signal } : {},
+    )
+    lease.release()
+    return { model: name, loadMs: lease.loadMs }
+  }
+
+  unload(model: string): { readonly model: string; readonly state: "unloading" | "draining" | "not_loaded" } {
+    const name = this.registered(model)
+    const state = this.p.residency.requestUnload(name)
+    if (state === "pinned") {
+      throw conductorError("BadRequest", `model: '${name}' is pinned; unpin it first`, { model: name })
+    }
+    return { model: name, state }
+  }
+
+  pin(model: string, pinned: boolean): { readonly model: string; readonly pinned: boolean } {
+    const name = this.registered(model)
+    this.p.residency.setPinned(name, pinned)
+    return { model: name, pinned }
+  }
+
+  /** The registry name of `model` (`name` and `name:latest` are one), or ModelNotFound. */
+  private registered(model: string): string {
+    const p = this.p.getRegistry().get(model)
+    if (p === undefined)
+      throw conductorError("ModelNotFound", `model: '${model}' is not in the registry`, { model })
+    return p.name
   }
 
   /** Why a new request cannot be accepted now (an id in flight, too many in flight), if it cannot. */

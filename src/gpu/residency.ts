@@ -107,6 +107,8 @@ interface Entry {
   permit: Permit | undefined
   /** A load with its memory, waiting for the server to hold fewer models (see `maxLoaded`). */
   waitingForPlace: boolean
+  /** Why a draining model goes when its last lease ends (room for a load, or an operator). */
+  drainReason: EvictionReason
   leases: number
   /** Bumped whenever the model's memory is (re)taken or lost; leases of older generations are void. */
   generation: number
@@ -218,7 +220,7 @@ export class ResidencyCore {
     e.leases--
     e.lastUsedAt = this.now()
     if (e.leases === 0) {
-      if (e.state === "draining") void this.unload(e, "make_room")
+      if (e.state === "draining") void this.unload(e, e.drainReason)
       else if (e.state === "resident") this.armIdle(e)
     }
     this.changed()
@@ -390,7 +392,40 @@ export class ResidencyCore {
       return true
     }
     e.state = "draining"
+    e.drainReason = "make_room"
     this.cancelIdle(e)
+    this.changed()
+    return true
+  }
+
+  /**
+   * An operator's unload (admin API, an Ollama client's `keep_alive: 0`): unload now when idle,
+   * else stop it taking new work and unload it when its last lease ends. Pinned models stay
+   * (unpin first). Returns what happens: `unloading`, `draining`, or why nothing does.
+   */
+  requestUnload(name: string): "unloading" | "draining" | "pinned" | "not_loaded" {
+    const e = this.entry(name)
+    if (e === undefined || (e.state !== "resident" && e.state !== "draining")) return "not_loaded"
+    if (e.pinned) return "pinned"
+    if (e.leases === 0) {
+      void this.unload(e, "requested")
+      return "unloading"
+    }
+    e.state = "draining"
+    e.drainReason = "requested"
+    this.cancelIdle(e)
+    this.changed()
+    return "draining"
+  }
+
+  /** Pin (never evicted, never expires) or unpin a model; false when it is not registered. */
+  setPinned(name: string, pinned: boolean): boolean {
+    const e = this.entry(name)
+    if (e === undefined || !e.servable) return false
+    if (e.pinned === pinned) return true
+    e.pinned = pinned
+    if (pinned) this.cancelIdle(e)
+    else if (e.state === "resident" && e.leases === 0) this.armIdle(e)
     this.changed()
     return true
   }
@@ -585,6 +620,7 @@ export class ResidencyCore {
       estimate,
       permit: undefined,
       waitingForPlace: false,
+      drainReason: "make_room",
       leases: 0,
       generation: 0,
       external: false,
