@@ -329,7 +329,6 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     models: residentSpecs(registry.all, details),
     capacityBytes: hardware.budgetBytes,
     physicalBytes: hardware.vramBytes,
-    maxBypassMs: c.scheduler.maxBypass,
     idleTimeoutMs: c.scheduler.idleTimeout,
     loadTimeoutMs: c.backend.loadTimeout,
     maxLoaded,

@@ -193,8 +193,6 @@ export const SchedulerSection = Schema.Struct({
   maxWait: DurationMs.pipe(withDefault("90s")),
   /** How often residency is checked against the backend's running models. */
   reconcileInterval: DurationMs.pipe(withDefault("15s")),
-  /** How long a large VRAM request may be passed by smaller ones (budget fairness bound). */
-  maxBypass: DurationMs.pipe(withDefault("10s")),
 })
 
 export const HealthSection = Schema.Struct({

@@ -326,7 +326,7 @@ export class ResidencyCore {
         cancel()
         reject(conductorError("Cancelled", `load of ${e.name} abandoned`, { model: e.name }))
       }
-      const cancel = this.deps.budget.acquire(bytes, e.name, (permit) => {
+      const cancel = this.deps.budget.reserve(bytes, e.name, (permit) => {
         signal?.removeEventListener("abort", onAbort)
         resolve(permit)
       })
@@ -694,7 +694,6 @@ export interface ResidencyLayerOptions extends ResidencyOptions {
   readonly models: ReadonlyArray<ResidentModelSpec>
   /** The VRAM budget in bytes (hardware × utilisation − reserve). */
   readonly capacityBytes: number
-  readonly maxBypassMs: number
   /** On shutdown, unload the idle models Conductor loaded. */
   readonly unloadOnShutdown?: boolean
 }
@@ -729,10 +728,7 @@ export class Residency extends Context.Service<Residency, ResidencyCore>()("cond
         const bus = yield* EventBus
         const time = yield* Time
         const run = yield* runPromiseHere
-        const budget = new VramBudget(options.capacityBytes, {
-          maxBypassMs: options.maxBypassMs,
-          now: () => time.now(),
-        })
+        const budget = new VramBudget(options.capacityBytes)
         const core = new ResidencyCore({ backend, run, time, budget, publish: bus.publish, options })
         core.register(options.models)
         yield* Effect.promise(() => core.reconcile())

@@ -74,7 +74,6 @@ const start = async (options: { reconcileIntervalMs?: number; policy?: Schedulin
         ),
         capacityBytes: BUDGET,
         physicalBytes: CAPACITY,
-        maxBypassMs: 10_000,
         idleTimeoutMs: 300_000,
         loadTimeoutMs: 120_000,
         reconcileIntervalMs: options.reconcileIntervalMs ?? 15_000,

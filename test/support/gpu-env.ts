@@ -50,7 +50,7 @@ export const gpuEnv = async (options: GpuEnvOptions = {}) => {
     })
   }
   const capacity = (options.budgetGb ?? profile.gpus.reduce((s, g) => s + g.vramGb, 0)) * GB
-  const budget = new VramBudget(capacity, { maxBypassMs: 10_000, now: () => clock.now() })
+  const budget = new VramBudget(capacity)
   const events: ConductorEvent[] = []
   const publish = (e: ConductorEvent) => {
     events.push({ ...e, at: clock.now() })
