@@ -7,6 +7,15 @@ import { type ConductorError, conductorError } from "../domain/errors.js"
 /** How long to wait before retrying a full queue (Ollama gives no hint). */
 export const QUEUE_FULL_RETRY_MS = 1000
 
+/** Ollama's "model requires more system memory (5.9 GiB) than is available (3.2 GiB)" → bytes required. */
+export const requiredBytesOf = (message: string): number | undefined => {
+  const m = /requires more system memory \(([\d.]+)\s*(GiB|MiB|GB|MB)\)/i.exec(message)
+  if (m === null) return undefined
+  const n = Number(m[1])
+  const unit = (m[2] ?? "GiB").toUpperCase()
+  return Math.round(n * (unit === "GIB" ? 1024 ** 3 : unit === "MIB" ? 1024 ** 2 : unit === "GB" ? 1e9 : 1e6))
+}
+
 export const fromServerError = (
   status: number | undefined,
   message: string,
@@ -24,7 +33,11 @@ export const fromServerError = (
       m,
     )
   ) {
-    return conductorError("OutOfMemory", message, extra)
+    const requiredBytes = requiredBytesOf(message)
+    return conductorError("OutOfMemory", message, {
+      ...extra,
+      ...(requiredBytes !== undefined ? { details: { requiredBytes } } : {}),
+    })
   }
   if (
     /runner process|no longer running|signal:|exit status|segmentation fault|error was encountered while running|did not receive done|stream ended/.test(

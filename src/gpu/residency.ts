@@ -129,15 +129,6 @@ const guessLoadMs = (bytes: number): number => (bytes / (2 * GB)) * 1000 + 1000
 /** Sizes within this fraction are the same (size_vram vs our number). */
 const SIZE_TOLERANCE = 0.01
 
-/** "model requires more system memory (5.9 GiB) than is available (3.2 GiB)" → bytes required. */
-export const requiredBytesOf = (message: string): number | undefined => {
-  const m = /requires more system memory \(([\d.]+)\s*(GiB|MiB|GB|MB)\)/i.exec(message)
-  if (m === null) return undefined
-  const n = Number(m[1])
-  const unit = (m[2] ?? "GiB").toUpperCase()
-  return Math.round(n * (unit === "GIB" ? 1024 ** 3 : unit === "MIB" ? 1024 ** 2 : unit === "GB" ? 1e9 : 1e6))
-}
-
 export class ResidencyCore {
   private readonly entries = new Map<string, Entry>()
   private readonly listeners = new Set<() => void>()
@@ -352,9 +343,9 @@ export class ResidencyCore {
     e.loadFailures++
     e.lastError = { reason: error.reason, message: error.message, at: this.now() }
     if (error.reason === "OutOfMemory") {
-      // The model needs more than we thought: learn it (from Ollama's message when it says).
-      const required = requiredBytesOf(error.message)
-      e.estimate = Math.max(required ?? 0, Math.round(e.estimate * 1.2))
+      // The model needs more than we thought: learn it (from the server's figure when it gave one).
+      const required = error.details?.requiredBytes
+      e.estimate = Math.max(typeof required === "number" ? required : 0, Math.round(e.estimate * 1.2))
     }
     this.deps.publish({
       type: "model_load_failed",

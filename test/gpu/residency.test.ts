@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { isConductorError } from "../../src/domain/errors.js"
-import { requiredBytesOf } from "../../src/gpu/residency.js"
+import { fromServerError } from "../../src/backends/errors.js"
 import { GB, gpuEnv, tinyCi, track } from "../support/gpu-env.js"
 
 /** Load a model outside Conductor, as another Ollama client would. */
@@ -178,10 +178,10 @@ describe("gpu/residency (virtual time, in-process simulator)", () => {
     expect(m?.bytes).toBeGreaterThan(before)
     expect(env.budget.used).toBe(0)
     expect(env.ofType("model_load_failed")).toMatchObject([{ model: "mistral:7b", reason: "OutOfMemory" }])
-    // Ollama's own wording, when it gives the size, is believed.
-    expect(requiredBytesOf("model requires more system memory (5.9 GiB) than is available (3.2 GiB)")).toBe(
-      Math.round(5.9 * 1024 ** 3),
-    )
+    // Ollama's own wording, when it gives the size, travels with the error and is believed.
+    expect(
+      fromServerError(500, "model requires more system memory (5.9 GiB) than is available (3.2 GiB)").details,
+    ).toEqual({ requiredBytes: Math.round(5.9 * 1024 ** 3) })
   })
 
   it("refuses a model larger than the budget, and a load slower than loadTimeout fails with Timeout", async () => {
