@@ -22,6 +22,7 @@ import type { TimeSource } from "../time/clock.js"
 import { Time } from "../time/effect-clock.js"
 import { type Permit, VramBudget } from "./budget.js"
 import type { ResidencyState } from "./policy.js"
+import { reconcileDiff, sizeDiffers } from "./reconcile.js"
 
 /** What residency needs to know about a model it may load. */
 export interface ResidentModelSpec {
@@ -126,8 +127,6 @@ interface Entry {
 
 /** Disk and runtime start-up, for a first guess at load times: ~2 GB/s plus a second. */
 const guessLoadMs = (bytes: number): number => (bytes / (2 * GB)) * 1000 + 1000
-/** Sizes within this fraction are the same (size_vram vs our number). */
-const SIZE_TOLERANCE = 0.01
 
 export class ResidencyCore {
   private readonly entries = new Map<string, Entry>()
@@ -506,40 +505,44 @@ export class ResidencyCore {
       this.backendUp = true
       this.deps.publish({ type: "backend", state: "up", message: this.deps.backend.description })
     }
-    const byName = new Map(running.map((r) => [normaliseName(r.name), r]))
     const adopted: string[] = []
     const vanished: string[] = []
     const corrected: string[] = []
-    const inMemory = [...this.entries.values()].filter(
-      (e) => (e.state === "resident" || e.state === "draining") && unchanged(e),
-    )
-    // Several models gone at once, nothing left: the runners died (a crash, a restart).
-    const lostAll = inMemory.length > 1 && inMemory.every((e) => !byName.has(normaliseName(e.name)))
-    for (const e of inMemory) {
-      const r = byName.get(normaliseName(e.name))
-      if (r === undefined) {
-        this.lose(e, lostAll ? "crash" : "reconciled")
-        vanished.push(e.name)
-      } else if (e.permit !== undefined && this.differs(r.vramBytes, e.permit.bytes)) {
-        this.deps.budget.resize(e.permit, r.vramBytes)
-        e.estimate = r.vramBytes
-        corrected.push(e.name)
+    const rows = [...this.entries.values()].map((e) => ({
+      name: e.name,
+      state: e.state,
+      heldBytes: e.permit?.bytes,
+      unchanged: unchanged(e),
+    }))
+    for (const action of reconcileDiff(rows, running)) {
+      const known = this.entry(action.name)
+      switch (action.kind) {
+        case "lose":
+          if (known !== undefined) this.lose(known, action.reason)
+          vanished.push(action.name)
+          break
+        case "resize":
+          if (known?.permit !== undefined) {
+            this.deps.budget.resize(known.permit, action.bytes)
+            known.estimate = action.bytes
+          }
+          corrected.push(action.name)
+          break
+        case "adopt": {
+          const e = known ?? this.newEntry(action.name, action.bytes, false)
+          if (known === undefined) this.entries.set(e.name, e)
+          e.permit = this.deps.budget.adopt(action.bytes, e.name)
+          e.estimate = action.bytes
+          e.state = "resident"
+          e.external = true
+          e.generation++
+          e.loadedAt = this.now()
+          e.lastUsedAt = this.now()
+          adopted.push(e.name)
+          this.armIdle(e)
+          break
+        }
       }
-    }
-    for (const r of running) {
-      const known = this.entry(r.name)
-      if (known !== undefined && (known.state !== "unloaded" || !unchanged(known))) continue
-      const e = known ?? this.newEntry(r.name, r.vramBytes, false)
-      if (known === undefined) this.entries.set(e.name, e)
-      e.permit = this.deps.budget.adopt(r.vramBytes, e.name)
-      e.estimate = r.vramBytes
-      e.state = "resident"
-      e.external = true
-      e.generation++
-      e.loadedAt = this.now()
-      e.lastUsedAt = this.now()
-      adopted.push(e.name)
-      this.armIdle(e)
     }
     if (adopted.length + vanished.length + corrected.length > 0) {
       this.deps.publish({ type: "reconciled", adopted, vanished, corrected })
@@ -625,10 +628,6 @@ export class ResidencyCore {
     }
   }
 
-  private differs(a: number, b: number): boolean {
-    return a > 0 && Math.abs(a - b) > SIZE_TOLERANCE * Math.max(a, b)
-  }
-
   private view(e: Entry): ModelResidency {
     return {
       name: e.name,
@@ -652,7 +651,7 @@ export class ResidencyCore {
     try {
       const running = await this.deps.run(this.deps.backend.runningModels)
       const r = running.find((m) => normaliseName(m.name) === normaliseName(e.name))
-      if (r !== undefined && e.permit !== undefined && this.differs(r.vramBytes, e.permit.bytes)) {
+      if (r !== undefined && e.permit !== undefined && sizeDiffers(r.vramBytes, e.permit.bytes)) {
         this.deps.budget.resize(e.permit, r.vramBytes)
       }
       if (r !== undefined && r.vramBytes > 0) e.estimate = r.vramBytes

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { isConductorError } from "../../src/domain/errors.js"
 import { fromServerError } from "../../src/backends/errors.js"
+import { isConductorError } from "../../src/domain/errors.js"
 import { GB, gpuEnv, tinyCi, track } from "../support/gpu-env.js"
 
 /** Load a model outside Conductor, as another Ollama client would. */
