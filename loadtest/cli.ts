@@ -11,10 +11,21 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { parseArgs } from "node:util"
+import { loadProfile } from "../src/backends/sim/profile.js"
+import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { listFlag, numberFlag, UsageError, withUsage } from "../src/cli/args.js"
 import { SCHEDULING_POLICIES, type SchedulingPolicyName } from "../src/config/schema.js"
 import type { PolicyResult } from "./recorder.js"
-import { checkSlos, compare, machine, markdown, type Report, violations } from "./report.js"
+import {
+  ceilingOf,
+  checkSlos,
+  compare,
+  machine,
+  markdown,
+  type Report,
+  violations,
+  withCeilingFractions,
+} from "./report.js"
 import { type Progress, type RunOptions, runLocal } from "./run-local.js"
 import { runWs } from "./run-ws.js"
 import { loadScenario, type Scenario } from "./scenario.js"
@@ -173,14 +184,23 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
       ...(await run(args, io, "bound", { policy, durationSec: args.durationSec, unlimitedVram: true })),
     }
   }
+  const profile = loadProfile(resolveProfilePath(scenario.profilePath))
+  const rates = Object.fromEntries(
+    profile.models.map((m) => [
+      m.name,
+      { tokensPerSec: m.tokensPerSec, promptTokensPerSec: m.promptTokensPerSec },
+    ]),
+  )
+  const ceiling = ceilingOf(policies, "requests" in bound ? bound : undefined, rates)
   const report: Report = {
     scenario: scenario.name,
     description: scenario.description,
     durationSec: args.durationSec,
     timeScale: scenario.timeScale,
     target: args.target ?? (scenario.transport === "ws" ? "conductor serve over /ws" : "in-process"),
-    policies,
+    policies: withCeilingFractions(policies, ceiling),
     bound,
+    ...optional("ceiling", ceiling),
     ...optional("comparison", compare(policies, bound.throughputRps)),
     slo: checkSlos(scenario, policies),
     machine: machine(),

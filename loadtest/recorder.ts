@@ -40,8 +40,21 @@ export interface PolicyResult {
   /** Failed requests whose chain held a model without faults (chaos: must be 0). */
   readonly healthyChainFailures: number
   readonly perModel: Readonly<
-    Record<string, { readonly completed: number; readonly tokens: number; readonly latencyMs: Quantiles }>
+    Record<
+      string,
+      {
+        readonly completed: number
+        /** Answer tokens, and prompt tokens, over its completed requests. */
+        readonly tokens: number
+        readonly promptTokens: number
+        readonly latencyMs: Quantiles
+        /** Mean time one request held its slot generating (the backend's own time), simulated ms. */
+        readonly serviceMs: number
+      }
+    >
   >
+  /** The host the run was on (for the ceiling): its VRAM budget, loaded-model limit and models. */
+  readonly host?: HostFacts
   readonly durationSec: number
   readonly memory?: {
     /** The lowest sample in each quarter of the run (flat floors: no growth). */
@@ -62,6 +75,12 @@ export interface PolicyResult {
   readonly serverCpuMsPerRequest?: number
 }
 
+export interface HostFacts {
+  readonly budgetBytes: number
+  readonly maxLoaded: number
+  readonly models: Readonly<Record<string, { readonly bytes: number; readonly slots: number }>>
+}
+
 interface Record_ {
   readonly id: string
   readonly mix: string
@@ -73,6 +92,8 @@ interface Record_ {
   chain: ReadonlyArray<string>
   model: string | undefined
   tokens: number
+  promptTokens: number
+  backendMs: number | undefined
   latencyMs: number | undefined
   ttftMs: number | undefined
   queueMs: number | undefined
@@ -136,6 +157,8 @@ export class Recorder {
       chain: [],
       model: undefined,
       tokens: 0,
+      promptTokens: 0,
+      backendMs: undefined,
       latencyMs: undefined,
       ttftMs: undefined,
       queueMs: undefined,
@@ -185,6 +208,8 @@ export class Recorder {
         if (e.type === "completed") {
           r.model = e.model
           r.tokens = e.usage.evalTokens
+          r.promptTokens = e.usage.promptTokens
+          r.backendMs = e.timings.backendMs
           r.ttftMs = e.timings.firstTokenMs
           r.queueMs = e.timings.queueMs
           const added = r.latencyMs - e.timings.queueMs - e.timings.loadMs - e.timings.backendMs
@@ -215,7 +240,7 @@ export class Recorder {
   }
 
   /** The result over [start, end] (simulated ms); `overcommits` from the simulator's accounting. */
-  result(startMs: number, endMs: number, overcommits: number): PolicyResult {
+  result(startMs: number, endMs: number, overcommits: number, host?: HostFacts): PolicyResult {
     const all = [...this.requests.values()]
     const completed = all.filter((r) => r.outcome === "completed")
     const inWindow = completed.filter((r) => (r.endedAt ?? Number.POSITIVE_INFINITY) <= endMs)
@@ -225,13 +250,19 @@ export class Recorder {
     const vramEnd = Math.max(endMs, this.vramLast.at)
     this.vramArea += this.vramLast.fraction * (vramEnd - this.vramLast.at)
     this.vramLast = { at: vramEnd, fraction: this.vramLast.fraction }
-    const perModel: Record<string, { completed: number; tokens: number; latencyMs: Quantiles }> = {}
+    const perModel: Record<
+      string,
+      { completed: number; tokens: number; promptTokens: number; latencyMs: Quantiles; serviceMs: number }
+    > = {}
     for (const model of new Set(completed.map((r) => r.model as string))) {
       const mine = completed.filter((r) => r.model === model)
+      const served = mine.flatMap((r) => (r.backendMs !== undefined ? [r.backendMs] : []))
       perModel[model] = {
         completed: mine.length,
         tokens: mine.reduce((s, r) => s + r.tokens, 0),
+        promptTokens: mine.reduce((s, r) => s + r.promptTokens, 0),
         latencyMs: q(mine.map((r) => r.latencyMs as number)),
+        serviceMs: served.length > 0 ? Math.round(served.reduce((s, x) => s + x, 0) / served.length) : 0,
       }
     }
     const overhead = summary(completed.flatMap((r) => (r.overheadMs !== undefined ? [r.overheadMs] : [])))
@@ -263,6 +294,7 @@ export class Recorder {
         (r) => r.outcome === "failed" && r.chain.some((m) => this.healthy.has(m)),
       ).length,
       perModel,
+      ...(host !== undefined ? { host } : {}),
       durationSec: round(seconds, 1),
       ...(this.memory.length >= 4 ? { memory: memoryTrend(this.memory) } : {}),
     }

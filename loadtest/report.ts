@@ -4,6 +4,7 @@
  * the checks that decide the exit code (nothing lost, never over-committed).
  */
 import { cpus, totalmem } from "node:os"
+import { type Ceiling, computeCeiling } from "./ceiling.js"
 import type { PolicyResult } from "./recorder.js"
 import type { Scenario } from "./scenario.js"
 
@@ -13,11 +14,14 @@ export interface Report {
   readonly durationSec: number
   readonly timeScale: number
   readonly target: string
-  readonly policies: Readonly<Record<string, PolicyResult>>
+  /** Each policy's result, with its throughput as a fraction of the ceiling. */
+  readonly policies: Readonly<Record<string, PolicyResult & { readonly fractionOfCeiling?: number }>>
   /** The same trace with every model resident (unlimited VRAM): the throughput ceiling. */
   readonly bound:
     | (PolicyResult & { readonly policy: string })
     | { readonly throughputRps: null; readonly why: string }
+  /** What no scheduler could exceed on this host for this trace (see ceiling.ts). */
+  readonly ceiling?: Ceiling
   readonly comparison?: Comparison
   readonly slo: ReadonlyArray<SloCheck>
   readonly machine: {
@@ -55,6 +59,61 @@ export const machine = () => ({
   memoryGb: round(totalmem() / 2 ** 30, 1),
   node: process.version,
 })
+
+/** A simulated model's speeds (its profile entry). */
+export interface ModelRates {
+  readonly tokensPerSec: number
+  readonly promptTokensPerSec: number
+}
+
+/**
+ * The ceiling for the host the policies ran on and the trace's work: each model's share of the
+ * bound run's completed requests, and their mean service time on one slot without contention
+ * (prompt and answer tokens at the model's speeds — the fastest any schedule can serve them, so
+ * the result stays an upper bound). Undefined without a bound run and the host's facts.
+ */
+export const ceilingOf = (
+  policies: Readonly<Record<string, PolicyResult>>,
+  bound: PolicyResult | undefined,
+  rates: Readonly<Record<string, ModelRates>>,
+): Ceiling | undefined => {
+  const host = Object.values(policies).find((r) => r.host !== undefined)?.host
+  if (host === undefined || bound === undefined || bound.completed === 0) return undefined
+  const models = Object.entries(bound.perModel).map(([name, m]) => {
+    const r = rates[name]
+    const serviceMs =
+      r === undefined || m.completed === 0
+        ? m.serviceMs
+        : ((m.promptTokens / r.promptTokensPerSec + m.tokens / r.tokensPerSec) / m.completed) * 1000
+    return {
+      name,
+      bytes: host.models[name]?.bytes ?? 0,
+      slots: host.models[name]?.slots ?? 1,
+      share: m.completed / bound.completed,
+      serviceMs,
+    }
+  })
+  return computeCeiling({
+    models,
+    budgetBytes: host.budgetBytes,
+    maxLoaded: host.maxLoaded,
+    boundRps: bound.throughputRps,
+  })
+}
+
+/** Each policy's throughput as a fraction of the ceiling. */
+export const withCeilingFractions = (
+  policies: Readonly<Record<string, PolicyResult>>,
+  ceiling: Ceiling | undefined,
+): Record<string, PolicyResult & { fractionOfCeiling?: number }> =>
+  Object.fromEntries(
+    Object.entries(policies).map(([name, r]) => [
+      name,
+      ceiling !== undefined && ceiling.throughputRps > 0
+        ? { ...r, fractionOfCeiling: round(r.throughputRps / ceiling.throughputRps) }
+        : r,
+    ]),
+  )
 
 /** `swap-aware` against `ollama` when both ran. */
 export const compare = (
@@ -181,6 +240,15 @@ export const markdown = (report: Report): string => {
     )
   }
   if (!("requests" in report.bound)) lines.push(`bound: not measured (${report.bound.why})`)
+  if (report.ceiling !== undefined) {
+    const fractions = Object.entries(report.policies)
+      .filter(([, r]) => r.fractionOfCeiling !== undefined)
+      .map(([name, r]) => `${name} ${pct(r.fractionOfCeiling as number)}`)
+    lines.push(
+      `ceiling: ${report.ceiling.throughputRps.toFixed(3)} req/s — ${report.ceiling.method}` +
+        (fractions.length > 0 ? `; of it: ${fractions.join(", ")}` : ""),
+    )
+  }
   for (const [name, r] of Object.entries(report.policies)) {
     if (r.serverCpuMsPerRequest !== undefined)
       lines.push(`server CPU, ${name}: ${r.serverCpuMsPerRequest.toFixed(3)} ms per request`)

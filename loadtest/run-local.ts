@@ -15,7 +15,7 @@ import { isConductorError } from "../src/domain/errors.js"
 import type { ConductorEvent } from "../src/domain/events.js"
 import { ManualClock, ScaledClock, type TimeSource } from "../src/time/clock.js"
 import { drive } from "./drive.js"
-import { type PolicyResult, Recorder } from "./recorder.js"
+import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
 import type { Scenario } from "./scenario.js"
 
 export interface RunOptions {
@@ -117,6 +117,20 @@ export const reportProgress = (
         250,
       )
 
+/** The host's VRAM budget, loaded-model limit and model footprints, from a snapshot or `/v1/status`. */
+export const hostFacts = (snap: {
+  readonly vram: { readonly budget: number }
+  readonly maxLoadedModels?: number
+  readonly models: ReadonlyArray<{ readonly name: string; readonly bytes: number; readonly slots: number }>
+}): HostFacts | undefined =>
+  snap.maxLoadedModels === undefined
+    ? undefined
+    : {
+        budgetBytes: snap.vram.budget,
+        maxLoaded: snap.maxLoadedModels,
+        models: Object.fromEntries(snap.models.map((m) => [m.name, { bytes: m.bytes, slots: m.slots }])),
+      }
+
 export const runLocal = (scenario: Scenario, options: RunOptions): Promise<PolicyResult> => {
   if (options.clock !== undefined || !scenario.virtualTime) {
     return runOn(scenario, options, options.clock ?? new ScaledClock(scenario.timeScale))
@@ -193,9 +207,10 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
     )
     const endMs = scenario.clients !== undefined ? options.durationSec * 1000 : clock.now()
     recorder.sampleMemory()
-    const overcommits = conductor.snapshot().simulator?.overcommits ?? 0
+    const snap = conductor.snapshot()
+    const overcommits = snap.simulator?.overcommits ?? 0
     await conductor.close()
-    return recorder.result(0, endMs, overcommits)
+    return recorder.result(0, endMs, overcommits, hostFacts(snap))
   } finally {
     if (memory !== undefined) clearInterval(memory)
     if (progress !== undefined) clearInterval(progress)

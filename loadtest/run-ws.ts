@@ -20,7 +20,7 @@ import { TERMINAL_TYPES } from "../src/domain/events.js"
 import { ScaledClock } from "../src/time/clock.js"
 import { drive } from "./drive.js"
 import { type PolicyResult, Recorder } from "./recorder.js"
-import { configDir, profileFile, type RunOptions, reportProgress } from "./run-local.js"
+import { configDir, hostFacts, profileFile, type RunOptions, reportProgress } from "./run-local.js"
 import type { Scenario } from "./scenario.js"
 
 export interface WsRunOptions extends RunOptions {
@@ -42,7 +42,14 @@ const SERVER_LIMITS = {
 }
 
 interface Status {
-  readonly models?: ReadonlyArray<{ readonly name: string; readonly available: boolean }>
+  readonly models?: ReadonlyArray<{
+    readonly name: string
+    readonly available: boolean
+    readonly bytes: number
+    readonly slots: number
+  }>
+  readonly vram?: { readonly budget: number }
+  readonly maxLoadedModels?: number
   readonly simulator?: { readonly overcommits: number }
   readonly process?: {
     readonly heapUsedBytes: number
@@ -346,7 +353,18 @@ export const runWs = async (scenario: Scenario, options: WsRunOptions): Promise<
       await sampleMemory()
     }
     const after = await status(url, headers)
-    const result = recorder.result(0, endMs, after?.simulator?.overcommits ?? 0)
+    const result = recorder.result(
+      0,
+      endMs,
+      after?.simulator?.overcommits ?? 0,
+      after?.vram !== undefined && after.models !== undefined
+        ? hostFacts({
+            vram: after.vram,
+            models: after.models,
+            ...(after.maxLoadedModels !== undefined ? { maxLoadedModels: after.maxLoadedModels } : {}),
+          })
+        : undefined,
+    )
     const cpuAfter = cpuMsOf(after)
     const finished = result.completed + result.failed + result.cancelled
     return cpuBefore !== undefined && cpuAfter !== undefined && finished > 0

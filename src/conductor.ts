@@ -137,6 +137,8 @@ export interface ConductorSnapshot {
     readonly reachable: boolean
   }
   readonly policy: string
+  /** Models the backend keeps loaded at most (OLLAMA_MAX_LOADED_MODELS, or `backend.maxLoadedModels`). */
+  readonly maxLoadedModels: number
   readonly hardware: HardwareReport
   readonly models: ReadonlyArray<
     Pick<
@@ -361,6 +363,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     getRegistry: () => registry,
     getAvailable: () => available,
     policy: services.scheduler.core.snapshot().policy,
+    maxLoaded,
     backendDescription: backend.description,
     backendChoice: choice,
     reachable: Result.isSuccess(found),
@@ -399,6 +402,7 @@ interface Parts {
   readonly getRegistry: () => ModelRegistry
   readonly getAvailable: () => ReadonlyArray<string> | undefined
   readonly policy: string
+  readonly maxLoaded: number
   readonly backendDescription: string
   readonly backendChoice: string
   readonly reachable: boolean
@@ -734,6 +738,7 @@ class ConductorImpl implements Conductor {
         reachable: this.reachable,
       },
       policy: this.p.policy,
+      maxLoadedModels: this.p.maxLoaded,
       hardware: this.p.hardware,
       models: this.p.residency.models().map((m) => ({
         name: m.name,
