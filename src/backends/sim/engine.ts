@@ -16,6 +16,7 @@ import type {
   WireTags,
   WireToolCall,
 } from "../ollama/wire.js"
+import { type Plan, planAnswer } from "./answer-plan.js"
 import { normalised, rawEmbedding } from "./embeddings.js"
 import {
   badRequest,
@@ -32,7 +33,6 @@ import { fullModelName } from "./model-name.js"
 import { parameterCount, type SimModelSpec, type SimProfile } from "./profile.js"
 import {
   type Conversation,
-  cutAtStop,
   isPlainObject,
   type Json,
   parseKeepAliveOrThrow,
@@ -42,9 +42,8 @@ import {
   readEmbedInput,
 } from "./requests.js"
 import { type Runner, Scheduler, type SchedulerEvent, type SchedulerSnapshot } from "./scheduler.js"
-import { generateTokens, hashString, tokenPieces } from "./text.js"
-import { type ThinkLevel, thinkingTokens } from "./thinking.js"
-import { callsTool, offeredTools, toolCallFor, toolResultAnswer } from "./tool-calls.js"
+import { hashString } from "./text.js"
+import { offeredTools } from "./tool-calls.js"
 
 export type { Json }
 
@@ -152,17 +151,6 @@ const digestOf = (name: string): string => {
 
 /** When every simulated model was "pulled" (list and show's `modified_at`). */
 const MODIFIED_AT = Date.UTC(2026, 0, 1)
-
-/** What a generation produces, in order: reasoning, then answer text or the text of a tool call. */
-interface Plan {
-  readonly thinking: ReadonlyArray<string>
-  readonly content: ReadonlyArray<string>
-  /** Tokens the model writes that Ollama's tool parser consumes (never sent as content). */
-  readonly hidden: ReadonlyArray<string>
-  readonly calls: ReadonlyArray<WireToolCall> | undefined
-  /** The answer (thinking included) was cut by num_predict. */
-  readonly cut: boolean
-}
 
 /** What a final chunk reports, in milliseconds of simulated time. */
 interface Metrics {
@@ -487,17 +475,18 @@ export class SimEngine {
       Math.ceil(text.length / 4) + TEMPLATE_TOKENS + IMAGE_TOKENS * this.imagesOf(req, chat)
     const room = Math.max(0, numCtx - promptTokens)
     const limit = options.num_predict !== undefined && options.num_predict >= 0 ? options.num_predict : room
-    const plan = this.plan(
+    const format = req.format === "" || req.format === undefined ? undefined : req.format
+    const plan = planAnswer({
       model,
-      req,
       text,
       chat,
       tools,
       think,
-      options.seed ?? this.seed,
+      seed: options.seed ?? this.seed,
       limit,
-      options.stop,
-    )
+      stop: options.stop,
+      format: isPlainObject(format) || format === "json" ? format : undefined,
+    })
 
     this.counters.started++
     this.emit({ type: "request_started", model: model.name, at: t0 })
@@ -516,61 +505,6 @@ export class SimEngine {
     if (chat !== undefined) return chat.images
     const images = (req as SimGenerateRequest).images
     return Array.isArray(images) ? images.length : 0
-  }
-
-  /** What the model will write: its reasoning, then a tool call or its answer, cut to `limit` tokens. */
-  private plan(
-    model: SimModelSpec,
-    req: SimGenerateRequest | SimChatRequest,
-    text: string,
-    chat: Conversation | undefined,
-    tools: ReturnType<typeof offeredTools>,
-    think: ThinkLevel | false | undefined,
-    seed: number,
-    limit: number,
-    stop: ReadonlyArray<string> | undefined,
-  ): Plan {
-    const question = chat !== undefined ? chat.question : text
-    const answeringTool = chat !== undefined && chat.lastRole === "tool"
-    const subject = answeringTool ? chat.results.map((r) => r.content).join("\n") : question
-    let thinking =
-      think !== undefined && think !== false ? thinkingTokens(model.name, seed, subject, think) : []
-    let content: ReadonlyArray<string> = []
-    let hidden: ReadonlyArray<string> = []
-    let calls: ReadonlyArray<WireToolCall> | undefined
-    const format = req.format === "" || req.format === undefined ? undefined : req.format
-    if (
-      chat !== undefined &&
-      tools.length > 0 &&
-      chat.lastRole === "user" &&
-      callsTool(model.name, seed, text, model.toolCallRate)
-    ) {
-      const made = toolCallFor(model.name, seed, tools, question)
-      if (made !== undefined) {
-        hidden = tokenPieces(made.text)
-        calls = [made.call]
-      }
-    }
-    if (calls === undefined) {
-      content = answeringTool
-        ? tokenPieces(toolResultAnswer(model.name, seed, chat.results, question))
-        : generateTokens({
-            model: model.name,
-            prompt: text,
-            seed,
-            format: isPlainObject(format) || format === "json" ? format : undefined,
-          })
-      const stopped = cutAtStop(content.join(""), stop)
-      if (stopped !== undefined) content = tokenPieces(stopped)
-    }
-    // num_predict counts every generated token, reasoning included.
-    const total = thinking.length + content.length + hidden.length
-    if (total <= limit) return { thinking, content, hidden, calls, cut: false }
-    thinking = thinking.slice(0, limit)
-    const left = limit - thinking.length
-    if (calls !== undefined)
-      return { thinking, content: [], hidden: hidden.slice(0, left), calls: undefined, cut: true }
-    return { thinking, content: content.slice(0, left), hidden: [], calls: undefined, cut: true }
   }
 
   private chatShape(name: string): Shape<WireChatChunk> {

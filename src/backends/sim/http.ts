@@ -59,24 +59,18 @@ export interface Route {
 }
 
 /** Write a generation: NDJSON chunks, or (stream: false) the folded answer. */
-const sendGeneration = async (
+const sendGeneration = async <P extends WireChatChunk | WireGenerateChunk>(
   res: ServerResponse,
-  response: SimResponse<WireChatChunk> | SimResponse<WireGenerateChunk>,
+  response: SimResponse<P>,
   streamed: boolean,
-  kind: "generate" | "chat",
+  fold: (r: SimResponse<P>) => Promise<P>,
 ): Promise<void> => {
   if (response.kind === "single") {
     sendJson(res, 200, response.body)
     return
   }
   if (!streamed) {
-    sendJson(
-      res,
-      200,
-      kind === "chat"
-        ? await collectChat(response as SimResponse<WireChatChunk>)
-        : await collectGenerate(response as SimResponse<WireGenerateChunk>),
-    )
+    sendJson(res, 200, await fold(response))
     return
   }
   res.writeHead(200, { "Content-Type": "application/x-ndjson", "Transfer-Encoding": "chunked" })
@@ -105,15 +99,17 @@ const generation =
     })
     try {
       // The engine checks every field of the decoded JSON as Ollama's handlers do.
-      response =
-        kind === "chat"
-          ? await engine.chat(body as SimChatRequest, controller.signal)
-          : await engine.generate(body as SimGenerateRequest, controller.signal)
-      if (controller.signal.aborted) {
-        if (response.kind === "stream") await response.cancel()
-        return
+      const streamed = body.stream !== false
+      if (kind === "chat") {
+        const r = await engine.chat(body as SimChatRequest, controller.signal)
+        response = r
+        if (!controller.signal.aborted) await sendGeneration(res, r, streamed, collectChat)
+      } else {
+        const r = await engine.generate(body as SimGenerateRequest, controller.signal)
+        response = r
+        if (!controller.signal.aborted) await sendGeneration(res, r, streamed, collectGenerate)
       }
-      await sendGeneration(res, response, body.stream !== false, kind)
+      if (controller.signal.aborted && response.kind === "stream") await response.cancel()
     } catch (e) {
       if (controller.signal.aborted || res.destroyed) return
       if (res.headersSent) res.end()
