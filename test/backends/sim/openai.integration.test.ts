@@ -365,6 +365,65 @@ describe("backends/sim OpenAI compatibility (openai SDK)", () => {
     })
   })
 
+  it("a failure mid-stream is Ollama's empty chunk (no model) and the stream ends without [DONE]", async () => {
+    const { url, engine } = await start()
+    engine.injectFault("llama3.1:8b", "cut", 1)
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({
+        model: "llama3.1:8b",
+        messages: [{ role: "user", content: "Explain how rivers form." }],
+        stream: true,
+      }),
+    })
+    expect(res.status).toBe(200)
+    const events = (await res.text()).split("\n\n").filter((e) => e !== "")
+    expect(events.at(-1)).not.toBe("data: [DONE]")
+    const last = JSON.parse((events.at(-1) as string).slice("data: ".length))
+    expect(last).toMatchObject({ model: "", choices: [{ delta: { content: "" }, finish_reason: null }] })
+    expect(events.some((e) => e.includes('"finish_reason":"'))).toBe(false)
+  })
+
+  it("Ollama's request checks: a prompt array, a non-string stop, bad tool call arguments", async () => {
+    const { url } = await start()
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) })
+      return { status: res.status, body: await res.json() }
+    }
+    expect(await post("/v1/completions", { model: "llama3.1:8b", prompt: ["a", "b"] })).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          message:
+            "json: cannot unmarshal array into Go struct field CompletionRequest.prompt of type string",
+        },
+      },
+    })
+    expect(
+      await post("/v1/completions", { model: "llama3.1:8b", prompt: "a", stop: ["x", 3] }),
+    ).toMatchObject({
+      status: 400,
+      body: { error: { message: "invalid type for 'stop' field: float64", type: "invalid_request_error" } },
+    })
+    const badCall = {
+      model: "llama3.1:8b",
+      messages: [
+        { role: "user", content: "hi" },
+        {
+          role: "assistant",
+          tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{" } }],
+        },
+      ],
+    }
+    expect(await post("/v1/chat/completions", badCall)).toMatchObject({
+      status: 400,
+      body: { error: { message: "invalid tool call arguments" } },
+    })
+    expect(
+      await post("/v1/chat/completions", { model: "llama3.1:8b", messages: [{ role: "user", content: 42 }] }),
+    ).toMatchObject({ status: 400, body: { error: { message: "invalid message content type: float64" } } })
+  })
+
   it("a client abort mid-stream frees the slot and counts as canceled", async () => {
     const { openai, engine } = await start()
     // A slow generation: the abort lands mid-stream, whatever the machine's speed.
