@@ -115,6 +115,60 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
     expect(chat[chat.length - 1]).toMatchObject({ kind: "done", reason: "length", evalTokens: 3 })
   })
 
+  it("loads an embedding model by an empty embed (it is resident, keep_alive -1) and embeds unit vectors", async () => {
+    const { backend, engine } = await make()
+    await run(backend.load("nomic-embed-text:latest", 2048, "embedding"))
+    expect((await run(backend.runningModels)).map((m) => m.name)).toEqual(["nomic-embed-text:latest"])
+    expect(engine.state().runners[0]?.keepAliveMs).toBe(Number.POSITIVE_INFINITY)
+    const r = await run(
+      backend.embed("nomic-embed-text:latest", { input: ["hello world", "bye"], numCtx: 2048 }),
+    )
+    expect(r.embeddings).toHaveLength(2)
+    expect(Math.hypot(...(r.embeddings[0] ?? []))).toBeCloseTo(1, 5)
+    expect(r.promptTokens).toBeGreaterThan(0)
+    expect(r.totalMs).toBeGreaterThan(0)
+    const short = await run(
+      backend.embed("nomic-embed-text:latest", { input: ["x"], numCtx: 2048, dimensions: 64 }),
+    )
+    expect(short.embeddings[0]).toHaveLength(64)
+    const long = await fail(
+      backend.embed("nomic-embed-text:latest", { input: ["w ".repeat(9000)], numCtx: 2048, truncate: false }),
+    )
+    expect(long.reason).toBe("BadRequest")
+    // A generate-style load of an embedding model is Ollama's 400.
+    expect((await fail(backend.load("nomic-embed-text:latest", 2048, "chat"))).reason).toBe("BadRequest")
+  })
+
+  it("tool calls and thinking come through as chunks", async () => {
+    const { backend } = await make()
+    const tools = [
+      {
+        type: "function" as const,
+        function: {
+          name: "get_time",
+          description: "Get the time in a city",
+          parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+        },
+      },
+    ]
+    const calls = await collect(
+      backend.generate("llama3.1:8b", { prompt: "What time is it in Tokyo?", tools, numCtx: 8192 }),
+    )
+    const call = calls.find((c) => c.kind === "tool_calls")
+    expect(call).toMatchObject({
+      kind: "tool_calls",
+      calls: [{ name: "get_time", arguments: { city: "Tokyo" } }],
+    })
+    if (call?.kind === "tool_calls") expect(call.calls[0]?.id).toMatch(/^call_[a-z0-9]{8}$/)
+    expect(calls.at(-1)).toMatchObject({ kind: "done", reason: "stop" })
+    const thought = await collect(
+      backend.generate("qwen3:4b", { prompt: "Why is the sky blue?", think: true, numCtx: 8192 }),
+    )
+    const kinds = thought.map((c) => c.kind)
+    expect(kinds[0]).toBe("thinking")
+    expect(kinds.lastIndexOf("thinking")).toBeLessThan(kinds.indexOf("token"))
+  })
+
   it("maps server failures to reasons", async () => {
     const { backend, engine } = await make()
     expect(await fail(backend.describeModel("nope:1b"))).toMatchObject({ reason: "ModelNotFound" })
@@ -148,7 +202,8 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
     // One model at a time and a queue of 3: a busy model makes everything else wait.
     const p = decodeProfile({ ...profile, server: { ...profile.server, maxLoadedModels: 1, maxQueue: 3 } })
     const h = await make(p)
-    h.engine.injectFault("qwen3:4b", "slow", 1, { slowFactor: 200 })
+    // Slow enough that it is still running when the queue fills, however fast the scaled clock runs.
+    h.engine.injectFault("qwen3:4b", "slow", 1, { slowFactor: 1_000_000 })
     const busy = Effect.runFork(
       Stream.runDrain(h.backend.generate("qwen3:4b", { prompt: "Write a story", numCtx: 8192 })),
     )

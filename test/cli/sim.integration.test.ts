@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Ollama } from "ollama"
+import OpenAI from "openai"
 import { describe, expect, it } from "vitest"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 
 describe("conductor sim", () => {
-  it("serves a profile to the official client and stops cleanly on SIGTERM", async () => {
+  it("serves a profile to the official clients (ollama, openai) and stops cleanly on SIGTERM", async () => {
     const child = spawn(
       `${ROOT}node_modules/.bin/tsx`,
       [
@@ -44,6 +45,15 @@ describe("conductor sim", () => {
     expect(tags.models.map((m) => m.name)).toContain("qwen3:4b")
     const r = await ollama.generate({ model: "qwen3:4b", prompt: "What is 6 * 7?", stream: false })
     expect(r.response).toContain("42")
+    // The OpenAI SDK against the same server's /v1, unchanged.
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: "ollama", maxRetries: 0 })
+    const chat = await openai.chat.completions.create({
+      model: "llama3.1:8b",
+      messages: [{ role: "user", content: "What is 6 * 7?" }],
+    })
+    expect(chat.choices[0]?.message.content).toContain("42")
+    const vectors = await openai.embeddings.create({ model: "nomic-embed-text", input: ["six", "seven"] })
+    expect(vectors.data.map((d) => d.embedding.length)).toEqual([768, 768])
     child.kill("SIGTERM")
     expect(await exited).toBe(0)
   })

@@ -63,6 +63,35 @@ export type WirePs = {
 }
 export type WireEmbed = Wire<EmbedResponse>
 
+/** The fields Ollama sends only on a stream's last part (Go's omitempty leaves them out before). */
+type Trailer =
+  | "done_reason"
+  | "total_duration"
+  | "load_duration"
+  | "prompt_eval_count"
+  | "prompt_eval_duration"
+  | "eval_count"
+  | "eval_duration"
+/** A streamed `/api/chat` part as sent: the metrics only on the last (`done: true`). */
+export type WireChatChunk = Omit<WireChatPart, Trailer> & Partial<Pick<WireChatPart, Trailer>>
+/** A streamed `/api/generate` part as sent (`context` and the metrics only on the last). */
+export type WireGenerateChunk = Omit<WireGeneratePart, Trailer | "context"> &
+  Partial<Pick<WireGeneratePart, Trailer | "context">>
+/** What `modelsOf` reads: `/api/tags` entries (which have no `expires_at` or `size_vram`). */
+export type WireTags = {
+  models: ReadonlyArray<
+    Pick<WireList["models"][number], "name" | "size"> & {
+      details?: Partial<WireList["models"][number]["details"]>
+    }
+  >
+}
+/** What `runningOf` reads from `/api/ps`. */
+export type WirePsInfo = {
+  models: ReadonlyArray<Pick<WirePs["models"][number], "name" | "size" | "size_vram" | "context_length">>
+}
+/** What `detailsOf` reads from `/api/show`. */
+export type WireShowInfo = Partial<Pick<WireShow, "details" | "model_info" | "capabilities">>
+
 /** One of the two generation calls, with its body. */
 export type OllamaCall =
   | { readonly path: "chat"; readonly body: ChatRequest & { stream: true } }
@@ -174,11 +203,11 @@ export class ChunkMapper {
   private calls = 0
 
   /** The chunks of one part; the last part (`done: true`) ends with a `done` chunk. */
-  map(part: WireChatPart | WireGeneratePart): GenerateChunk[] {
+  map(part: WireChatChunk | WireGenerateChunk): GenerateChunk[] {
     const out: GenerateChunk[] = []
     const message = "message" in part ? part.message : undefined
-    const thinking = message !== undefined ? message.thinking : (part as WireGeneratePart).thinking
-    const text = message !== undefined ? message.content : (part as WireGeneratePart).response
+    const thinking = message !== undefined ? message.thinking : (part as WireGenerateChunk).thinking
+    const text = message !== undefined ? message.content : (part as WireGenerateChunk).response
     if (thinking !== undefined && thinking !== "") out.push({ kind: "thinking", text: thinking })
     if (text !== undefined && text !== "") out.push({ kind: "token", text })
     const wireCalls = message?.tool_calls
@@ -211,7 +240,7 @@ export class ChunkMapper {
   }
 }
 
-export const modelsOf = (r: WireList): ReadonlyArray<BackendModel> =>
+export const modelsOf = (r: WireTags): ReadonlyArray<BackendModel> =>
   r.models.map((m) => ({
     name: m.name,
     sizeBytes: m.size,
@@ -226,7 +255,7 @@ const infoNumber = (info: Record<string, unknown>, key: string): number => {
 }
 
 /** `/api/show` → details (the file size is not in it: `sizeBytes` comes from `/api/tags`). */
-export const detailsOf = (name: string, r: WireShow, sizeBytes: number): BackendModelDetails => {
+export const detailsOf = (name: string, r: WireShowInfo, sizeBytes: number): BackendModelDetails => {
   const info = (r.model_info ?? {}) as Record<string, unknown>
   const arch =
     typeof info["general.architecture"] === "string" ? (info["general.architecture"] as string) : ""
@@ -246,7 +275,7 @@ export const detailsOf = (name: string, r: WireShow, sizeBytes: number): Backend
   }
 }
 
-export const runningOf = (r: WirePs): ReadonlyArray<RunningModel> =>
+export const runningOf = (r: WirePsInfo): ReadonlyArray<RunningModel> =>
   r.models.map((m) => ({
     name: m.name,
     sizeBytes: m.size,

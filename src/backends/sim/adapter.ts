@@ -4,21 +4,27 @@
  * SimErrors carrying Ollama's status codes and texts).
  */
 import { Effect, Layer, Stream } from "effect"
-import { conductorError } from "../../domain/errors.js"
 import type { ModelKind } from "../../domain/model-profile.js"
 import { fromThrown } from "../errors.js"
-import { ChunkMapper, generationCall, type WireChatPart, type WireGeneratePart } from "../ollama/wire.js"
+import {
+  ChunkMapper,
+  detailsOf,
+  embedCall,
+  embedResultOf,
+  generationCall,
+  loadCall,
+  modelsOf,
+  runningOf,
+  unloadCall,
+} from "../ollama/wire.js"
 import {
   Backend,
-  type BackendModel,
-  type BackendModelDetails,
   type BackendShape,
   type EmbedRequest,
   type GenerateChunk,
   type GenerateRequest,
-  type RunningModel,
 } from "../port.js"
-import type { Json, SimChatRequest, SimEngine, SimGenerateRequest, SimResponse } from "./engine.js"
+import type { SimEngine, SimResponse } from "./engine.js"
 
 const attempt = <A>(model: string | undefined, run: () => A | Promise<A>) =>
   Effect.tryPromise({ try: async () => run(), catch: (e) => fromThrown(e, model) })
@@ -29,75 +35,33 @@ const settle = async (r: SimResponse): Promise<void> => {
 }
 
 export const makeSimBackend = (engine: SimEngine): BackendShape => {
-  const listModels = attempt(undefined, () => engine.list()).pipe(
-    Effect.map(
-      (r): ReadonlyArray<BackendModel> =>
-        (r.models as Array<Json>).map((m) => {
-          const d = m.details as Json
-          return {
-            name: m.name as string,
-            sizeBytes: m.size as number,
-            family: d.family as string,
-            parameterSize: d.parameter_size as string,
-            quantisation: d.quantization_level as string,
-          }
-        }),
-    ),
-  )
+  const listModels = attempt(undefined, () => modelsOf(engine.list()))
 
   const describeModel = (name: string) =>
     Effect.gen(function* () {
       const r = yield* attempt(name, () => engine.show(name))
       const models = yield* listModels
-      const info = r.model_info as Record<string, unknown>
-      const arch = info["general.architecture"] as string
-      const d = r.details as Json
-      const num = (k: string) => (info[`${arch}.${k}`] as number | undefined) ?? 0
-      const details: BackendModelDetails = {
-        name,
-        sizeBytes: models.find((m) => m.name === name)?.sizeBytes ?? 0,
-        family: d.family as string,
-        parameterSize: d.parameter_size as string,
-        quantisation: d.quantization_level as string,
-        parameterCount: info["general.parameter_count"] as number,
-        contextLength: num("context_length"),
-        layers: num("block_count"),
-        heads: num("attention.head_count"),
-        kvHeads: num("attention.head_count_kv"),
-        embeddingLength: num("embedding_length"),
-        capabilities: r.capabilities as string[],
-      }
-      return details
+      return detailsOf(name, r, models.find((m) => m.name === name)?.sizeBytes ?? 0)
     })
 
-  const runningModels = attempt(undefined, () => engine.ps()).pipe(
-    Effect.map(
-      (r): ReadonlyArray<RunningModel> =>
-        (r.models as Array<Json>).map((m) => ({
-          name: m.name as string,
-          sizeBytes: m.size as number,
-          vramBytes: m.size_vram as number,
-          contextLength: m.context_length as number,
-        })),
-    ),
-  )
+  const runningModels = attempt(undefined, () => runningOf(engine.ps()))
 
-  const load = (name: string, numCtx: number, _kind: ModelKind) =>
+  // The same calls the Ollama adapter makes: an empty generate, or an empty embed for embedding
+  // models (a generate on those is Ollama's 400 "does not support generate").
+  const load = (name: string, numCtx: number, kind: ModelKind) =>
     Effect.tryPromise({
-      try: async (signal) =>
-        settle(
-          await engine.generate(
-            { model: name, prompt: "", keep_alive: -1, options: { num_ctx: numCtx } },
-            signal,
-          ),
-        ),
+      try: async (signal) => {
+        const call = loadCall(name, numCtx, kind)
+        if (call.path === "embed") await engine.embed(call.body, signal)
+        else await settle(await engine.generate(call.body, signal))
+      },
       catch: (e) => fromThrown(e, name),
     })
 
   // Resolves when the simulated runner has given its memory back, as the port promises.
   const unload = (name: string) =>
     attempt(name, async () => {
-      await settle(await engine.generate({ model: name, prompt: "", keep_alive: 0 }))
+      await settle(await engine.generate(unloadCall(name)))
       await engine.memoryReleased(name)
     })
 
@@ -118,23 +82,25 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
         )
         const call = generationCall(name, req)
         async function* chunks(): AsyncGenerator<GenerateChunk> {
-          response =
+          const r: SimResponse =
             call.path === "chat"
-              ? await engine.chat(call.body as unknown as SimChatRequest, ctl.signal)
-              : await engine.generate(call.body as unknown as SimGenerateRequest, ctl.signal)
-          if (response.kind === "single") throw new Error("stream ended without a done chunk")
+              ? await engine.chat(call.body, ctl.signal)
+              : await engine.generate(call.body, ctl.signal)
+          response = r
+          if (r.kind === "single") throw new Error("stream ended without a done chunk")
           const mapper = new ChunkMapper()
-          let part: Json | undefined = response.first
+          let part = r.first
           while (part !== undefined) {
-            const mapped = mapper.map(part as unknown as WireChatPart | WireGeneratePart)
+            const mapped = mapper.map(part)
             if (mapped.at(-1)?.kind === "done") {
               finished = true
               yield* mapped
               return
             }
             yield* mapped
-            const next: IteratorResult<Json> = await response.rest.next()
-            part = next.done === true ? undefined : next.value
+            const next = await r.rest.next()
+            if (next.done === true) break
+            part = next.value
           }
           throw new Error("stream ended without a done chunk")
         }
@@ -142,15 +108,15 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
       }),
     )
 
-  // Interim: the engine does not simulate embedding models yet.
-  const embed = (name: string, _req: EmbedRequest) =>
-    Effect.fail(
-      conductorError("ModelNotFound", `the simulator serves no embedding model '${name}'`, { model: name }),
-    )
+  const embed = (name: string, req: EmbedRequest) =>
+    Effect.tryPromise({
+      try: async (signal) => embedResultOf(await engine.embed(embedCall(name, req), signal)),
+      catch: (e) => fromThrown(e, name, false),
+    })
 
   return {
     description: `simulator ${engine.profile.name}`,
-    ping: attempt(undefined, () => engine.version()).pipe(Effect.map((v) => v.version as string)),
+    ping: attempt(undefined, () => engine.version().version),
     listModels,
     describeModel,
     runningModels,

@@ -1,56 +1,73 @@
 /**
- * The simulated GPU host: Ollama's API as methods (generate, chat, list, show, ps, version) over
- * the scheduler replica, with timed token streams, parallel slots, seeded faults and run-time
- * control (faults, crash, unreachable windows). The HTTP server (`http.ts`) is a thin layer over
- * this; tests and the load tester use it in-process. Responses carry Ollama's field names.
+ * The simulated GPU host: Ollama's API as methods (generate, chat, embed, embeddings, list, show,
+ * ps, version) over the scheduler replica, with timed token streams, parallel slots, thinking,
+ * tool calls, embedding vectors, seeded faults and run-time control (faults, crash, unreachable
+ * windows). Requests are ollama-js's own types and responses Ollama's JSON shapes (`wire.ts`), so
+ * the in-process adapter and the HTTP server (`http.ts`, a thin layer over this) share one
+ * contract; tests and the load tester use it in-process.
  */
+import type { ChatRequest, EmbeddingsRequest, EmbedRequest, GenerateRequest } from "ollama"
 import { ScaledClock, type TimeSource } from "../../time/clock.js"
-import { badRequest, modelRequired, notFound, runnerCrashed, runtimeError, unreachable } from "./errors.js"
+import type {
+  WireChatChunk,
+  WireEmbed,
+  WireGenerateChunk,
+  WireShowInfo,
+  WireTags,
+  WireToolCall,
+} from "../ollama/wire.js"
+import { type Plan, planAnswer } from "./answer-plan.js"
+import { normalised, rawEmbedding } from "./embeddings.js"
+import {
+  badRequest,
+  modelRequired,
+  notFound,
+  notPulled,
+  runnerCrashed,
+  runtimeError,
+  SimError,
+  unreachable,
+} from "./errors.js"
 import { type FaultKind, type FaultState, Faults } from "./faults.js"
-import { parseKeepAlive } from "./keep-alive.js"
+import { fullModelName } from "./model-name.js"
 import { parameterCount, type SimModelSpec, type SimProfile } from "./profile.js"
+import {
+  type Conversation,
+  isPlainObject,
+  type Json,
+  parseKeepAliveOrThrow,
+  parseOptions,
+  parseThink,
+  readConversation,
+  readEmbedInput,
+} from "./requests.js"
 import { type Runner, Scheduler, type SchedulerEvent, type SchedulerSnapshot } from "./scheduler.js"
-import { generateTokens, hashString } from "./text.js"
+import { hashString } from "./text.js"
+import { offeredTools } from "./tool-calls.js"
 
-export type Json = Record<string, unknown>
+export type { Json }
 
-export interface SimOptions {
-  readonly num_ctx?: number
-  readonly num_predict?: number
-  readonly seed?: number
-  readonly [key: string]: unknown
+/** Request bodies: ollama-js's types, every field optional (the engine checks them as Ollama does). */
+export type SimGenerateRequest = Partial<Omit<GenerateRequest, "think">> & { think?: ThinkValue }
+export type SimChatRequest = Partial<Omit<ChatRequest, "think">> & { think?: ThinkValue }
+/** api.ThinkValue (ollama-js does not list "max" yet). */
+export type ThinkValue = NonNullable<ChatRequest["think"]> | "max"
+export type SimEmbedRequest = Partial<EmbedRequest>
+export type SimEmbeddingsRequest = Partial<EmbeddingsRequest>
+
+/** An `/api/tags` entry. */
+export interface SimListEntry {
+  readonly name: string
+  readonly model: string
+  readonly modified_at: string
+  readonly size: number
+  readonly digest: string
+  readonly details: NonNullable<WireTags["models"][number]["details"]>
 }
 
-export interface SimGenerateRequest {
-  readonly model?: string
-  readonly prompt?: string
-  readonly system?: string
-  readonly suffix?: string
-  readonly format?: "json" | "" | Json
-  readonly options?: SimOptions
-  readonly keep_alive?: number | string
-  readonly stream?: boolean
-  readonly raw?: boolean
-  readonly images?: ReadonlyArray<string>
-  readonly context?: ReadonlyArray<number>
-  readonly [key: string]: unknown
-}
-
-export interface SimChatMessage {
-  readonly role: string
-  readonly content: string
-  readonly [key: string]: unknown
-}
-
-export interface SimChatRequest {
-  readonly model?: string
-  readonly messages?: ReadonlyArray<SimChatMessage>
-  readonly format?: "json" | "" | Json
-  readonly options?: SimOptions
-  readonly keep_alive?: number | string
-  readonly stream?: boolean
-  readonly tools?: ReadonlyArray<unknown>
-  readonly [key: string]: unknown
+/** The legacy `/api/embeddings` answer. */
+export interface SimEmbeddingResponse {
+  readonly embedding: number[]
 }
 
 /**
@@ -58,12 +75,12 @@ export interface SimChatRequest {
  * ready (scheduling, prompt evaluation and the first token happened, or the answer is empty);
  * `rest` yields the others and may throw a SimError mid-stream. Call `cancel()` to abandon it.
  */
-export type SimResponse =
-  | { readonly kind: "single"; readonly body: Json }
+export type SimResponse<P extends WireChatChunk | WireGenerateChunk = WireChatChunk | WireGenerateChunk> =
+  | { readonly kind: "single"; readonly body: P }
   | {
       readonly kind: "stream"
-      readonly first: Json
-      readonly rest: AsyncIterator<Json>
+      readonly first: P
+      readonly rest: AsyncIterator<P>
       readonly cancel: () => Promise<void>
     }
 
@@ -105,6 +122,10 @@ export interface EngineOptions {
 
 /** Tokens the chat template and system prompt add around the user's text. */
 const TEMPLATE_TOKENS = 12
+/** Tokens an image takes in a vision model's prompt. */
+const IMAGE_TOKENS = 576
+/** An embedding input's special tokens ([CLS] … [SEP]). */
+const EMBED_SPECIAL_TOKENS = 2
 /** Per-stream slowdown for each other generation running on the GPU at the same time. */
 const CONTENTION = 0.1
 
@@ -128,7 +149,44 @@ const digestOf = (name: string): string => {
   return out.slice(0, 64)
 }
 
-const isPlainObject = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+/** When every simulated model was "pulled" (list and show's `modified_at`). */
+const MODIFIED_AT = Date.UTC(2026, 0, 1)
+
+/** What a final chunk reports, in milliseconds of simulated time. */
+interface Metrics {
+  readonly totalMs: number
+  readonly loadMs: number
+  readonly promptTokens: number
+  readonly promptMs: number
+  readonly evalMs: number
+  readonly evalCount: number
+}
+
+/** How one endpoint's chunks look (`/api/chat` or `/api/generate`). */
+interface Shape<P> {
+  token(text: string): P
+  thinking(text: string): P
+  calls(calls: ReadonlyArray<WireToolCall>): P
+  /**
+   * The last chunk; `content` is what a cut tool call leaves (Ollama's tool parser flushes it);
+   * no metrics for load and unload answers (Go's omitempty leaves them out).
+   */
+  final(doneReason: string, content: string, metrics: Metrics | undefined): P
+}
+
+const wireMetrics = (m: Metrics) => ({
+  total_duration: ns(m.totalMs),
+  load_duration: ns(m.loadMs),
+  prompt_eval_count: m.promptTokens,
+  prompt_eval_duration: ns(m.promptMs),
+  eval_count: m.evalCount,
+  eval_duration: ns(m.evalMs),
+})
+
+/** Concurrent requests a runner of `m` serves. */
+const slotsOf = (m: SimModelSpec): number =>
+  // Ollama loads embedding models (no completion capability) with parallel 1 (server/sched.go).
+  m.capabilities.includes("completion") ? m.parallel : 1
 
 export class SimEngine {
   readonly clock: TimeSource
@@ -252,12 +310,12 @@ export class SimEngine {
 
   // ---------------------------------------------------------------- catalogue
 
-  version(): Json {
+  version(): { version: string } {
     this.guard()
     return { version: this.profile.version }
   }
 
-  private details(m: SimModelSpec): Json {
+  private details(m: SimModelSpec) {
     return {
       parent_model: "",
       format: "gguf",
@@ -268,9 +326,9 @@ export class SimEngine {
     }
   }
 
-  list(): Json {
+  list(): { models: SimListEntry[] } {
     this.guard()
-    const modified = iso(Date.UTC(2026, 0, 1))
+    const modified = iso(MODIFIED_AT)
     return {
       models: this.profile.models.map((m) => ({
         name: m.name,
@@ -283,7 +341,7 @@ export class SimEngine {
     }
   }
 
-  show(name: unknown): Json {
+  show(name: unknown): WireShowInfo & Json {
     this.guard()
     if (typeof name !== "string" || name === "") throw badRequest("model is required")
     const m = this.lookup(name)
@@ -297,19 +355,20 @@ export class SimEngine {
       model_info: {
         "general.architecture": arch,
         "general.parameter_count": parameterCount(m.parameterSize),
-        "general.file_type": 15,
+        "general.file_type": m.quantisation === "F16" ? 1 : 15,
         [`${arch}.context_length`]: m.contextLength,
         [`${arch}.block_count`]: m.layers,
         [`${arch}.attention.head_count`]: m.heads,
         [`${arch}.attention.head_count_kv`]: m.kvHeads,
         [`${arch}.embedding_length`]: m.embeddingLength,
+        ...(m.capabilities.includes("embedding") ? { [`${arch}.pooling_type`]: 1 } : {}),
       },
-      capabilities: m.capabilities,
-      modified_at: iso(Date.UTC(2026, 0, 1)),
+      capabilities: [...m.capabilities],
+      modified_at: iso(MODIFIED_AT),
     }
   }
 
-  ps(): Json {
+  ps() {
     this.guard()
     const runners = this.scheduler.loadedRunners()
     const farFuture = this.clock.epochMs() + 292 * 365.25 * 24 * 3600 * 1000
@@ -336,22 +395,33 @@ export class SimEngine {
     return { models: models.map(({ _expires, ...m }) => m) }
   }
 
-  private lookup(name: string): SimModelSpec {
-    const m = this.models.get(name) ?? this.models.get(name.includes(":") ? name : `${name}:latest`)
-    if (m === undefined) throw notFound(name)
+  /** The model's profile entry, if it is installed (`name` or `name:latest`). */
+  find(name: string): SimModelSpec | undefined {
+    return this.models.get(name) ?? this.models.get(name.includes(":") ? name : `${name}:latest`)
+  }
+
+  private lookup(name: string, missing: (n: string) => SimError = notFound): SimModelSpec {
+    const m = this.find(name)
+    if (m === undefined) throw missing(name)
     return m
   }
 
   // ---------------------------------------------------------------- generation
 
-  generate(req: SimGenerateRequest, signal?: AbortSignal): Promise<SimResponse> {
+  generate(req: SimGenerateRequest, signal?: AbortSignal): Promise<SimResponse<WireGenerateChunk>> {
     return this.run("generate", req, signal)
   }
 
-  chat(req: SimChatRequest, signal?: AbortSignal): Promise<SimResponse> {
+  chat(req: SimChatRequest, signal?: AbortSignal): Promise<SimResponse<WireChatChunk>> {
     return this.run("chat", req, signal)
   }
 
+  private run(kind: "chat", req: SimChatRequest, signal?: AbortSignal): Promise<SimResponse<WireChatChunk>>
+  private run(
+    kind: "generate",
+    req: SimGenerateRequest,
+    signal?: AbortSignal,
+  ): Promise<SimResponse<WireGenerateChunk>>
   private async run(
     kind: "generate" | "chat",
     req: SimGenerateRequest | SimChatRequest,
@@ -363,81 +433,64 @@ export class SimEngine {
       throw kind === "chat" ? modelRequired() : notFound(typeof req.model === "string" ? req.model : "")
     }
     const model = this.lookup(req.model)
-    const keepAliveMs = req.keep_alive === undefined ? undefined : this.parseKeepAliveOrThrow(req.keep_alive)
-    const options = this.parseOptions(req.options)
-    const text =
-      kind === "chat"
-        ? this.flattenMessages((req as SimChatRequest).messages)
-        : this.promptOf(req as SimGenerateRequest)
+    const keepAliveMs = req.keep_alive === undefined ? undefined : parseKeepAliveOrThrow(req.keep_alive)
+    const options = parseOptions(req.options)
+    let think = parseThink(req.think)
+    const tools = kind === "chat" ? offeredTools((req as SimChatRequest).tools) : []
+    const chat: Conversation | undefined =
+      kind === "chat" ? readConversation((req as SimChatRequest).messages) : undefined
+    const text = chat !== undefined ? chat.text : this.promptOf(req as SimGenerateRequest)
     const name = req.model
-    const base = (): Json => ({ model: name, created_at: iso(this.clock.epochMs()) })
-    const doneBody = (reason: "load" | "unload"): Json =>
-      kind === "chat"
-        ? { ...base(), message: { role: "assistant", content: "" }, done_reason: reason, done: true }
-        : { ...base(), response: "", done: true, done_reason: reason }
+    const shape: Shape<WireChatChunk | WireGenerateChunk> =
+      kind === "chat" ? this.chatShape(name) : this.generateShape(name, text)
 
     if (text === "" && keepAliveMs === 0) {
       this.scheduler.expire(model.name)
-      return { kind: "single", body: doneBody("unload") }
+      return { kind: "single", body: shape.final("unload", "", undefined) }
     }
+    // The handlers' capability checks, in their order (server/routes.go): thinking first, then
+    // what scheduleRunner checks before it schedules anything.
+    const caps = model.capabilities
+    if (caps.includes("thinking")) think ??= "medium"
+    else if (think !== undefined && think !== false) throw badRequest(`"${name}" does not support thinking`)
+    if (!caps.includes("completion")) {
+      throw badRequest(`"${name}" does not support ${kind === "chat" ? "chat" : "generate"}`)
+    }
+    if (tools.length > 0 && !caps.includes("tools")) {
+      throw badRequest(`${fullModelName(model.name)} does not support tools`)
+    }
+    const suffix = (req as SimGenerateRequest).suffix
+    if (kind === "generate" && typeof suffix === "string" && suffix !== "" && !caps.includes("insert")) {
+      throw badRequest(`${fullModelName(model.name)} does not support insert`)
+    }
+
     const numCtx = options.num_ctx ?? model.numCtx
     const runner = await this.scheduler.acquire(model, numCtx, keepAliveMs, signal)
     const loadedAt = this.clock.now()
     if (text === "") {
       this.scheduler.release(runner)
-      return { kind: "single", body: doneBody("load") }
+      return { kind: "single", body: shape.final("load", "", undefined) }
     }
-    const format = req.format === "" ? undefined : req.format
-    const tokens = generateTokens({
-      model: model.name,
-      prompt: text,
-      seed: options.seed ?? this.seed,
-      format,
-    })
-    const promptTokens = Math.ceil(text.length / 4) + TEMPLATE_TOKENS
+    const promptTokens =
+      Math.ceil(text.length / 4) + TEMPLATE_TOKENS + IMAGE_TOKENS * this.imagesOf(req, chat)
     const room = Math.max(0, numCtx - promptTokens)
     const limit = options.num_predict !== undefined && options.num_predict >= 0 ? options.num_predict : room
-    const answer = tokens.slice(0, Math.min(limit, tokens.length))
-    const doneReason = answer.length < tokens.length ? "length" : "stop"
-    // Built field by field (not by spreading `base()`): one object per token chunk, same key order.
-    const chunk = (content: string): Json =>
-      kind === "chat"
-        ? {
-            model: name,
-            created_at: iso(this.clock.epochMs()),
-            message: { role: "assistant", content },
-            done: false,
-          }
-        : { model: name, created_at: iso(this.clock.epochMs()), response: content, done: false }
+    const format = req.format === "" || req.format === undefined ? undefined : req.format
+    const plan = planAnswer({
+      model,
+      text,
+      chat,
+      tools,
+      think,
+      seed: options.seed ?? this.seed,
+      limit,
+      stop: options.stop,
+      format: isPlainObject(format) || format === "json" ? format : undefined,
+    })
 
     this.counters.started++
     this.emit({ type: "request_started", model: model.name, at: t0 })
-    const it = this.stream(
-      runner,
-      model,
-      answer,
-      promptTokens,
-      signal,
-      (timings) => {
-        const final = kind === "chat" ? { message: { role: "assistant", content: "" } } : { response: "" }
-        return {
-          ...base(),
-          ...final,
-          done: true,
-          done_reason: doneReason,
-          ...(kind === "generate"
-            ? { context: this.contextIds(text, promptTokens + timings.evalCount) }
-            : {}),
-          total_duration: ns(this.clock.now() - t0),
-          load_duration: ns(loadedAt - t0),
-          prompt_eval_count: promptTokens,
-          prompt_eval_duration: ns(timings.promptMs),
-          eval_count: timings.evalCount,
-          eval_duration: ns(timings.evalMs),
-        }
-      },
-      chunk,
-    )
+    const it = this.stream(runner, model, plan, promptTokens, signal, shape, t0, loadedAt)
     const first = await it.next()
     if (first.done === true) throw new Error("simulator: empty generation stream")
     return {
@@ -448,30 +501,102 @@ export class SimEngine {
     }
   }
 
-  /** Timed generation on `runner`: waits for a slot, evaluates the prompt, streams tokens. */
-  private async *stream(
+  private imagesOf(req: SimGenerateRequest | SimChatRequest, chat: Conversation | undefined): number {
+    if (chat !== undefined) return chat.images
+    const images = (req as SimGenerateRequest).images
+    return Array.isArray(images) ? images.length : 0
+  }
+
+  private chatShape(name: string): Shape<WireChatChunk> {
+    return {
+      // Built field by field (not by spreading a base object): one object per token chunk.
+      token: (content) => ({
+        model: name,
+        created_at: iso(this.clock.epochMs()),
+        message: { role: "assistant", content },
+        done: false,
+      }),
+      thinking: (thinking) => ({
+        model: name,
+        created_at: iso(this.clock.epochMs()),
+        message: { role: "assistant", content: "", thinking },
+        done: false,
+      }),
+      calls: (calls) => ({
+        model: name,
+        created_at: iso(this.clock.epochMs()),
+        message: { role: "assistant", content: "", tool_calls: [...calls] },
+        done: false,
+      }),
+      final: (doneReason, content, m) => ({
+        model: name,
+        created_at: iso(this.clock.epochMs()),
+        message: { role: "assistant", content },
+        done: true,
+        done_reason: doneReason,
+        ...(m !== undefined ? wireMetrics(m) : {}),
+      }),
+    }
+  }
+
+  private generateShape(name: string, text: string): Shape<WireGenerateChunk> {
+    return {
+      token: (response) => ({ model: name, created_at: iso(this.clock.epochMs()), response, done: false }),
+      thinking: (thinking) => ({
+        model: name,
+        created_at: iso(this.clock.epochMs()),
+        response: "",
+        thinking,
+        done: false,
+      }),
+      calls: () => ({ model: name, created_at: iso(this.clock.epochMs()), response: "", done: false }),
+      final: (doneReason, content, m) => ({
+        model: name,
+        created_at: iso(this.clock.epochMs()),
+        response: content,
+        done: true,
+        done_reason: doneReason,
+        ...(m !== undefined
+          ? { context: this.contextIds(text, m.promptTokens + m.evalCount), ...wireMetrics(m) }
+          : {}),
+      }),
+    }
+  }
+
+  /**
+   * A signal that aborts when the caller's does or the engine closes (what `AbortSignal.any` did,
+   * without its weak-reference bookkeeping per request). Call `dispose` when the work ends.
+   */
+  private link(signal: AbortSignal | undefined): { stop: AbortSignal; dispose: () => void } {
+    const life = this.lifetime.signal
+    if (signal === undefined) return { stop: life, dispose: () => undefined }
+    if (signal.aborted || life.aborted)
+      return { stop: signal.aborted ? signal : life, dispose: () => undefined }
+    const ctl = new AbortController()
+    const forward = () => ctl.abort(signal.reason)
+    signal.addEventListener("abort", forward, { once: true })
+    this.linked.add(ctl)
+    return {
+      stop: ctl.signal,
+      dispose: () => {
+        signal.removeEventListener("abort", forward)
+        this.linked.delete(ctl)
+      },
+    }
+  }
+
+  /** Timed generation on `runner`: waits for a slot, evaluates the prompt, streams the plan. */
+  private async *stream<P>(
     runner: Runner,
     model: SimModelSpec,
-    answer: ReadonlyArray<string>,
+    plan: Plan,
     promptTokens: number,
     signal: AbortSignal | undefined,
-    finalChunk: (t: { promptMs: number; evalMs: number; evalCount: number }) => Json,
-    chunk: (content: string) => Json,
-  ): AsyncGenerator<Json, void, undefined> {
-    // Aborted when the caller's signal or the engine's lifetime is.
-    const life = this.lifetime.signal
-    let stop = life
-    let ctl: AbortController | undefined
-    const forward = () => ctl?.abort(signal?.reason)
-    if (signal !== undefined) {
-      if (signal.aborted || life.aborted) stop = signal.aborted ? signal : life
-      else {
-        ctl = new AbortController()
-        stop = ctl.signal
-        signal.addEventListener("abort", forward, { once: true })
-        this.linked.add(ctl)
-      }
-    }
+    shape: Shape<P>,
+    t0: number,
+    loadedAt: number,
+  ): AsyncGenerator<P, void, undefined> {
+    const { stop, dispose } = this.link(signal)
     let slot = false
     // Abandoned streams (the consumer calls return()) end as canceled.
     let outcome: "completed" | "failed" | "canceled" = "canceled"
@@ -488,8 +613,14 @@ export class SimEngine {
       if (fault.kind === "error") throw runtimeError()
       const evalStart = this.clock.now()
       const promptMs = evalStart - promptStart
-      const tokens = fault.kind === "degenerate" ? degenerateAnswer(answer, fault.atFraction) : answer
-      const n = tokens.length
+      const thinking = plan.thinking
+      const content =
+        fault.kind === "degenerate" && plan.hidden.length === 0
+          ? degenerateAnswer(plan.content, fault.atFraction)
+          : plan.content
+      const nThink = thinking.length
+      const nVisible = nThink + content.length
+      const n = nVisible + plan.hidden.length
       const cutAt = fault.kind === "cut" ? Math.max(1, Math.floor(n * fault.atFraction)) : -1
       const stallAt = fault.kind === "stall" ? Math.max(1, Math.floor(n * fault.atFraction)) : -1
       let due = evalStart
@@ -501,19 +632,25 @@ export class SimEngine {
         if (runner.dead) throw runnerCrashed()
         if (i === cutAt) throw runtimeError()
         emitted++
-        yield chunk(tokens[i] as string)
+        if (i < nThink) yield shape.thinking(thinking[i] as string)
+        else if (i < nVisible) yield shape.token(content[i - nThink] as string)
       }
       this.counters.tokens += emitted
+      if (plan.calls !== undefined) yield shape.calls(plan.calls)
       outcome = "completed"
-      yield finalChunk({ promptMs, evalMs: this.clock.now() - evalStart, evalCount: emitted })
+      yield shape.final(plan.cut ? "length" : "stop", plan.calls === undefined ? plan.hidden.join("") : "", {
+        totalMs: this.clock.now() - t0,
+        loadMs: loadedAt - t0,
+        promptTokens,
+        promptMs,
+        evalMs: this.clock.now() - evalStart,
+        evalCount: emitted,
+      })
     } catch (e) {
       outcome = stop.aborted ? "canceled" : "failed"
       throw e
     } finally {
-      if (ctl !== undefined) {
-        signal?.removeEventListener("abort", forward)
-        this.linked.delete(ctl)
-      }
+      dispose()
       if (slot) this.freeSlot(runner)
       this.counters[outcome]++
       this.emit({
@@ -535,7 +672,7 @@ export class SimEngine {
   }
 
   private takeSlot(runner: Runner, signal: AbortSignal): Promise<void> {
-    if (runner.active < runner.model.parallel && runner.slotWaiters.length === 0) {
+    if (runner.active < slotsOf(runner.model) && runner.slotWaiters.length === 0) {
       runner.active++
       return Promise.resolve()
     }
@@ -561,33 +698,133 @@ export class SimEngine {
     if (next !== undefined) next()
   }
 
-  // ---------------------------------------------------------------- request parsing
+  // ---------------------------------------------------------------- embeddings
 
-  private parseKeepAliveOrThrow(v: unknown): number {
-    try {
-      return parseKeepAlive(v)
-    } catch (e) {
-      throw badRequest((e as Error).message)
+  /**
+   * `/api/embed`: one unit vector per input (Ollama normalises, then cuts to `dimensions` and
+   * normalises again). Empty input only loads the model — after scheduling, as EmbedHandler does.
+   */
+  async embed(req: SimEmbedRequest, signal?: AbortSignal): Promise<WireEmbed> {
+    this.guard()
+    const t0 = this.clock.now()
+    const name = typeof req.model === "string" ? req.model : ""
+    if (name === "") throw notFound("")
+    const inputs = readEmbedInput(req.input)
+    const dimensions = req.dimensions
+    if (dimensions !== undefined && (typeof dimensions !== "number" || !Number.isInteger(dimensions))) {
+      throw badRequest(
+        `json: cannot unmarshal ${typeof dimensions} into Go struct field EmbedRequest.dimensions of type int`,
+      )
+    }
+    const truncate = req.truncate !== false
+    const model = this.lookup(name, notPulled)
+    const { vectors, promptTokens, loadedAt } = await this.embedOn(model, req, inputs, truncate, signal)
+    const embeddings = vectors.map((raw) => {
+      const unit = normalised(raw)
+      return dimensions !== undefined && dimensions > 0 && dimensions < unit.length
+        ? normalised(unit.slice(0, dimensions))
+        : unit
+    })
+    // An empty input's answer carries no metrics (EmbedHandler sends only model and embeddings).
+    const empty = inputs.length === 0
+    return {
+      model: name,
+      embeddings,
+      total_duration: empty ? 0 : ns(this.clock.now() - t0),
+      load_duration: empty ? 0 : ns(loadedAt - t0),
+      prompt_eval_count: promptTokens,
     }
   }
 
-  private parseOptions(raw: unknown): { num_ctx?: number; num_predict?: number; seed?: number } {
-    if (raw === undefined || raw === null) return {}
-    if (!isPlainObject(raw)) throw badRequest("json: cannot unmarshal options: expected an object")
-    const out: { num_ctx?: number; num_predict?: number; seed?: number } = {}
-    for (const key of ["num_ctx", "num_predict", "seed"] as const) {
-      const v = raw[key]
-      if (v === undefined) continue
-      if (typeof v !== "number" || !Number.isInteger(v)) {
-        throw badRequest(
-          `json: cannot unmarshal ${typeof v === "string" ? "string" : typeof v} into Go struct field Options.${key} of type int`,
+  /**
+   * The legacy `/api/embeddings`: one vector for `prompt`, as the runner returns it — raw for
+   * nomic-bert models, normalised for the others (llm/llama_server.go legacyEmbeddingsWereRaw).
+   */
+  async embeddings(req: SimEmbeddingsRequest, signal?: AbortSignal): Promise<SimEmbeddingResponse> {
+    this.guard()
+    const name = typeof req.model === "string" ? req.model : ""
+    if (name === "") throw modelRequired()
+    if (req.prompt !== undefined && typeof req.prompt !== "string") {
+      throw badRequest("json: cannot unmarshal prompt: expected a string")
+    }
+    const model = this.lookup(name, notPulled)
+    const prompt = req.prompt ?? ""
+    const { vectors } = await this.embedOn(model, req, prompt === "" ? [] : [prompt], true, signal, 500)
+    const raw = vectors[0]
+    if (raw === undefined) return { embedding: [] }
+    return { embedding: model.family.startsWith("nomic-bert") ? raw : normalised(raw) }
+  }
+
+  /** Schedule `model`, then (when there are inputs) evaluate them one after another on its slot. */
+  private async embedOn(
+    model: SimModelSpec,
+    req: SimEmbedRequest | SimEmbeddingsRequest,
+    inputs: ReadonlyArray<string>,
+    truncate: boolean,
+    signal: AbortSignal | undefined,
+    unsupportedStatus = 501,
+  ): Promise<{ vectors: number[][]; promptTokens: number; loadedAt: number }> {
+    const keepAliveMs = req.keep_alive === undefined ? undefined : parseKeepAliveOrThrow(req.keep_alive)
+    const options = parseOptions(req.options)
+    const numCtx = options.num_ctx ?? model.numCtx
+    const runner = await this.scheduler.acquire(model, numCtx, keepAliveMs, signal)
+    const loadedAt = this.clock.now()
+    if (inputs.length === 0) {
+      this.scheduler.release(runner)
+      return { vectors: [], promptTokens: 0, loadedAt }
+    }
+    const t0 = this.clock.now()
+    this.counters.started++
+    this.emit({ type: "request_started", model: model.name, at: t0 })
+    const { stop, dispose } = this.link(signal)
+    let slot = false
+    let outcome: "completed" | "failed" | "canceled" = "canceled"
+    try {
+      if (!model.capabilities.includes("embedding")) {
+        // A generative model's runner is started without --embedding: llama-server refuses.
+        throw new SimError(
+          unsupportedStatus,
+          "This server does not support embeddings. Start it with `--embeddings`",
         )
       }
-      out[key] = v
+      const ctxLen = Math.min(numCtx, model.contextLength)
+      const texts: string[] = []
+      let promptTokens = 0
+      for (const input of inputs) {
+        const tokens = Math.ceil(input.length / 4) + EMBED_SPECIAL_TOKENS
+        if (tokens <= ctxLen) {
+          texts.push(input)
+          promptTokens += tokens
+        } else if (!truncate) {
+          throw badRequest("the input length exceeds the context length")
+        } else {
+          texts.push(input.slice(0, Math.max(0, (ctxLen - EMBED_SPECIAL_TOKENS) * 4)))
+          promptTokens += ctxLen
+        }
+      }
+      await this.takeSlot(runner, stop)
+      slot = true
+      const fault = this.faults.forGeneration(model.name)
+      const slow = fault.kind === "slow" ? fault.slowFactor : 1
+      await this.clock.sleep((promptTokens / model.promptTokensPerSec) * 1000 * slow, stop)
+      if (runner.dead) throw runnerCrashed()
+      if (fault.kind === "error" || fault.kind === "cut") throw runtimeError()
+      const vectors = texts.map((t) => rawEmbedding(model.name, t, model.embeddingLength))
+      outcome = "completed"
+      return { vectors, promptTokens, loadedAt }
+    } catch (e) {
+      outcome = stop.aborted ? "canceled" : "failed"
+      throw e
+    } finally {
+      dispose()
+      if (slot) this.freeSlot(runner)
+      this.counters[outcome]++
+      this.emit({ type: "request_finished", model: model.name, outcome, tokens: 0, at: this.clock.now() })
+      this.scheduler.release(runner)
     }
-    if (out.num_ctx !== undefined && out.num_ctx < 1) out.num_ctx = 4
-    return out
   }
+
+  // ---------------------------------------------------------------- request parsing
 
   private promptOf(req: SimGenerateRequest): string {
     if (req.prompt !== undefined && typeof req.prompt !== "string") {
@@ -598,20 +835,6 @@ export class SimEngine {
     return typeof req.system === "string" && req.system !== ""
       ? `system: ${req.system}\nuser: ${prompt}`
       : prompt
-  }
-
-  private flattenMessages(messages: unknown): string {
-    if (messages === undefined || messages === null) return ""
-    if (!Array.isArray(messages)) throw badRequest("json: cannot unmarshal messages: expected an array")
-    const lines: string[] = []
-    for (const m of messages) {
-      if (!isPlainObject(m) || typeof m.role !== "string")
-        throw badRequest("invalid message: role is required")
-      if (!["system", "user", "assistant", "tool"].includes(m.role))
-        throw badRequest(`invalid role: ${m.role}`)
-      lines.push(`${m.role}: ${typeof m.content === "string" ? m.content : ""}`)
-    }
-    return lines.join("\n")
   }
 
   /** Token ids of the conversation so far (Ollama's `context`), deterministic and opaque. */

@@ -1,16 +1,31 @@
 /**
  * The simulator over HTTP with Ollama's API: the same paths, bodies, status codes and NDJSON
- * streaming, so the official `ollama` client works against it unchanged. Control and
+ * streaming, so the official `ollama` client works against it unchanged; Ollama's OpenAI
+ * compatible `/v1` endpoints come from `openai.ts`. Routing behaves as Ollama's gin router does:
+ * CORS and the host guard before every route (`cors.ts`), 405 with `Allow` for a known path with
+ * another method, a redirect for a trailing slash, gin's plain 404 otherwise. Control and
  * introspection live under `/sim/` (faults, crash, unreachable windows, state). A client that
- * disconnects cancels its generation and frees its slot.
+ * disconnects cancels its request and frees its slot.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import type { Json, SimEngine, SimResponse } from "./engine.js"
+import type { WireChatChunk, WireGenerateChunk } from "../ollama/wire.js"
+import { collectChat, collectGenerate } from "./answers.js"
+import { allowedOrigins, type Cors, guardHost, makeCors } from "./cors.js"
+import { vectorsJson } from "./embeddings.js"
+import type {
+  SimChatRequest,
+  SimEmbeddingsRequest,
+  SimEmbedRequest,
+  SimEngine,
+  SimGenerateRequest,
+  SimResponse,
+} from "./engine.js"
 import { SimError } from "./errors.js"
 import { FAULT_KINDS, type FaultKind } from "./faults.js"
-
-const MAX_BODY = 32 * 1024 * 1024
+import { abortOnClose, parseObject, sendError, sendJson, sendJsonText, sendPlain } from "./http-io.js"
+import { openaiRoutes } from "./openai.js"
+import type { Json } from "./requests.js"
 
 export interface SimServer {
   readonly url: string
@@ -19,105 +34,43 @@ export interface SimServer {
   close(): Promise<void>
 }
 
-const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
-  const data = JSON.stringify(body)
-  res.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(data),
-  })
-  res.end(data)
+export interface SimServerOptions {
+  readonly host?: string
+  /** 0 picks a free port; default 11434. */
+  readonly port?: number
+  /** Extra allowed CORS origins (Ollama's OLLAMA_ORIGINS; default: that variable's value). */
+  readonly origins?: ReadonlyArray<string>
 }
 
-const sendError = (res: ServerResponse, e: unknown): void => {
-  if (e instanceof SimError) {
-    sendJson(res, e.status === 0 ? 503 : e.status, { error: e.message })
-    return
-  }
-  sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) })
-}
-
-/** Go's json.Decoder messages (gin's ShouldBindJSON) for the common mistakes. */
-const jsonError = (text: string, e: unknown): string => {
-  const message = (e as Error).message
-  // A body cut short: V8 gives no position, Go's decoder says "unexpected EOF".
-  if (/unexpected end of JSON input/i.test(message)) return "unexpected EOF"
-  const m = /position (\d+)/.exec(message)
-  const ch = m !== null ? text[Number(m[1])] : undefined
-  return ch === undefined ? "unexpected EOF" : `invalid character '${ch}' looking for beginning of value`
-}
-
-/** Go decodes a JSON null into a field as "not set": drop null members (also inside options). */
-const withoutNulls = (o: Json): Json => {
-  const out: Json = {}
-  for (const [k, v] of Object.entries(o)) {
-    if (v === null) continue
-    out[k] = k === "options" && typeof v === "object" && !Array.isArray(v) ? withoutNulls(v as Json) : v
-  }
-  return out
-}
-
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    let size = 0
-    const parts: Buffer[] = []
-    req.on("data", (c: Buffer) => {
-      size += c.length
-      if (size > MAX_BODY) {
-        reject(new SimError(413, "request body too large"))
-        req.destroy()
-        return
-      }
-      parts.push(c)
-    })
-    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")))
-    req.on("error", reject)
-  })
-
-/** Parse a JSON object body; `required` bodies reject an empty one with Ollama's message. */
-const parseObject = async (req: IncomingMessage, what: string, required: boolean): Promise<Json> => {
-  const text = await readBody(req)
-  if (text.trim() === "") {
-    if (required) throw new SimError(400, "missing request body")
-    return {}
-  }
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (e) {
-    throw new SimError(400, jsonError(text, e))
-  }
-  // A null body decodes into Go's zero request (and fails later, e.g. on the missing model).
-  if (value === null) return {}
-  if (typeof value !== "object" || Array.isArray(value)) {
-    const kind = Array.isArray(value) ? "array" : typeof value
-    throw new SimError(400, `json: cannot unmarshal ${kind} into Go value of type ${what}`)
-  }
-  return withoutNulls(value as Json)
-}
-
-/** Write a simulator response: one JSON object, or NDJSON chunks (or their aggregate). */
-const sendResponse = async (
+/** A route's handler: `params` holds the path's `:name` segments. */
+export type Handler = (
+  engine: SimEngine,
+  req: IncomingMessage,
   res: ServerResponse,
-  response: SimResponse,
+  params: Readonly<Record<string, string>>,
+) => Promise<void> | void
+
+export interface Route {
+  readonly method: "HEAD" | "GET" | "POST" | "DELETE"
+  /** A path; a segment `:name` matches any one segment. */
+  readonly path: string
+  /** Undefined: Ollama serves it, the simulator does not (501). */
+  readonly handler?: Handler
+}
+
+/** Write a generation: NDJSON chunks, or (stream: false) the folded answer. */
+const sendGeneration = async <P extends WireChatChunk | WireGenerateChunk>(
+  res: ServerResponse,
+  response: SimResponse<P>,
   streamed: boolean,
-  kind: "generate" | "chat",
+  fold: (r: SimResponse<P>) => Promise<P>,
 ): Promise<void> => {
   if (response.kind === "single") {
     sendJson(res, 200, response.body)
     return
   }
   if (!streamed) {
-    const parts: string[] = [textOf(response.first, kind)]
-    let last = response.first
-    for (let r = await response.rest.next(); r.done !== true; r = await response.rest.next()) {
-      parts.push(textOf(r.value, kind))
-      last = r.value
-    }
-    const body =
-      kind === "chat"
-        ? { ...last, message: { role: "assistant", content: parts.join("") } }
-        : { ...last, response: parts.join("") }
-    sendJson(res, 200, body)
+    sendJson(res, 200, await fold(response))
     return
   }
   res.writeHead(200, { "Content-Type": "application/x-ndjson", "Transfer-Encoding": "chunked" })
@@ -135,41 +88,127 @@ const sendResponse = async (
   res.end()
 }
 
-const textOf = (chunk: Json, kind: "generate" | "chat"): string =>
-  kind === "chat"
-    ? String(((chunk.message as Json | undefined)?.content as string | undefined) ?? "")
-    : String((chunk.response as string | undefined) ?? "")
-
-const handleGeneration = async (
-  engine: SimEngine,
-  req: IncomingMessage,
-  res: ServerResponse,
-  kind: "generate" | "chat",
-): Promise<void> => {
-  const body = await parseObject(req, kind === "chat" ? "api.ChatRequest" : "api.GenerateRequest", true)
-  const controller = new AbortController()
-  let response: SimResponse | undefined
-  const onClose = () => {
-    if (res.writableFinished) return
-    controller.abort(new SimError(499, "request canceled"))
-    if (response?.kind === "stream") void response.cancel()
-  }
-  res.on("close", onClose)
-  try {
-    response =
-      kind === "chat"
-        ? await engine.chat(body, controller.signal)
-        : await engine.generate(body, controller.signal)
-    if (controller.signal.aborted) {
-      if (response.kind === "stream") await response.cancel()
-      return
+const generation =
+  (kind: "generate" | "chat"): Handler =>
+  async (engine, req, res) => {
+    const body = await parseObject(req, kind === "chat" ? "api.ChatRequest" : "api.GenerateRequest", true)
+    const controller = new AbortController()
+    let response: SimResponse | undefined
+    abortOnClose(res, controller, () => {
+      if (response?.kind === "stream") void response.cancel()
+    })
+    try {
+      // The engine checks every field of the decoded JSON as Ollama's handlers do.
+      const streamed = body.stream !== false
+      if (kind === "chat") {
+        const r = await engine.chat(body as SimChatRequest, controller.signal)
+        response = r
+        if (!controller.signal.aborted) await sendGeneration(res, r, streamed, collectChat)
+      } else {
+        const r = await engine.generate(body as SimGenerateRequest, controller.signal)
+        response = r
+        if (!controller.signal.aborted) await sendGeneration(res, r, streamed, collectGenerate)
+      }
+      if (controller.signal.aborted && response.kind === "stream") await response.cancel()
+    } catch (e) {
+      if (controller.signal.aborted || res.destroyed) return
+      if (res.headersSent) res.end()
+      else sendError(res, e)
     }
-    await sendResponse(res, response, body.stream !== false, kind)
-  } catch (e) {
-    if (controller.signal.aborted || res.destroyed) return
-    if (res.headersSent) res.end()
-    else sendError(res, e)
   }
+
+/** POST /api/embed: vectors printed as Go prints float32; zero metrics left out (omitempty). */
+const embed: Handler = async (engine, req, res) => {
+  const body = await parseObject(req, "api.EmbedRequest", true)
+  const controller = new AbortController()
+  abortOnClose(res, controller)
+  const r = await engine.embed(body as SimEmbedRequest, controller.signal)
+  if (controller.signal.aborted) return
+  const metrics = [
+    ["total_duration", r.total_duration],
+    ["load_duration", r.load_duration],
+    ["prompt_eval_count", r.prompt_eval_count],
+  ]
+    .filter(([, v]) => v !== 0)
+    .map(([k, v]) => `,"${k}":${v}`)
+    .join("")
+  sendJsonText(
+    res,
+    200,
+    `{"model":${JSON.stringify(r.model)},"embeddings":${vectorsJson(r.embeddings)}${metrics}}`,
+  )
+}
+
+/** POST /api/embeddings (legacy): one float64 vector. */
+const embeddings: Handler = async (engine, req, res) => {
+  const body = await parseObject(req, "api.EmbeddingRequest", true)
+  const controller = new AbortController()
+  abortOnClose(res, controller)
+  const r = await engine.embeddings(body as SimEmbeddingsRequest, controller.signal)
+  if (!controller.signal.aborted) sendJson(res, 200, r)
+}
+
+const running: Handler = (_engine, _req, res) => {
+  res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" })
+  res.end("Ollama is running")
+}
+
+/** Ollama's routes (server/routes.go GenerateRoutes), in its order: HEAD, GET, POST, DELETE trees. */
+const ROUTES: ReadonlyArray<Route> = [
+  { method: "HEAD", path: "/", handler: running },
+  { method: "GET", path: "/", handler: running },
+  { method: "HEAD", path: "/api/version", handler: (e, _q, res) => sendJson(res, 200, e.version()) },
+  { method: "GET", path: "/api/version", handler: (e, _q, res) => sendJson(res, 200, e.version()) },
+  { method: "GET", path: "/api/status" },
+  { method: "POST", path: "/api/pull" },
+  { method: "POST", path: "/api/push" },
+  { method: "HEAD", path: "/api/tags", handler: (e, _q, res) => sendJson(res, 200, e.list()) },
+  { method: "GET", path: "/api/tags", handler: (e, _q, res) => sendJson(res, 200, e.list()) },
+  {
+    method: "POST",
+    path: "/api/show",
+    handler: async (e, req, res) => {
+      const body = await parseObject(req, "api.ShowRequest", true)
+      sendJson(res, 200, e.show(body.model ?? body.name))
+    },
+  },
+  { method: "DELETE", path: "/api/delete" },
+  { method: "POST", path: "/api/me" },
+  { method: "POST", path: "/api/signout" },
+  { method: "DELETE", path: "/api/user/keys/:encodedKey" },
+  { method: "POST", path: "/api/create" },
+  { method: "POST", path: "/api/blobs/:digest" },
+  { method: "HEAD", path: "/api/blobs/:digest" },
+  { method: "POST", path: "/api/copy" },
+  { method: "POST", path: "/api/experimental/web_search" },
+  { method: "POST", path: "/api/experimental/web_fetch" },
+  { method: "GET", path: "/api/experimental/model-recommendations" },
+  { method: "GET", path: "/api/ps", handler: (e, _q, res) => sendJson(res, 200, e.ps()) },
+  { method: "POST", path: "/api/generate", handler: generation("generate") },
+  { method: "POST", path: "/api/chat", handler: generation("chat") },
+  { method: "POST", path: "/api/embed", handler: embed },
+  { method: "POST", path: "/api/embeddings", handler: embeddings },
+  ...openaiRoutes,
+  { method: "POST", path: "/v1/responses" },
+  { method: "POST", path: "/v1/audio/transcriptions" },
+  { method: "POST", path: "/v1/messages" },
+]
+
+/** The route for (method, path) and its params, if its pattern matches. */
+const match = (route: Route, path: string): Record<string, string> | undefined => {
+  const want = route.path.split("/")
+  const got = path.split("/")
+  if (want.length !== got.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] as string
+    const g = got[i] as string
+    if (w.startsWith(":")) {
+      if (g === "") return undefined
+      params[w.slice(1)] = decodeURIComponent(g)
+    } else if (w !== g) return undefined
+  }
+  return params
 }
 
 const handleSim = async (engine: SimEngine, req: IncomingMessage, res: ServerResponse, path: string) => {
@@ -219,32 +258,55 @@ const handleSim = async (engine: SimEngine, req: IncomingMessage, res: ServerRes
     }
     return sendJson(res, 200, engine.state().faults)
   }
-  res.writeHead(404, { "Content-Type": "text/plain" })
-  res.end("404 page not found")
+  sendPlain(res, 404, "404 page not found")
 }
 
-const route = async (engine: SimEngine, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+const route = async (
+  engine: SimEngine,
+  cors: Cors,
+  loopback: boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> => {
   const path = (req.url ?? "/").split("?")[0] ?? "/"
   const method = req.method ?? "GET"
   try {
     if (path.startsWith("/sim/")) return await handleSim(engine, req, res, path)
-    if (path === "/" && (method === "GET" || method === "HEAD")) {
-      res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" })
-      res.end(method === "HEAD" ? undefined : "Ollama is running")
-      return
+    let found: { route: Route; params: Record<string, string> } | undefined
+    for (const r of ROUTES) {
+      if (r.method !== method) continue
+      const params = match(r, path)
+      if (params !== undefined) {
+        found = { route: r, params }
+        break
+      }
     }
-    if (path === "/api/version" && method === "GET") return sendJson(res, 200, engine.version())
-    if (path === "/api/tags" && method === "GET") return sendJson(res, 200, engine.list())
-    if (path === "/api/ps" && method === "GET") return sendJson(res, 200, engine.ps())
-    if (path === "/api/show" && method === "POST") {
-      const body = await parseObject(req, "api.ShowRequest", true)
-      return sendJson(res, 200, engine.show(body.model ?? body.name))
+    // gin's RedirectTrailingSlash: 301 for GET, 307 otherwise (before any middleware runs).
+    if (found === undefined && path.length > 1 && path.endsWith("/")) {
+      const bare = path.slice(0, -1)
+      if (ROUTES.some((r) => r.method === method && match(r, bare) !== undefined)) {
+        res.writeHead(method === "GET" ? 301 : 307, {
+          Location: bare,
+          "Content-Type": "text/html; charset=utf-8",
+        })
+        res.end(method === "GET" ? `<a href="${bare}">Moved Permanently</a>.\n\n` : undefined)
+        return
+      }
     }
-    if (path === "/api/generate" && method === "POST")
-      return await handleGeneration(engine, req, res, "generate")
-    if (path === "/api/chat" && method === "POST") return await handleGeneration(engine, req, res, "chat")
-    res.writeHead(404, { "Content-Type": "text/plain" })
-    res.end("404 page not found")
+    // The middlewares run for every route, and for gin's 404 and 405 answers too.
+    if (cors.apply(req, res)) return
+    if (loopback && guardHost(req, res)) return
+    if (found === undefined) {
+      const allowed = [...new Set(ROUTES.filter((r) => match(r, path) !== undefined).map((r) => r.method))]
+      if (allowed.length > 0)
+        return sendPlain(res, 405, "405 method not allowed", { Allow: allowed.join(", ") })
+      return sendPlain(res, 404, "404 page not found")
+    }
+    const handler = found.route.handler
+    if (handler === undefined) {
+      return sendJson(res, 501, { error: `the simulator does not implement ${method} ${found.route.path}` })
+    }
+    await handler(engine, req, res, found.params)
   } catch (e) {
     if (!res.headersSent) sendError(res, e)
     else res.end()
@@ -254,10 +316,14 @@ const route = async (engine: SimEngine, req: IncomingMessage, res: ServerRespons
 /** Serve `engine` on host:port (port 0 picks a free one). */
 export const startSimServer = async (
   engine: SimEngine,
-  options: { host?: string; port?: number } = {},
+  options: SimServerOptions = {},
 ): Promise<SimServer> => {
   const host = options.host ?? "127.0.0.1"
-  const server = createServer((req, res) => void route(engine, req, res))
+  const extra =
+    options.origins ?? (process.env.OLLAMA_ORIGINS ?? "").split(",").filter((o) => o.trim() !== "")
+  const cors = makeCors(allowedOrigins(extra))
+  const loopback = host === "localhost" || host === "::1" || host.startsWith("127.")
+  const server = createServer((req, res) => void route(engine, cors, loopback, req, res))
   server.keepAliveTimeout = 5000
   const listen = (port: number) =>
     new Promise<number>((resolve, reject) => {

@@ -3,6 +3,9 @@ export { ManualClock, ScaledClock, type TimeSource } from "../../time/clock.js"
 export {
   type EngineOptions,
   type SimChatRequest,
+  type SimEmbeddingResponse,
+  type SimEmbeddingsRequest,
+  type SimEmbedRequest,
   SimEngine,
   type SimEvent,
   type SimGenerateRequest,
@@ -11,7 +14,7 @@ export {
 } from "./engine.js"
 export { SimError } from "./errors.js"
 export { FAULT_KINDS, type FaultKind } from "./faults.js"
-export { type SimServer, startSimServer } from "./http.js"
+export { type SimServer, type SimServerOptions, startSimServer } from "./http.js"
 export {
   decodeProfile,
   footprintBytes,

@@ -59,7 +59,10 @@ export const SimModelSchema = Schema.Struct({
   tokensPerSec: Positive,
   /** Concurrent generations per runner (OLLAMA_NUM_PARALLEL). */
   parallel: PositiveInt.pipe(withDefault(1)),
+  /** Ollama's capabilities: completion, tools, thinking, insert, vision, embedding (no completion). */
   capabilities: Schema.Array(Schema.String).pipe(withDefault(["completion"])),
+  /** How often the model calls an offered tool when the last message is the user's (seeded; 1: always). */
+  toolCallRate: Probability.pipe(withDefault(1)),
   faults: Schema.optionalKey(FaultSettings),
 })
 export type SimModelSpec = typeof SimModelSchema.Type

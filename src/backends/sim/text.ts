@@ -1009,3 +1009,32 @@ export const answerTokens = (req: TextRequest): ReadonlyArray<string> => {
   if (req.format !== undefined) return tokenize(json(c, req.format))
   return tokenize(GENERATORS[detectTask(text, CODE_MODEL.test(req.model))](c))
 }
+
+// ---- building blocks for the other generators (thinking, tool calls)
+
+/** What a generator reads from one message: a PRNG seeded by `key`, its topic words and slots. */
+export type TextContext = Ctx
+
+/** The context of `message` (one message's text, not a flattened chat), seeded by `key`. */
+export const contextOf = (key: string, message: string, fallback = FALLBACK_WORDS): TextContext => {
+  const rng = seededRandom(key)
+  const found = topicWords(message)
+  const words = found.length > 0 ? found : fallback
+  const text = message.toLowerCase()
+  return { rng, text, words, slots: slotsFor(rng, text, words) }
+}
+
+/**
+ * A JSON value satisfying `schema` (objects carry every property, required ones included); `key`
+ * is the property it is for (names such as email, url, date or confidence shape the value).
+ */
+export const schemaValue = (schema: unknown, c: TextContext, key = ""): unknown => valueFor(schema, key, c, 0)
+
+/** Cut text into the simulator's token pieces (words with their leading space, punctuation, newlines). */
+export const tokenPieces = (text: string): string[] => tokenize(text)
+
+/** A template with {a} {b} {c} (or capitalised) filled from the context's slots. */
+export const fillSlots = (template: string, c: TextContext): string => fill(template, c.slots)
+
+/** One of `xs`, drawn from the context's PRNG. */
+export const pickFrom = <T>(c: TextContext, xs: ReadonlyArray<T>): T => pick(c.rng, xs)

@@ -64,7 +64,7 @@ export const runSim = async (argv: ReadonlyArray<string>): Promise<number> => {
   const capacity = profile.gpus.reduce((s, g) => s + g.vramGb, 0)
   process.stdout.write(
     `conductor sim: ${profile.name} — ${profile.gpus.length} GPU, ${capacity} GB, time scale ${engine.timeScale}, seed ${engine.seed}\n` +
-      `  Ollama API on ${server.url} (control under ${server.url}/sim/)\n` +
+      `  Ollama API on ${server.url} (OpenAI-compatible under ${server.url}/v1, control under ${server.url}/sim/)\n` +
       `  models: ${profile.models.map((m) => `${m.name} (${m.vramGb} GB)`).join(", ")}\n`,
   )
   await new Promise<void>((resolve) => {
