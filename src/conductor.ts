@@ -416,9 +416,11 @@ class ConductorImpl implements Conductor {
   private readonly services: RequestServices
   /** One clock for every request actor (its timer ids are unique across actors). */
   private readonly clock: MachineClock
+  private readonly personaNames: ReadonlySet<string>
 
   constructor(private readonly p: Parts) {
     this.reachable = p.reachable
+    this.personaNames = new Set(p.config.personas.keys())
     const c = p.config.conductor
     this.services = {
       now: () => p.time.now(),
@@ -464,7 +466,7 @@ class ConductorImpl implements Conductor {
 
   submit(request: ConductorRequest): RequestHandle {
     if (this.closing) throw conductorError("Unavailable", "Conductor is shutting down")
-    const prepared = prepareRequest(request)
+    const prepared = prepareRequest(request, { personas: this.personaNames })
     if (!prepared.ok) throw prepared.error
     const id = prepared.value.request.id ?? randomUUID()
     const refused = this.admission(id)
@@ -481,6 +483,8 @@ class ConductorImpl implements Conductor {
         budgetBytes: this.p.hardware.budgetBytes,
       },
     )
+    // A request routing calls bad (a persona it does not know) is refused, never accepted.
+    if (Result.isFailure(routed) && routed.failure.reason === "BadRequest") throw routed.failure
     const decision = Result.isSuccess(routed)
       ? preferWarm(
           routed.success,
