@@ -140,8 +140,9 @@ describe("conductor (in-process simulator, virtual time)", () => {
   it("a model whose breaker is open is skipped", async () => {
     const e = await start({ health: { volumeThreshold: 2, errorThresholdPercentage: 50, probeAfter: "1m" } })
     e.conductor.simulator?.injectFault(CHAIN[0] as string, "error", 2)
-    await run(e, e.conductor.submit({ prompt: PROMPT }))
-    await run(e, e.conductor.submit({ prompt: PROMPT }))
+    // Failures from two tenants (health.minTenants): one alone would not open it for others.
+    await run(e, e.conductor.submit({ prompt: PROMPT, tenant: "a" }))
+    await run(e, e.conductor.submit({ prompt: PROMPT, tenant: "b" }))
     expect(e.conductor.snapshot().breakers.find((b) => b.model === CHAIN[0])?.state).toBe("open")
     const { value } = await run(e, e.conductor.submit({ prompt: PROMPT, id: "skip" }))
     expect(value?.attempts[0]).toEqual({

@@ -1,7 +1,7 @@
 /**
  * What a client submits, checked and prepared. A request is a prompt or a chat (exactly one),
- * with optional persona, model, tier, output format, sampling options, routing context and an
- * id. Every problem is reported at once, each naming its field (`messages[2].role: …`),
+ * with optional persona, model, tier, output format, sampling options, routing context, tenant
+ * and an id. Every problem is reported at once, each naming its field (`messages[2].role: …`),
  * before anything is accepted — an unknown persona, a schema that is too deep, too large or not a
  * JSON Schema — so a request with problems has no events. Preparing a valid one derives what
  * routing reads (the last user turn) and what generation sends.
@@ -11,6 +11,7 @@ import type { ChatMessage, GenerateRequest, ToolDefinition } from "../backends/p
 import { CapabilitySchema, TierSchema } from "../config/schema.js"
 import type { RoutingRequest } from "../domain/decision.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
+import { DEFAULT_TENANT } from "../health/health.js"
 import { type CompiledFormat, type OutputFormat, prepareFormat } from "../validate/json-format.js"
 import { checkJsonLimits, MAX_JSON_DEPTH } from "../validate/json-limits.js"
 import type { OfferedTools } from "../validate/validate.js"
@@ -100,6 +101,19 @@ export const ConductorRequestSchema = Schema.Struct({
   fallbackMode: Schema.optionalKey(Schema.Literals(["restart", "continue"])),
   /** Who sent it (an end user, an app): recorded with the request, never used as a label. */
   client: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(256))),
+  /**
+   * Whom the request runs for, for health accounting (docs/health.md): one tenant alone never
+   * opens a model's breaker. Set by the server (`ws:<n>` per WebSocket connection; a client's
+   * value is replaced) or by a library caller; default `library`. An identifier, not a secret:
+   * it shows in events, logs and status.
+   */
+  tenant: Schema.optionalKey(
+    NonEmpty.check(
+      Schema.isPattern(/^[\x21-\x7e]{1,128}$/, {
+        message: "expected 1 to 128 printable ASCII characters, no spaces",
+      }),
+    ),
+  ),
   /** Routing hints: documents retrieved for the query, a context window the answer needs. */
   context: Schema.optionalKey(
     Schema.Struct({
@@ -123,6 +137,8 @@ export interface PreparedRequest {
   readonly tools: OfferedTools | undefined
   /** The client capped the answer's length (a length stop is then what it asked for). */
   readonly lengthCapped: boolean
+  /** Whom it runs for (`request.tenant`, else `library`). */
+  readonly tenant: string
 }
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -235,6 +251,7 @@ export const prepareRequest = (
       format,
       tools,
       lengthCapped: r.options?.numPredict !== undefined,
+      tenant: r.tenant ?? DEFAULT_TENANT,
     },
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The WebSocket endpoint `/ws`: the upgrade passes the same gate as every HTTP route (host,
  * origin, token; refused before the upgrade with a JSON body), then each connection gets a
- * Session, a heartbeat that closes dead connections, and corked writes (the frames of one turn of
- * the event loop leave in one write). Closing a connection cancels its requests.
+ * Session (its requests run for tenant `ws:<n>`, the connection's number), a heartbeat that
+ * closes dead connections, and corked writes (the frames of one turn of the event loop leave in
+ * one write). Closing a connection cancels its requests.
  */
 import type { Server } from "node:http"
 import type { Duplex } from "node:stream"
@@ -44,6 +45,8 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 export const attachWebSocket = (http: Server, deps: WebSocketDeps): WebSocketEndpoint => {
   const { conductor, config, metrics, logger } = deps
   const sessions = new Map<WebSocket, Session>()
+  /** Connections so far: the next one's tenant number. */
+  let connected = 0
   /** Each WebSocket's TCP socket, from the upgrade to the connection handler. */
   const sockets = new Map<WebSocket, Duplex>()
 
@@ -95,6 +98,7 @@ export const attachWebSocket = (http: Server, deps: WebSocketDeps): WebSocketEnd
     }
     const session = new Session({
       conductor,
+      tenant: `ws:${++connected}`,
       transport: {
         send: (text) => {
           if (!corked && socket !== undefined) {

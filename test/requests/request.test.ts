@@ -99,4 +99,14 @@ describe("requests/request: everything checkable is checked before acceptance", 
       "messages[1].toolCalls[0].arguments: nested deeper than 32 levels of objects and arrays (the limit)",
     ])
   })
+
+  it("takes a tenant, `library` by default", () => {
+    const r = prepareRequest({ prompt: "hi", tenant: "ws:7" })
+    expect(r.ok && r.value.tenant).toBe("ws:7")
+    const d = prepareRequest({ prompt: "hi" })
+    expect(d.ok && d.value.tenant).toBe("library")
+    expect(problemsOf({ prompt: "hi", tenant: "two words" })).toEqual([
+      "tenant: expected 1 to 128 printable ASCII characters, no spaces",
+    ])
+  })
 })
