@@ -223,8 +223,12 @@ export interface Conductor {
   snapshot(): ConductorSnapshot
   /** Would a query submitted now be served? And if not, why not (`/readyz`). */
   readiness(): Readiness
-  /** Stop accepting; let requests finish for `drainMs` (default 0), cancel the rest, shut down. */
-  close(options?: { readonly drainMs?: number }): Promise<void>
+  /**
+   * Stop accepting; let requests finish for `drainMs` (default 0), cancel the rest, shut down.
+   * `drainMs` is on Conductor's clock (simulated when it is scaled or manual) unless `wallClock`:
+   * the server drains on real time, because the requests it protects are real clients'.
+   */
+  close(options?: { readonly drainMs?: number; readonly wallClock?: boolean }): Promise<void>
 }
 
 /** Whether a query would be served now: what `/readyz` answers. */
@@ -843,17 +847,21 @@ class ConductorImpl implements Conductor {
     }
   }
 
-  close(options: { readonly drainMs?: number } = {}): Promise<void> {
+  close(options: { readonly drainMs?: number; readonly wallClock?: boolean } = {}): Promise<void> {
     if (this.closed !== undefined) return this.closed
     this.closing = true
     this.closed = (async () => {
       const drainMs = options.drainMs ?? 0
       if (drainMs > 0 && this.running.size > 0) {
         const ctl = new AbortController()
-        await Promise.race([
-          this.p.time.sleep(drainMs, ctl.signal).catch(() => undefined),
-          new Promise<void>((resolve) => this.idle.add(resolve)),
-        ])
+        const elapsed =
+          options.wallClock === true
+            ? new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, drainMs)
+                ctl.signal.addEventListener("abort", () => clearTimeout(timer), { once: true })
+              })
+            : this.p.time.sleep(drainMs, ctl.signal).catch(() => undefined)
+        await Promise.race([elapsed, new Promise<void>((resolve) => this.idle.add(resolve))])
         ctl.abort()
       }
       for (const r of [...this.running.values()]) r.cancel()

@@ -1,6 +1,7 @@
 /**
- * The server in process, on a Conductor whose clock only moves when the test advances it:
- * `/readyz` telling the truth about breakers, each WebSocket connection its own tenant.
+ * The server in process, on a Conductor whose clock only moves when the test advances it: which
+ * clock each limit runs on (the drain is real time), `/readyz` telling the truth about breakers,
+ * each WebSocket connection its own tenant, and the wall-clock `ts` on every message.
  */
 import { afterEach, describe, expect, it } from "vitest"
 import { makeLogger } from "../../src/logging/logger.js"
@@ -10,6 +11,7 @@ import { type ConductorEnv, conductorEnv } from "../support/conductor-env.js"
 import { type Client, connect } from "../support/serve.js"
 
 const PROMPT = "What is the capital of France?"
+const LONG = "Summarise the history of the printing press in detail."
 
 let env: ConductorEnv | undefined
 let server: RunningServer | undefined
@@ -57,6 +59,35 @@ const terminal = (id: string) => (m: Record<string, unknown>) =>
   m.id === id && (m.type === "completed" || m.type === "failed" || m.type === "cancelled")
 
 describe("server (in process, virtual time)", () => {
+  it("drains on real time: requests still running after drainMs of Conductor's clock are not cut", async () => {
+    const { e, server: s } = await start()
+    // Slowed down, this answer takes about three minutes of Conductor's time — far past
+    // server.drainMs (30 s) — and milliseconds of real time.
+    e.conductor.simulator?.injectFault("llama3.1:8b", "slow", 1, { slowFactor: 1000 })
+    const h = e.conductor.submit({ prompt: LONG, id: "long", model: "llama3.1:8b" })
+    await pump(e, () => e.of("long").some((x) => x.type === "token"))
+    let drained = false
+    const draining = s.drain().then(() => {
+      drained = true
+    })
+    const before = e.clock.now()
+    await pump(
+      e,
+      () => e.clock.now() - before > 40_000 || e.of("long").some((x) => terminal("long")(x)),
+      60_000,
+      500,
+    )
+    // 40 s of Conductor's time later, the drain (30 s of real time) still lets it run.
+    expect(e.of("long").filter((x) => terminal("long")(x))).toEqual([])
+    expect(drained).toBe(false)
+    expect(e.conductor.readiness()).toMatchObject({ ready: false, closing: true })
+    await pump(e, () => e.of("long").some((x) => terminal("long")(x)), 600_000, 500)
+    expect(e.of("long").find((x) => terminal("long")(x))?.type).toBe("completed")
+    expect((await h.result).text.length).toBeGreaterThan(0)
+    await draining
+    expect(drained).toBe(true)
+  })
+
   it("/readyz is 503 while no routable model's breaker admits work, naming the breakers", async () => {
     const { e, server: s } = await start({ health: { volumeThreshold: 2, probeAfter: "5m" } })
     const ready = async () => {
@@ -124,5 +155,26 @@ describe("server (in process, virtual time)", () => {
       state: "open",
     })
     expect(mallory.messages.find((m) => m.type === "accepted")).toMatchObject({ tenant: "ws:2" })
+  })
+
+  it("stamps every message with ts, the wall-clock time it left (events keep `at`, Conductor's clock)", async () => {
+    const startedAt = Date.now()
+    const { e, server: s } = await start()
+    const c = await client(s)
+    c.send({ type: "query", id: "q", prompt: PROMPT })
+    await pump(e, () => c.messages.some(terminal("q")))
+    c.send({ type: "nonsense" })
+    await c.waitFor((m) => m.type === "error")
+    const endedAt = Date.now()
+    expect(c.messages.length).toBeGreaterThan(5)
+    for (const m of c.messages) {
+      expect(m.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+      const ts = Date.parse(m.ts as string)
+      expect(ts).toBeGreaterThanOrEqual(startedAt)
+      expect(ts).toBeLessThanOrEqual(endedAt)
+    }
+    // `at` is Conductor's (here virtual) clock: milliseconds since it started.
+    const accepted = c.messages.find((m) => m.type === "accepted")
+    expect(accepted?.at).toBeLessThan(600_000)
   })
 })
