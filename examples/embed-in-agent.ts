@@ -2,7 +2,9 @@
  * Conductor embedded in an agent: a small plan-and-execute loop. The agent asks for a plan as
  * JSON (validated against a schema), runs the steps concurrently — each routed to the model that
  * suits it, streaming tokens as they come — and writes a final answer from the results. It
- * watches fallbacks and restarts on the way and reads the GPU state at the end.
+ * watches fallbacks and restarts on the way and reads the GPU state at the end. A step that fails
+ * (every model of its chain did) is reported and the agent goes on: without a plan it works on the
+ * goal as one step, without a final answer it returns the steps' notes.
  *
  *   npx tsx examples/embed-in-agent.ts "Plan a migration of a Postgres database to a new server"
  *
@@ -30,13 +32,19 @@ export const runAgent = async (
   log: (line: string) => void = () => undefined,
 ): Promise<AgentRun> => {
   // 1. A plan, as JSON that must match the schema (an answer that does not falls back).
-  const planned = await conductor.generate({
-    prompt: `Break this goal into at most five concrete steps: ${goal}`,
-    format: PLAN_SCHEMA,
-    persona: "developer",
-  })
-  const plan = (JSON.parse(planned.text) as { steps: string[] }).steps
-  log(`plan from ${planned.model} (${planned.reason}): ${plan.length} steps`)
+  let plan: ReadonlyArray<string>
+  try {
+    const planned = await conductor.generate({
+      prompt: `Break this goal into at most five concrete steps: ${goal}`,
+      format: PLAN_SCHEMA,
+      persona: "developer",
+    })
+    plan = (JSON.parse(planned.text) as { steps: string[] }).steps
+    log(`plan from ${planned.model} (${planned.reason}): ${plan.length} steps`)
+  } catch (e) {
+    plan = [goal]
+    log(`planning failed (${describe(e)}); working on the goal as one step`)
+  }
 
   // 2. The steps, concurrently; each is routed on its own text. Tokens stream through `events`.
   let fallbacks = 0
@@ -59,7 +67,7 @@ export const runAgent = async (
         return { step, model: r.model, text: r.text }
       } catch (e) {
         // A step that fails is reported, not fatal: the agent goes on without it.
-        log(`step ${i + 1} failed: ${isConductorError(e) ? `${e.reason}: ${e.message}` : String(e)}`)
+        log(`step ${i + 1} failed: ${describe(e)}`)
         return { step, model: "none", text: "" }
       }
     }),
@@ -67,16 +75,23 @@ export const runAgent = async (
 
   // 3. The final answer from what the steps found.
   const notes = answers.filter((a) => a.text !== "").map((a, i) => `Step ${i + 1} (${a.step}): ${a.text}`)
-  const final = await conductor.generate({
-    messages: [
-      { role: "system", content: "You write clear, short final answers from working notes." },
-      { role: "user", content: `Goal: ${goal}\n\nNotes:\n${notes.join("\n")}\n\nWrite the final answer.` },
-    ],
-    persona: "writer",
-  })
-  log(`final answer from ${final.model} in ${final.timings.totalMs} ms`)
-  return { plan, answers, final: final.text, fallbacks }
+  try {
+    const final = await conductor.generate({
+      messages: [
+        { role: "system", content: "You write clear, short final answers from working notes." },
+        { role: "user", content: `Goal: ${goal}\n\nNotes:\n${notes.join("\n")}\n\nWrite the final answer.` },
+      ],
+      persona: "writer",
+    })
+    log(`final answer from ${final.model} in ${final.timings.totalMs} ms`)
+    return { plan, answers, final: final.text, fallbacks }
+  } catch (e) {
+    log(`the final answer failed (${describe(e)}); returning the notes`)
+    return { plan, answers, final: notes.join("\n"), fallbacks }
+  }
 }
+
+const describe = (e: unknown): string => (isConductorError(e) ? `${e.reason}: ${e.message}` : String(e))
 
 const main = async () => {
   const goal =

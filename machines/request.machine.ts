@@ -6,8 +6,10 @@
  *
  * (Received and routed by Conductor before the actor starts.)
  *
- * `selecting` takes the next model of the decision's chain whose breaker admits it (skipped ones
- * are listed as attempts). An attempt is one actor (`attempt`): it waits in the scheduler's queue
+ * `selecting` takes the next model of the decision's chain whose breakers admit it — the model's
+ * and the request's tenant's own (skipped ones are listed as attempts); each attempt's outcome is
+ * recorded with the ticket its admission gave, so health knows the tenant and the probes, and an
+ * answer that failed only the requested format is recorded as the request's failure, not the model's. An attempt is one actor (`attempt`): it waits in the scheduler's queue
  * for a lease on its model, streams the answer while holding the slot, and holds it until stopped.
  * A failed load, an error, no first token in time, a stall, a cut stream or an answer that fails
  * validation ends the attempt and falls back; partial output is never reported as completed —
@@ -23,11 +25,10 @@ import type { GenerateChunk, GenerateRequest } from "../src/backends/port.js"
 import type { RoutingDecision } from "../src/domain/decision.js"
 import { type ConductorError, conductorError, type ErrorReason } from "../src/domain/errors.js"
 import type { Attempt, FinishReason, RequestEvent, Timings, ToolCall, Usage } from "../src/domain/events.js"
-import type { Admission } from "../src/health/breaker.js"
-import type { AttemptOutcome } from "../src/health/health.js"
+import type { Admission, AttemptOutcome, Ticket } from "../src/health/health.js"
 import type { Deadlines } from "../src/requests/deadlines.js"
 import { continuation, type PreparedRequest } from "../src/requests/request.js"
-import { type ResolvedRule, validateAnswer } from "../src/validate/validate.js"
+import { blameOf, type ResolvedRule, validateAnswer } from "../src/validate/validate.js"
 
 type DoneChunk = Extract<GenerateChunk, { kind: "done" }>
 
@@ -57,8 +58,10 @@ export interface RequestServices {
   readonly now: () => number
   /** Publishes on the event bus (which stamps `at` with `now()` unless the event has it). */
   readonly publish: (event: RequestEvent & { readonly at?: number }) => void
-  readonly admit: (model: string) => Admission
-  readonly record: (model: string, outcome: AttemptOutcome, probe: boolean) => void
+  /** May an attempt on `model` start for `tenant` (its breakers)? */
+  readonly admit: (model: string, tenant: string) => Admission
+  /** How an admitted attempt ended, with the ticket `admit` gave. */
+  readonly record: (ticket: Ticket, outcome: AttemptOutcome) => void
   readonly rule: (decision: RoutingDecision) => ResolvedRule
   readonly numCtxOf: (model: string) => number
   readonly fallbackMode: "restart" | "continue"
@@ -99,7 +102,8 @@ interface RequestContext {
   readonly next: number
   readonly attempt: number
   readonly model: string | undefined
-  readonly probe: boolean
+  /** The current attempt's admission (tenant, probes), handed back with its outcome. */
+  readonly ticket: Ticket | undefined
   readonly inAttempt: boolean
   /**
    * When things happened and time spent waiting, in one field: a context of more than 18 keys
@@ -115,10 +119,17 @@ interface RequestContext {
   /** This attempt's reasoning and tool calls (one key: see `times`). */
   readonly extra: Extra
   readonly done: DoneChunk | undefined
-  readonly failure: { readonly reason: ErrorReason; readonly message: string } | undefined
+  readonly failure: Failure | undefined
   readonly attempts: ReadonlyArray<Attempt>
   readonly error: ConductorError | undefined
   readonly ended: RequestOutput["outcome"] | undefined
+}
+
+/** Why the attempt failed; `blame: "request"` when the request made it fail (never counted against the model). */
+interface Failure {
+  readonly reason: ErrorReason
+  readonly message: string
+  readonly blame?: "model" | "request"
 }
 
 interface Extra {
@@ -181,9 +192,14 @@ export const makeRequestMachine = (actors: {
         let next = context.next
         for (; next < context.chain.length; next++) {
           const model = context.chain[next] as string
-          const admission = s.admit(model)
+          const admission = s.admit(model, context.input.prepared.tenant)
           if (!admission.allowed) {
-            attempts.push({ model, outcome: "skipped", reason: "CircuitOpen", message: "breaker open" })
+            attempts.push({
+              model,
+              outcome: "skipped",
+              reason: "CircuitOpen",
+              message: admission.scope === "tenant" ? "breaker open for this tenant" : "breaker open",
+            })
             continue
           }
           const previous = context.model
@@ -207,7 +223,7 @@ export const makeRequestMachine = (actors: {
             attempts,
             next: next + 1,
             model,
-            probe: admission.probe,
+            ticket: admission.ticket,
             attempt: context.attempt + 1,
             inAttempt: true,
             times: {
@@ -319,6 +335,7 @@ export const makeRequestMachine = (actors: {
               failure: {
                 reason: "ValidationFailed" as const,
                 message: result.failures.map((f) => `${f.validator}: ${f.message}`).join("; "),
+                blame: blameOf(result.failures),
               },
             }
       }),
@@ -343,26 +360,28 @@ export const makeRequestMachine = (actors: {
       attemptFailed: assign(({ context }) => {
         const failure = context.failure ?? { reason: "Crashed" as const, message: "attempt failed" }
         const model = context.model as string
-        context.input.services.record(model, { kind: "failure", ...failure }, context.probe)
+        context.input.services.record(context.ticket as Ticket, { kind: "failure", ...failure })
         return {
           inAttempt: false,
-          attempts: [...context.attempts, { model, outcome: "failed" as const, ...failure }],
+          attempts: [
+            ...context.attempts,
+            { model, outcome: "failed" as const, reason: failure.reason, message: failure.message },
+          ],
         }
       }),
       attemptSucceeded: assign(({ context }) => {
         const model = context.model as string
         const s = context.input.services
-        s.record(
-          model,
-          { kind: "success", latencyMs: s.now() - (context.times.generationStartedAt ?? s.now()) },
-          context.probe,
-        )
+        s.record(context.ticket as Ticket, {
+          kind: "success",
+          latencyMs: s.now() - (context.times.generationStartedAt ?? s.now()),
+        })
         return { inAttempt: false, attempts: [...context.attempts, { model, outcome: "completed" as const }] }
       }),
       /** Cancelled or timed out mid-attempt: the attempt ends without counting for or against the model. */
       attemptAbandoned: assign(({ context }) => {
         if (!context.inAttempt || context.model === undefined) return {}
-        context.input.services.record(context.model, { kind: "cancelled" }, context.probe)
+        context.input.services.record(context.ticket as Ticket, { kind: "cancelled" })
         return {
           inAttempt: false,
           attempts: [...context.attempts, { model: context.model, outcome: "cancelled" as const }],
@@ -434,7 +453,7 @@ export const makeRequestMachine = (actors: {
       next: 0,
       attempt: 0,
       model: undefined,
-      probe: false,
+      ticket: undefined,
       inAttempt: false,
       times: {
         acceptedAt: input.services.now(),

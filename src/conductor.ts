@@ -37,7 +37,7 @@ import type {
   Usage,
 } from "./domain/events.js"
 import { TERMINAL_TYPES } from "./domain/events.js"
-import { GB, type ModelProfile } from "./domain/model-profile.js"
+import { GB, type ModelProfile, memoryBytes } from "./domain/model-profile.js"
 import type { TaskType } from "./domain/task.js"
 import type { Tier } from "./domain/tier.js"
 import { EventBus, type EventBusShape, makeEventBus } from "./events/bus.js"
@@ -47,7 +47,13 @@ import { makePolicy } from "./gpu/policies/index.js"
 import type { ModelResidency } from "./gpu/residency.js"
 import { Residency, type ResidencyCore, residentSpecs } from "./gpu/residency.js"
 import { type QueueSnapshot, Scheduler, type SchedulerCore } from "./gpu/scheduler.js"
-import { Health, type HealthCore, healthOptionsOf, type ModelHealth } from "./health/health.js"
+import {
+  DEFAULT_TENANT,
+  Health,
+  type HealthCore,
+  healthOptionsOf,
+  type ModelHealth,
+} from "./health/health.js"
 import { discover, factsOf } from "./registry/discover.js"
 import { estimateFootprintBytes } from "./registry/footprint.js"
 import { ModelRegistry, normaliseName } from "./registry/registry.js"
@@ -217,8 +223,34 @@ export interface Conductor {
   /** Call `listener` synchronously with every event (or those of some topics); returns the stop. */
   subscribe(listener: (event: ConductorEvent) => void, topics?: ReadonlyArray<Topic>): () => void
   snapshot(): ConductorSnapshot
-  /** Stop accepting; let requests finish for `drainMs` (default 0), cancel the rest, shut down. */
-  close(options?: { readonly drainMs?: number }): Promise<void>
+  /** Would a query submitted now be served? And if not, why not (`/readyz`). */
+  readiness(): Readiness
+  /**
+   * Stop accepting; let requests finish for `drainMs` (default 0), cancel the rest, shut down.
+   * `drainMs` is on Conductor's clock (simulated when it is scaled or manual) unless `wallClock`:
+   * the server drains on real time, because the requests it protects are real clients'.
+   */
+  close(options?: { readonly drainMs?: number; readonly wallClock?: boolean }): Promise<void>
+}
+
+/** Whether a query would be served now: what `/readyz` answers. */
+export interface Readiness {
+  /** Not closing, the backend answered its last check, and some routable model's breaker admits work. */
+  readonly ready: boolean
+  readonly backend: "reachable" | "unreachable"
+  readonly closing: boolean
+  /** Chat models routing may choose (in the registry, on the backend, within the VRAM budget). */
+  readonly routable: number
+  /** Routable models whose shared breaker admits work now (closed, or half-open with no probe out). */
+  readonly admitting: number
+  /** Routable models whose shared breaker is open or probing, with when each lets a probe through. */
+  readonly refusing: ReadonlyArray<{
+    readonly model: string
+    readonly state: ModelHealth["breaker"]
+    readonly nextProbeAt: number | undefined
+  }>
+  /** Why not ready, one sentence each (empty when ready). */
+  readonly reasons: ReadonlyArray<string>
 }
 
 /** A request in flight: a chat's actor, or an embedding's fiber. */
@@ -419,15 +451,17 @@ class ConductorImpl implements Conductor {
   private readonly services: RequestServices
   /** One clock for every request actor (its timer ids are unique across actors). */
   private readonly clock: MachineClock
+  private readonly personaNames: ReadonlySet<string>
 
   constructor(private readonly p: Parts) {
     this.reachable = p.reachable
+    this.personaNames = new Set(p.config.personas.keys())
     const c = p.config.conductor
     this.services = {
       now: () => p.time.now(),
       publish: (e) => p.bus.publish(e),
-      admit: (m) => p.health.admit(m),
-      record: (m, outcome, probe) => p.health.record(m, outcome, probe),
+      admit: (m, tenant) => p.health.admit(m, tenant),
+      record: (ticket, outcome) => p.health.record(ticket, outcome),
       rule: (d) => ruleFor(c.validation, d.taskType),
       numCtxOf: (m) => p.getRegistry().get(m)?.numCtx ?? 8192,
       fallbackMode: c.fallbacks.mode,
@@ -467,7 +501,7 @@ class ConductorImpl implements Conductor {
 
   submit(request: ConductorRequest): RequestHandle {
     if (this.closing) throw conductorError("Unavailable", "Conductor is shutting down")
-    const prepared = prepareRequest(request)
+    const prepared = prepareRequest(request, { personas: this.personaNames })
     if (!prepared.ok) throw prepared.error
     const id = prepared.value.request.id ?? randomUUID()
     const refused = this.admission(id)
@@ -484,6 +518,8 @@ class ConductorImpl implements Conductor {
         budgetBytes: this.p.hardware.budgetBytes,
       },
     )
+    // A request routing calls bad (a persona it does not know) is refused, never accepted.
+    if (Result.isFailure(routed) && routed.failure.reason === "BadRequest") throw routed.failure
     const decision = Result.isSuccess(routed)
       ? preferWarm(
           routed.success,
@@ -516,7 +552,12 @@ class ConductorImpl implements Conductor {
     })
     this.running.set(id, { cancel: () => actor.send({ type: "CANCEL" }) })
     const client = prepared.value.request.client
-    this.p.bus.publish(client !== undefined ? { type: "accepted", id, client } : { type: "accepted", id })
+    this.p.bus.publish({
+      type: "accepted",
+      id,
+      ...(client !== undefined ? { client } : {}),
+      tenant: prepared.value.tenant,
+    })
     if (decision !== undefined) this.p.bus.publish({ type: "routed", id, decision })
     const finish = (output: RequestOutput | undefined, crash?: unknown) => {
       if (!handle.terminal) {
@@ -566,16 +607,19 @@ class ConductorImpl implements Conductor {
     const model = picked.model
     const bus = this.p.bus
     const c = this.p.config.conductor
-    bus.publish(
-      req.client !== undefined ? { type: "accepted", id, client: req.client } : { type: "accepted", id },
-    )
+    bus.publish({
+      type: "accepted",
+      id,
+      ...(req.client !== undefined ? { client: req.client } : {}),
+      tenant: req.tenant ?? DEFAULT_TENANT,
+    })
     const acceptedAt = this.p.time.now()
     const totalMs = deadlinesFor(c.requests.deadlines, model.tier, "general_qa").totalMs
     const program = embedProgram(id, model, req, {
       publish: (e) => bus.publish(e),
       now: () => this.p.time.now(),
-      admit: (m) => this.p.health.admit(m),
-      record: (m, outcome, probe) => this.p.health.record(m, outcome, probe),
+      admit: (m, tenant) => this.p.health.admit(m, tenant),
+      record: (ticket, outcome) => this.p.health.record(ticket, outcome),
     }).pipe(
       Effect.timeoutOrElse({
         duration: totalMs,
@@ -765,17 +809,63 @@ class ConductorImpl implements Conductor {
     }
   }
 
-  close(options: { readonly drainMs?: number } = {}): Promise<void> {
+  readiness(): Readiness {
+    const list = this.p.getAvailable()
+    const available = list === undefined ? undefined : new Set(list)
+    const budget = this.p.hardware.budgetBytes
+    const routable = this.p
+      .getRegistry()
+      .all.filter(
+        (m) =>
+          m.kind === "chat" && (available === undefined || available.has(m.name)) && memoryBytes(m) <= budget,
+      )
+      .map((m) => m.name)
+    const health = new Map(this.p.health.snapshot().map((h) => [h.model, h]))
+    const refusing: Array<Readiness["refusing"][number]> = []
+    let admitting = 0
+    for (const model of routable) {
+      if (this.p.health.admitsWork(model)) {
+        admitting++
+        continue
+      }
+      const h = health.get(model)
+      refusing.push({ model, state: h?.breaker ?? "open", nextProbeAt: h?.nextProbeAt })
+    }
+    const reasons: string[] = []
+    if (this.closing) reasons.push("Conductor is shutting down")
+    if (!this.reachable) reasons.push("the backend did not answer its last check")
+    if (routable.length === 0) reasons.push("no chat model is available on the backend")
+    else if (admitting === 0) {
+      reasons.push(
+        `every routable model's breaker refuses work: ${refusing.map((r) => `${r.model} (${r.state})`).join(", ")}`,
+      )
+    }
+    return {
+      ready: reasons.length === 0,
+      backend: this.reachable ? "reachable" : "unreachable",
+      closing: this.closing,
+      routable: routable.length,
+      admitting,
+      refusing,
+      reasons,
+    }
+  }
+
+  close(options: { readonly drainMs?: number; readonly wallClock?: boolean } = {}): Promise<void> {
     if (this.closed !== undefined) return this.closed
     this.closing = true
     this.closed = (async () => {
       const drainMs = options.drainMs ?? 0
       if (drainMs > 0 && this.running.size > 0) {
         const ctl = new AbortController()
-        await Promise.race([
-          this.p.time.sleep(drainMs, ctl.signal).catch(() => undefined),
-          new Promise<void>((resolve) => this.idle.add(resolve)),
-        ])
+        const elapsed =
+          options.wallClock === true
+            ? new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, drainMs)
+                ctl.signal.addEventListener("abort", () => clearTimeout(timer), { once: true })
+              })
+            : this.p.time.sleep(drainMs, ctl.signal).catch(() => undefined)
+        await Promise.race([elapsed, new Promise<void>((resolve) => this.idle.add(resolve))])
         ctl.abort()
       }
       for (const r of [...this.running.values()]) r.cancel()

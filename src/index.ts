@@ -12,6 +12,7 @@ export {
   type EmbedRequest,
   type EmbedResponse,
   type ModelInfo,
+  type Readiness,
   type RequestHandle,
 } from "./conductor.js"
 export type { RoutingDecision } from "./domain/decision.js"

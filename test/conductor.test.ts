@@ -89,6 +89,30 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(e.events.filter((x) => x.type === "accepted")).toHaveLength(0)
   })
 
+  it("refuses at submit, accepting nothing, what would fail later: an unknown persona, a format that is not a JSON Schema or is nested too deep", async () => {
+    const e = await start()
+    let deep: unknown = {}
+    for (let i = 0; i < 100_000; i++) deep = { $defs: { a: deep } }
+    const refused = [
+      [{ prompt: PROMPT, persona: "nobody" }, /^persona: unknown persona 'nobody' \(known: researcher, /],
+      [{ prompt: PROMPT, format: { type: "nonsense" } }, /^format\.type: unknown type 'nonsense'/],
+      [{ prompt: PROMPT, format: deep }, /^format: the schema is nested deeper than 32 levels/],
+    ] as const
+    for (const [request, message] of refused) {
+      let error: unknown
+      try {
+        e.conductor.submit(request as never)
+      } catch (err) {
+        error = err
+      }
+      expect(isConductorError(error) && error.reason).toBe("BadRequest")
+      expect((error as Error).message).toMatch(message)
+      await expect(e.conductor.generate(request as never)).rejects.toMatchObject({ reason: "BadRequest" })
+    }
+    await e.clock.advance(1_000)
+    expect(e.events.filter((x) => x.type === "accepted")).toHaveLength(0)
+  })
+
   it("a model error falls back to the next model in the chain", async () => {
     const e = await start()
     e.conductor.simulator?.injectFault(CHAIN[0] as string, "error")
@@ -116,8 +140,9 @@ describe("conductor (in-process simulator, virtual time)", () => {
   it("a model whose breaker is open is skipped", async () => {
     const e = await start({ health: { volumeThreshold: 2, errorThresholdPercentage: 50, probeAfter: "1m" } })
     e.conductor.simulator?.injectFault(CHAIN[0] as string, "error", 2)
-    await run(e, e.conductor.submit({ prompt: PROMPT }))
-    await run(e, e.conductor.submit({ prompt: PROMPT }))
+    // Failures from two tenants (health.minTenants): one alone would not open it for others.
+    await run(e, e.conductor.submit({ prompt: PROMPT, tenant: "a" }))
+    await run(e, e.conductor.submit({ prompt: PROMPT, tenant: "b" }))
     expect(e.conductor.snapshot().breakers.find((b) => b.model === CHAIN[0])?.state).toBe("open")
     const { value } = await run(e, e.conductor.submit({ prompt: PROMPT, id: "skip" }))
     expect(value?.attempts[0]).toEqual({

@@ -1,6 +1,7 @@
 /**
  * Maps what a model server says (HTTP status and Ollama's error texts, or a connection failure)
- * onto ConductorError reasons, so both adapters fail the same way for the same cause.
+ * onto ConductorError reasons, so both adapters fail the same way for the same cause. A
+ * RangeError (a stack overflow in our own code) is the request's BadRequest, never the backend's.
  */
 import { type ConductorError, conductorError } from "../domain/errors.js"
 
@@ -77,6 +78,15 @@ export const fromThrown = (e: unknown, model?: string, aborted = false): Conduct
     const status = err.status_code ?? err.status
     if (err.code === "ECONNREFUSED") return conductorError("Unavailable", message, { ...extra, cause: e })
     return fromServerError(status, message, model)
+  }
+  // Our own code ran out of stack (or a length limit) on the request's data: the request's
+  // problem — values nested too deep — never the backend's.
+  if (e instanceof RangeError) {
+    return conductorError(
+      "BadRequest",
+      `the request could not be prepared for the backend: ${message} (a value in it is nested too deep or too large)`,
+      { ...extra, cause: e },
+    )
   }
   const cause = err?.cause as { code?: string; message?: string } | undefined
   if (CONNECTION.test(message) || (cause?.code !== undefined && CONNECTION.test(cause.code))) {

@@ -211,6 +211,13 @@ export const HealthSection = Schema.Struct({
   maxProbeAfter: DurationMs.pipe(withDefault("5m")),
   /** Weight of the newest attempt in the moving averages (0–1]. */
   ewmaAlpha: Fraction.pipe(withDefault(0.2)),
+  /**
+   * A model's shared breaker opens only when the failures in the window come from at least this
+   * many distinct tenants (1: any one tenant can open it); a tenant failing alone gets its own.
+   */
+  minTenants: PositiveInt.pipe(withDefault(2)),
+  /** (tenant, model) breakers kept at most; the least recently used are forgotten first. */
+  maxTenantBreakers: PositiveInt.pipe(withDefault(4096)),
 })
 
 const ValidationRuleSchema = Schema.Struct({

@@ -1,7 +1,9 @@
 /**
  * Every event Conductor publishes. Request events carry the request `id`; system events carry
  * none. The WebSocket stream, Prometheus metrics and logs are all views of these. `topic` groups
- * them for subscriptions (models, vram, breakers, health, queues, requests).
+ * them for subscriptions (models, vram, breakers, health, queues, requests). `at` is milliseconds
+ * on Conductor's clock (simulated when the clock is scaled); the server adds `ts`, the wall-clock
+ * time a message left it.
  */
 import type { DecisionReason, RoutingDecision } from "./decision.js"
 import type { ErrorReason } from "./errors.js"
@@ -41,6 +43,14 @@ export type SystemEvent =
   | {
       readonly type: "breaker"
       readonly model: string
+      readonly state: BreakerState
+      readonly previous: BreakerState
+    }
+  /** One tenant's own breaker for a model (health.minTenants): others are unaffected. */
+  | {
+      readonly type: "tenant_breaker"
+      readonly model: string
+      readonly tenant: string
       readonly state: BreakerState
       readonly previous: BreakerState
     }
@@ -106,6 +116,8 @@ export type RequestEvent =
       readonly id: string
       /** Who sent it, as the request says (free text; never a metric label). */
       readonly client?: string
+      /** Whom it runs for, for health accounting (`ws:<n>`, `library`, …; never a metric label). */
+      readonly tenant?: string
     }
   | { readonly type: "routed"; readonly id: string; readonly decision: RoutingDecision }
   | {
@@ -192,6 +204,7 @@ export const topicOf = (e: SystemEvent | RequestEvent): Topic => {
     case "vram":
       return "vram"
     case "breaker":
+    case "tenant_breaker":
       return "breakers"
     case "health":
       return "health"

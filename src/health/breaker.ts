@@ -1,11 +1,15 @@
 /**
- * One circuit breaker per model. Opossum counts the model's attempt outcomes in a rolling window
- * and decides when to open (error percentage over a minimum volume); its timeout is off —
- * deadlines are Conductor's — and its buckets rotate on Conductor's clock. Recovery is ours:
- * opossum's reset timer is fixed and real-time, so it is set out of reach and this gate probes
- * instead — after `probeAfterMs` one attempt may pass (half-open); success closes the breaker,
- * failure re-opens it and doubles the wait, up to `maxProbeAfterMs`. Cancelled attempts are
- * never recorded; they only give a probe's turn back.
+ * One circuit breaker: a model's shared breaker, or one tenant's breaker for a model (health.ts
+ * owns which is which). Opossum counts attempt outcomes in a rolling window and decides when to
+ * open (error percentage over a minimum volume); its timeout is off — deadlines are Conductor's —
+ * and its buckets rotate on Conductor's clock. Opening may be vetoed (`mayOpen`: a shared breaker
+ * opens only when enough distinct tenants failed): opossum is then closed again and the breaker
+ * stays closed until the next failure asks again. Recovery is ours: opossum's reset timer is fixed
+ * and real-time, so it is set out of reach and this gate probes instead — after `probeAfterMs` one
+ * attempt may pass (half-open); success closes the breaker, failure re-opens it (if it still may
+ * open) and doubles the wait, up to `maxProbeAfterMs`. The breaker remembers whether the backend
+ * (not the model) failed when it opened, so it can half-open at once when the backend is back.
+ * Cancelled attempts are never recorded; they only give a probe's turn back.
  */
 import type { EventEmitter } from "node:events"
 import CircuitBreaker from "opossum"
@@ -21,17 +25,20 @@ export interface BreakerOptions {
 }
 
 /** What `admit` decided: go ahead (maybe as the one recovery probe), or not before `retryAfterMs`. */
-export type Admission =
+export type BreakerAdmission =
   | { readonly allowed: true; readonly probe: boolean }
   | { readonly allowed: false; readonly retryAfterMs: number }
 
-export type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown }
+/** An attempt's outcome; `backend` marks a failure of the backend itself (it was unreachable). */
+export type Outcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: unknown; readonly backend: boolean }
 
 export const WINDOW_BUCKETS = 10
 /** Longer than any run: opossum's own half-open timer never fires. */
 const NEVER_MS = 2 ** 31 - 1
 
-export class ModelBreaker {
+export class Breaker {
   private current: BreakerState = "closed"
   private readonly opossum: CircuitBreaker<[Outcome], void>
   // Invariant: probing ⇒ current = "half_open".
@@ -39,13 +46,18 @@ export class ModelBreaker {
   private backoffMs: number
   private openedUntil = 0
   private timer: AbortController | undefined
+  /** The last failure recorded was the backend's; what the breaker opened on (while open). */
+  private lastBackend = false
+  private openedByBackend = false
 
   constructor(
-    readonly model: string,
+    name: string,
     private readonly options: BreakerOptions,
     private readonly time: TimeSource,
     rotate: EventEmitter,
     private readonly onTransition: (state: BreakerState, previous: BreakerState) => void,
+    /** Asked when the failure rate says open: may it? (default yes) */
+    private readonly mayOpen: () => boolean = () => true,
   ) {
     this.backoffMs = options.probeAfterMs
     this.opossum = new CircuitBreaker(
@@ -53,7 +65,7 @@ export class ModelBreaker {
         if (!outcome.ok) throw outcome.error
       },
       {
-        name: model,
+        name,
         timeout: false,
         resetTimeout: NEVER_MS,
         errorThresholdPercentage: options.errorThresholdPercentage,
@@ -65,11 +77,19 @@ export class ModelBreaker {
         rotateBucketController: rotate,
       },
     )
-    this.opossum.on("open", () => this.open())
+    this.opossum.on("open", () => {
+      if (this.mayOpen()) this.open()
+      else this.opossum.close()
+    })
   }
 
   get state(): BreakerState {
     return this.current
+  }
+
+  /** A recovery probe is out (half-open). */
+  get probeOut(): boolean {
+    return this.probing
   }
 
   /** When the next probe may go (open), else undefined. */
@@ -83,7 +103,7 @@ export class ModelBreaker {
     return { attempts: s.fires, failures: s.failures }
   }
 
-  admit(): Admission {
+  admit(): BreakerAdmission {
     switch (this.current) {
       case "closed":
         return { allowed: true, probe: false }
@@ -98,16 +118,18 @@ export class ModelBreaker {
 
   /** The outcome of an admitted attempt. */
   record(outcome: Outcome, probe: boolean): void {
+    if (!outcome.ok) this.lastBackend = outcome.backend
     if (probe && this.current === "half_open") {
       this.probing = false
       if (outcome.ok) {
         this.backoffMs = this.options.probeAfterMs
         this.opossum.close()
         this.transition("closed")
-      } else {
+      } else if (this.mayOpen()) {
         this.backoffMs = Math.min(this.options.maxProbeAfterMs, this.backoffMs * 2)
         this.reopen()
       }
+      // Else the probe's failure alone may not re-open it: the next attempt probes again.
       return
     }
     // Outcomes of attempts admitted before the breaker opened are not counted again.
@@ -118,6 +140,18 @@ export class ModelBreaker {
   /** An admitted attempt ended without an outcome (cancelled): a probe's turn goes back. */
   release(probe: boolean): void {
     if (probe && this.current === "half_open") this.probing = false
+  }
+
+  /**
+   * The backend is reachable again: if the backend's failures opened this breaker, half-open it
+   * now rather than at its probe time. True when it did.
+   */
+  backendRecovered(): boolean {
+    if (this.current !== "open" || !this.openedByBackend) return false
+    this.timer?.abort()
+    this.timer = undefined
+    this.transition("half_open")
+    return true
   }
 
   shutdown(): void {
@@ -132,6 +166,7 @@ export class ModelBreaker {
 
   private reopen(): void {
     this.openedUntil = this.time.now() + this.backoffMs
+    this.openedByBackend = this.lastBackend
     this.transition("open")
     this.timer?.abort()
     const ctl = new AbortController()

@@ -1,8 +1,8 @@
 /**
  * Logs: one JSON object per line on stderr — `{"ts", "level", "msg", …fields}` — at or above the
  * configured level. `logEvents` turns Conductor's events into log lines (request outcomes,
- * fallbacks, model loads and evictions, breakers, the backend going up or down); tokens are never
- * logged, and answer text only with `logging.prompts: true`.
+ * fallbacks, model loads and evictions, breakers (a model's and a tenant's), the backend going up
+ * or down); tokens are never logged, and answer text only with `logging.prompts: true`.
  */
 import type { LoggingConfig } from "../config/schema.js"
 import type { ConductorEvent } from "../domain/events.js"
@@ -115,6 +115,12 @@ export const eventLogLine = (
         e.state === "closed" ? "info" : "warn",
         "breaker",
         { model: e.model, state: e.state, previous: e.previous },
+      ]
+    case "tenant_breaker":
+      return [
+        e.state === "closed" ? "info" : "warn",
+        "tenant breaker",
+        { model: e.model, tenant: e.tenant, state: e.state, previous: e.previous },
       ]
     case "backend":
       return [e.state === "up" ? "info" : "error", `backend ${e.state}`, { message: e.message }]

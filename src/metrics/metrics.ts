@@ -117,7 +117,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
   })
   const ready = new Gauge({
     name: "conductor_ready",
-    help: "1 when the server takes queries (backend reachable, not draining), else 0.",
+    help: "1 when a query would be served (not draining, backend reachable, a routable model's breaker admits work), else 0.",
     ...r,
   })
   const resident = new Gauge({
@@ -148,6 +148,12 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
   const breaker = new Gauge({
     name: "conductor_breaker_state",
     help: "The model's circuit breaker: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["model"],
+    ...r,
+  })
+  const tenantBreakers = new Gauge({
+    name: "conductor_tenant_breakers_open",
+    help: "Tenants whose own breaker for the model is open (their requests skip it; others are served).",
     labelNames: ["model"],
     ...r,
   })
@@ -274,6 +280,10 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
       case "breaker":
         breaker.set({ model: e.model }, BREAKER_VALUE[e.state])
         transitions.inc({ model: e.model, to: e.state })
+        return
+      case "tenant_breaker":
+        if (e.state === "open") tenantBreakers.inc({ model: e.model })
+        else if (e.previous === "open") tenantBreakers.dec({ model: e.model })
         return
       default:
         return

@@ -14,8 +14,13 @@ import { type ConductorError, conductorError } from "../domain/errors.js"
 import type { RequestEvent } from "../domain/events.js"
 import type { ModelProfile } from "../domain/model-profile.js"
 import { Scheduler } from "../gpu/scheduler.js"
-import type { Admission } from "../health/breaker.js"
-import type { AttemptOutcome } from "../health/health.js"
+import {
+  type Admission,
+  type AttemptOutcome,
+  circuitOpen,
+  DEFAULT_TENANT,
+  type Ticket,
+} from "../health/health.js"
 
 const NonEmpty = Schema.String.check(Schema.isNonEmpty())
 
@@ -39,6 +44,14 @@ export const EmbedRequestSchema = Schema.Struct({
   /** Shorter vectors, for models trained for it. */
   dimensions: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
   client: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(256))),
+  /** Whom it runs for, for health accounting (as a chat request's `tenant`); default `library`. */
+  tenant: Schema.optionalKey(
+    NonEmpty.check(
+      Schema.isPattern(/^[\x21-\x7e]{1,128}$/, {
+        message: "expected 1 to 128 printable ASCII characters, no spaces",
+      }),
+    ),
+  ),
 })
 export type EmbedRequest = typeof EmbedRequestSchema.Type
 
@@ -118,8 +131,8 @@ export const embeddingModelFor = (
 export interface EmbedDeps {
   readonly publish: (event: RequestEvent) => void
   readonly now: () => number
-  readonly admit: (model: string) => Admission
-  readonly record: (model: string, outcome: AttemptOutcome, probe: boolean) => void
+  readonly admit: (model: string, tenant: string) => Admission
+  readonly record: (ticket: Ticket, outcome: AttemptOutcome) => void
 }
 
 /**
@@ -134,15 +147,9 @@ export const embedProgram = (
 ): Effect.Effect<EmbedResult, ConductorError, Scheduler | Backend> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const admission = deps.admit(model.name)
-      if (!admission.allowed) {
-        return yield* Effect.fail(
-          conductorError("CircuitOpen", `${model.name} is failing; its breaker is open`, {
-            model: model.name,
-            retryAfterMs: admission.retryAfterMs,
-          }),
-        )
-      }
+      const admission = deps.admit(model.name, req.tenant ?? DEFAULT_TENANT)
+      if (!admission.allowed) return yield* Effect.fail(circuitOpen(model.name, admission))
+      const { ticket } = admission
       const scheduler = yield* Scheduler
       const backend = yield* Backend
       const started = deps.now()
@@ -159,15 +166,14 @@ export const embedProgram = (
         Effect.onExit((exit) =>
           Effect.sync(() => {
             if (exit._tag === "Success") {
-              deps.record(model.name, { kind: "success", latencyMs: deps.now() - started }, admission.probe)
+              deps.record(ticket, { kind: "success", latencyMs: deps.now() - started })
             } else {
               const error = Cause.findErrorOption(exit.cause)
               deps.record(
-                model.name,
+                ticket,
                 error._tag === "Some"
                   ? { kind: "failure", reason: error.value.reason, message: error.value.message }
                   : { kind: "cancelled" },
-                admission.probe,
               )
             }
           }),

@@ -1,8 +1,9 @@
 /**
  * What a client submits, checked and prepared. A request is a prompt or a chat (exactly one),
- * with optional persona, model, tier, output format, sampling options, routing context and an id.
- * Every problem is reported at once, each naming its field (`messages[2].role: …`); a request
- * with problems is never accepted, so it has no events. Preparing a valid one derives what
+ * with optional persona, model, tier, output format, sampling options, routing context, tenant
+ * and an id. Every problem is reported at once, each naming its field (`messages[2].role: …`),
+ * before anything is accepted — an unknown persona, a schema that is too deep, too large or not a
+ * JSON Schema — so a request with problems has no events. Preparing a valid one derives what
  * routing reads (the last user turn) and what generation sends.
  */
 import { Schema, SchemaIssue } from "effect"
@@ -10,7 +11,9 @@ import type { ChatMessage, GenerateRequest, ToolDefinition } from "../backends/p
 import { CapabilitySchema, TierSchema } from "../config/schema.js"
 import type { RoutingRequest } from "../domain/decision.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
-import { type CompiledFormat, compileFormat, type OutputFormat } from "../validate/json-format.js"
+import { DEFAULT_TENANT } from "../health/health.js"
+import { type CompiledFormat, type OutputFormat, prepareFormat } from "../validate/json-format.js"
+import { checkJsonLimits, MAX_JSON_DEPTH } from "../validate/json-limits.js"
 import type { OfferedTools } from "../validate/validate.js"
 
 const NonEmpty = Schema.String.check(Schema.isNonEmpty())
@@ -98,6 +101,19 @@ export const ConductorRequestSchema = Schema.Struct({
   fallbackMode: Schema.optionalKey(Schema.Literals(["restart", "continue"])),
   /** Who sent it (an end user, an app): recorded with the request, never used as a label. */
   client: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(256))),
+  /**
+   * Whom the request runs for, for health accounting (docs/health.md): one tenant alone never
+   * opens a model's breaker. Set by the server (`ws:<n>` per WebSocket connection; a client's
+   * value is replaced) or by a library caller; default `library`. An identifier, not a secret:
+   * it shows in events, logs and status.
+   */
+  tenant: Schema.optionalKey(
+    NonEmpty.check(
+      Schema.isPattern(/^[\x21-\x7e]{1,128}$/, {
+        message: "expected 1 to 128 printable ASCII characters, no spaces",
+      }),
+    ),
+  ),
   /** Routing hints: documents retrieved for the query, a context window the answer needs. */
   context: Schema.optionalKey(
     Schema.Struct({
@@ -121,6 +137,8 @@ export interface PreparedRequest {
   readonly tools: OfferedTools | undefined
   /** The client capped the answer's length (a length stop is then what it asked for). */
   readonly lengthCapped: boolean
+  /** Whom it runs for (`request.tenant`, else `library`). */
+  readonly tenant: string
 }
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -140,9 +158,20 @@ const pathText = (path: ReadonlyArray<unknown>): string => {
 const invalid = (problems: ReadonlyArray<string>): ConductorError =>
   conductorError("BadRequest", problems.join("; "), { details: { problems } })
 
-/** Check and prepare a submitted request; fails with BadRequest listing every problem. */
+/** What checking a request needs to know beyond the request. */
+export interface RequestContext {
+  /** Persona names of personas.yaml (unchecked when absent). */
+  readonly personas?: ReadonlySet<string>
+}
+
+/**
+ * Check and prepare a submitted request; fails with BadRequest listing every problem. Nothing
+ * that can be known wrong before generation is left for later: persona, schemas (their depth,
+ * size and validity), tool definitions and the conversation are all checked here.
+ */
 export const prepareRequest = (
   input: unknown,
+  context: RequestContext = {},
 ): { ok: true; value: PreparedRequest } | { ok: false; error: ConductorError } => {
   const decoded = decode(input, { errors: "all", onExcessProperty: "error" })
   if (decoded._tag === "Failure") {
@@ -164,13 +193,14 @@ export const prepareRequest = (
       problems.push("messages: need at least one user message with content")
     }
   }
+  if (r.persona !== undefined && context.personas !== undefined && !context.personas.has(r.persona)) {
+    problems.push(`persona: unknown persona '${r.persona}' (known: ${[...context.personas].join(", ")})`)
+  }
   let format: CompiledFormat | undefined
   if (r.format !== undefined) {
-    try {
-      format = compileFormat(r.format as OutputFormat)
-    } catch (e) {
-      problems.push(`format: unusable JSON Schema: ${(e as Error).message}`)
-    }
+    const prepared = prepareFormat(r.format as OutputFormat, "format")
+    if (prepared.ok) format = prepared.compiled
+    else problems.push(...prepared.problems)
   }
   const tools = prepareTools(r, problems)
   const messages = r.messages !== undefined ? chatMessages(r.messages, problems) : undefined
@@ -221,6 +251,7 @@ export const prepareRequest = (
       format,
       tools,
       lengthCapped: r.options?.numPredict !== undefined,
+      tenant: r.tenant ?? DEFAULT_TENANT,
     },
   }
 }
@@ -250,11 +281,9 @@ const prepareTools = (r: ConductorRequest, problems: string[]): OfferedTools | u
     if (schemas.has(name)) problems.push(`tools[${i}].function.name: duplicate tool '${name}'`)
     let compiled: CompiledFormat | undefined
     if (t.function.parameters !== undefined) {
-      try {
-        compiled = compileFormat(t.function.parameters)
-      } catch (e) {
-        problems.push(`tools[${i}].function.parameters: unusable JSON Schema: ${(e as Error).message}`)
-      }
+      const prepared = prepareFormat(t.function.parameters, `tools[${i}].function.parameters`)
+      if (prepared.ok) compiled = prepared.compiled
+      else problems.push(...prepared.problems)
     }
     schemas.set(name, compiled)
   })
@@ -277,6 +306,8 @@ const chatMessages = (
   const callNames = new Map<string, string>()
   return messages.map((m, i): ChatMessage => {
     const toolCalls = m.toolCalls?.map((c, j) => {
+      const tooDeep = checkJsonLimits(c.arguments, { maxDepth: MAX_JSON_DEPTH })
+      if (tooDeep !== undefined) problems.push(`messages[${i}].toolCalls[${j}].arguments: ${tooDeep}`)
       const id = c.id ?? `call_${i}_${j}`
       callNames.set(id, c.name)
       return { id, name: c.name, arguments: c.arguments }

@@ -1,7 +1,9 @@
 /**
- * The operators' routes: `/healthz` (alive; no token), `/readyz` (ready to take queries),
- * `/metrics` (Prometheus text) and `/v1/status` (Conductor's snapshot, the connections and the
- * process). Errors here are Conductor's own shape, `{"type":"error","code","message"}`.
+ * The operators' routes: `/healthz` (alive; no token), `/readyz` (a query would be served: not
+ * draining, the backend reachable, and some routable model's breaker admits work — the body says
+ * which breakers refuse and why it is not ready), `/metrics` (Prometheus text) and `/v1/status`
+ * (Conductor's snapshot, the connections and the process). Errors here are Conductor's own shape,
+ * `{"type":"error","code","message"}`.
  */
 import { Hono } from "hono"
 import type { Conductor } from "../conductor.js"
@@ -19,19 +21,23 @@ export const opsError = (code: string, message: string) => ({ type: "error" as c
 
 export const opsRoutes = (deps: OpsDeps): Hono => {
   const { conductor, metrics } = deps
-  const ready = () => !deps.draining() && conductor.snapshot().backend.reachable
+  const ready = () => !deps.draining() && conductor.readiness().ready
   const app = new Hono()
   app.get("/healthz", (c) => c.json({ status: "ok" }))
   app.get("/readyz", (c) => {
-    const backend = conductor.snapshot().backend
+    const r = conductor.readiness()
     const draining = deps.draining()
-    const ok = !draining && backend.reachable
+    const ok = !draining && r.ready
+    const reasons = draining && !r.closing ? ["the server is draining", ...r.reasons] : r.reasons
     return c.json(
       {
         ready: ok,
         config: "loaded",
-        backend: backend.reachable ? "reachable" : "unreachable",
+        backend: r.backend,
         draining,
+        models: { routable: r.routable, admitting: r.admitting },
+        breakers: r.refusing,
+        ...(reasons.length > 0 ? { reason: reasons.join("; ") } : {}),
       },
       ok ? 200 : 503,
     )

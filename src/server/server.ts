@@ -2,7 +2,9 @@
  * `conductor serve`'s listener: the HTTP application (`app.ts`: operators' routes, the OpenAI-
  * and Ollama-compatible APIs, one gate) and the WebSocket endpoint (`ws.ts`) on one port.
  * `drain()` is the graceful shutdown: not ready, no new requests on any entry point, in-flight
- * ones get `drainMs` to finish, the rest are cancelled, sockets close with 1001.
+ * ones get `drainMs` to finish, the rest are cancelled, sockets close with 1001. Every limit that
+ * protects real clients runs on real time, whatever Conductor's clock: the drain, the heartbeat,
+ * the slow-consumer timer and the message rate.
  */
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -96,7 +98,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
           inFlight: conductor.snapshot().requests.inFlight,
           drainMs: config.drainMs,
         })
-        await conductor.close({ drainMs: config.drainMs })
+        await conductor.close({ drainMs: config.drainMs, wallClock: true })
         await ws.closeAll(CLOSE_GOING_AWAY, "server shutting down", 2_000)
         ws.close()
         http.closeIdleConnections()

@@ -32,6 +32,8 @@ export interface SessionOptions {
 
 export interface SessionDeps {
   readonly conductor: Conductor
+  /** Whom this connection's requests run for (replaces a `tenant` the client sends). */
+  readonly tenant?: string
   readonly transport: Transport
   readonly options: SessionOptions
   /** Milliseconds, for rate limiting and slow-reader timing. */
@@ -144,7 +146,9 @@ export class Session {
     }
     let handle: RequestHandle
     try {
-      handle = this.d.conductor.submit(request as never)
+      handle = this.d.conductor.submit(
+        (this.d.tenant !== undefined ? { ...request, tenant: this.d.tenant } : request) as never,
+      )
     } catch (e) {
       if (!isConductorError(e)) throw e
       if (e.reason === "QueueFull") {

@@ -1,8 +1,11 @@
 /**
  * The WebSocket endpoint `/ws`: the upgrade passes the same gate as every HTTP route (host,
  * origin, token; refused before the upgrade with a JSON body), then each connection gets a
- * Session, a heartbeat that closes dead connections, and corked writes (the frames of one turn of
- * the event loop leave in one write). Closing a connection cancels its requests.
+ * Session (its requests run for tenant `ws:<n>`, the connection's number), a heartbeat that
+ * closes dead connections, and corked writes (the frames of one turn of the event loop leave in
+ * one write). Every message leaves stamped with `ts`, the wall-clock time it was sent (ISO 8601,
+ * as the logs' `ts`; events' `at` is Conductor's clock). Heartbeat, slow-reader and rate timers
+ * run on real time. Closing a connection cancels its requests.
  */
 import type { Server } from "node:http"
 import type { Duplex } from "node:stream"
@@ -41,9 +44,29 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   503: "Service Unavailable",
 }
 
+/**
+ * `text` (a JSON object) with `"ts"` — the wall-clock time now, ISO 8601 — as its first field.
+ * The ISO text is made once per millisecond.
+ */
+const stamper = (): ((text: string) => string) => {
+  let ms = -1
+  let prefix = ""
+  return (text) => {
+    const now = Date.now()
+    if (now !== ms) {
+      ms = now
+      prefix = `{"ts":"${new Date(now).toISOString()}",`
+    }
+    return prefix + text.slice(1)
+  }
+}
+
 export const attachWebSocket = (http: Server, deps: WebSocketDeps): WebSocketEndpoint => {
   const { conductor, config, metrics, logger } = deps
   const sessions = new Map<WebSocket, Session>()
+  const stamp = stamper()
+  /** Connections so far: the next one's tenant number. */
+  let connected = 0
   /** Each WebSocket's TCP socket, from the upgrade to the connection handler. */
   const sockets = new Map<WebSocket, Duplex>()
 
@@ -95,6 +118,7 @@ export const attachWebSocket = (http: Server, deps: WebSocketDeps): WebSocketEnd
     }
     const session = new Session({
       conductor,
+      tenant: `ws:${++connected}`,
       transport: {
         send: (text) => {
           if (!corked && socket !== undefined) {
@@ -102,7 +126,7 @@ export const attachWebSocket = (http: Server, deps: WebSocketDeps): WebSocketEnd
             socket.cork()
             setImmediate(uncork)
           }
-          ws.send(text)
+          ws.send(stamp(text))
         },
         get bufferedAmount() {
           return ws.bufferedAmount

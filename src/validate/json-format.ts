@@ -1,9 +1,12 @@
 /**
- * Structured output: a request's `format` is "json" or a JSON Schema. The schema is compiled once
- * when the request is submitted (an unsupported schema is the client's error, reported then);
- * the answer must parse as JSON and, with a schema, conform to it.
+ * Structured output: a request's `format` is "json" or a JSON Schema. The schema is checked and
+ * compiled once when the request is submitted (`prepareFormat`: too deep or too large, not a JSON
+ * Schema, or not one Effect can compile is the client's error, reported then with its path); the
+ * answer must parse as JSON and, with a schema, conform to it.
  */
 import { Cause, JsonSchema, Schema, SchemaIssue, SchemaRepresentation } from "effect"
+import { checkJsonLimits, MAX_JSON_DEPTH, MAX_SCHEMA_CHARS } from "./json-limits.js"
+import { checkJsonSchema } from "./schema-check.js"
 
 export type OutputFormat = "json" | Readonly<Record<string, unknown>>
 
@@ -62,5 +65,29 @@ export const compileFormat = (format: OutputFormat): CompiledFormat => {
       return r.ok ? checkValue(r.value) : r.message
     },
     checkValue,
+  }
+}
+
+/**
+ * Check and compile a client's format or tool schema at `path` (`format`, `tools[0].function.parameters`):
+ * its size and depth first (so nothing below can overflow the stack), then that it is a JSON
+ * Schema, then that it compiles. Every problem names `path`.
+ */
+export const prepareFormat = (
+  format: OutputFormat,
+  path: string,
+):
+  | { readonly ok: true; readonly compiled: CompiledFormat }
+  | { readonly ok: false; readonly problems: string[] } => {
+  if (format !== "json") {
+    const limit = checkJsonLimits(format, { maxDepth: MAX_JSON_DEPTH, maxChars: MAX_SCHEMA_CHARS })
+    if (limit !== undefined) return { ok: false, problems: [`${path}: the schema is ${limit}`] }
+    const problems = checkJsonSchema(format, path)
+    if (problems.length > 0) return { ok: false, problems }
+  }
+  try {
+    return { ok: true, compiled: compileFormat(format) }
+  } catch (e) {
+    return { ok: false, problems: [`${path}: unusable JSON Schema: ${(e as Error).message}`] }
   }
 }

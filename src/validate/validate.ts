@@ -1,7 +1,12 @@
 /**
  * Validating an answer: the checks configured for its task type (`validation.default`, then
  * `validation.tasks.<task>`), plus the requested format. A failed validation makes the request
- * fall back to the next model.
+ * fall back to the next model. Checks never contradict the request: an answer in a requested
+ * format is checked by that format (and for being empty or cut off), not by the prose and code
+ * checks (repetition, refusal, codePresent) that JSON cannot be held to. Each failure says whom it
+ * blames: the model (empty, cut off, degenerate, a refusal, no code, a call to a tool not
+ * offered) or the request (the answer does not satisfy the requested format or a tool's argument
+ * schema — which may be impossible to satisfy); health counts only the model's.
  */
 import type { ValidationConfig, ValidationRule } from "../config/schema.js"
 import type { ToolCall } from "../domain/events.js"
@@ -47,7 +52,13 @@ export type ValidatorName =
 export interface ValidationFailure {
   readonly validator: ValidatorName
   readonly message: string
+  /** Who the failure says something about (health counts the model's only). */
+  readonly blame: "model" | "request"
 }
+
+/** Whom a failed validation blames: the request when every failure is the request's. */
+export const blameOf = (failures: ReadonlyArray<ValidationFailure>): "model" | "request" =>
+  failures.length > 0 && failures.every((f) => f.blame === "request") ? "request" : "model"
 
 export interface ValidationResult {
   readonly ok: boolean
@@ -66,12 +77,19 @@ export const ruleFor = (config: ValidationConfig, task: TaskType): ResolvedRule 
  */
 export const validateAnswer = (answer: AnswerToValidate, rule: ResolvedRule): ValidationResult => {
   const failures: ValidationFailure[] = []
-  const add = (validator: ValidatorName, message: string | undefined) => {
-    if (message !== undefined) failures.push({ validator, message })
+  const add = (
+    validator: ValidatorName,
+    message: string | undefined,
+    blame: "model" | "request" = "model",
+  ) => {
+    if (message !== undefined) failures.push({ validator, message, blame })
   }
   if (answer.toolCalls.length > 0) {
     if (!rule.allowTruncated && !answer.lengthCapped) add("truncated", checkNotTruncated(answer.doneReason))
-    for (const call of answer.toolCalls) add("toolCall", checkToolCall(call, answer.tools))
+    for (const call of answer.toolCalls) {
+      const problem = checkToolCall(call, answer.tools)
+      if (problem !== undefined) add("toolCall", problem.message, problem.blame)
+    }
     return { ok: failures.length === 0, failures }
   }
   const required = answer.tools?.required
@@ -85,21 +103,29 @@ export const validateAnswer = (answer: AnswerToValidate, rule: ResolvedRule): Va
   }
   if (rule.nonEmpty) add("nonEmpty", checkNonEmpty(answer.text))
   if (!rule.allowTruncated && !answer.lengthCapped) add("truncated", checkNotTruncated(answer.doneReason))
+  if (answer.format !== undefined) {
+    add("format", answer.format.check(answer.text), "request")
+    return { ok: failures.length === 0, failures }
+  }
   if (rule.repetition) add("repetition", checkRepetition(answer.text))
   if (rule.refusal) add("refusal", checkNotRefusal(answer.text))
   if (rule.codePresent) add("codePresent", checkCodePresent(answer.text))
-  if (answer.format !== undefined) add("format", answer.format.check(answer.text))
   return { ok: failures.length === 0, failures }
 }
 
-const checkToolCall = (call: ToolCall, tools: OfferedTools | undefined): string | undefined => {
+const checkToolCall = (
+  call: ToolCall,
+  tools: OfferedTools | undefined,
+): { readonly message: string; readonly blame: "model" | "request" } | undefined => {
   if (tools === undefined || !tools.schemas.has(call.name)) {
     const offered = tools === undefined ? "none" : [...tools.schemas.keys()].join(", ")
-    return `called '${call.name}', which was not offered (offered: ${offered})`
+    return { message: `called '${call.name}', which was not offered (offered: ${offered})`, blame: "model" }
   }
   if (tools.required !== undefined && tools.required !== "any" && call.name !== tools.required) {
-    return `called '${call.name}' but toolChoice names ${tools.required}`
+    return { message: `called '${call.name}' but toolChoice names ${tools.required}`, blame: "model" }
   }
   const problem = tools.schemas.get(call.name)?.checkValue(call.arguments)
-  return problem === undefined ? undefined : `${call.name} arguments ${problem}`
+  return problem === undefined
+    ? undefined
+    : { message: `${call.name} arguments ${problem}`, blame: "request" }
 }

@@ -23,4 +23,41 @@ describe("examples/embed-in-agent", () => {
       await env.conductor.close()
     }
   })
+
+  it("plans a code goal (a JSON plan is checked by its schema, not for code) and runs it through", async () => {
+    const env = await conductorEnv()
+    try {
+      const lines: string[] = []
+      const goal = "Plan a small REST API for a todo app and write the main handler"
+      const run = await env.settle(runAgent(env.conductor, goal, (l) => lines.push(l)))
+      expect(run.error).toBeUndefined()
+      expect(lines[0]).toMatch(/^plan from /)
+      expect(run.value?.plan.length).toBeGreaterThan(0)
+      expect(run.value?.final.length).toBeGreaterThan(0)
+    } finally {
+      await env.conductor.close()
+    }
+  })
+
+  it("survives a step that fails on every model: without a plan it works on the goal as one step", async () => {
+    const env = await conductorEnv()
+    try {
+      // Every model fails its next request: the plan is the first, and it fails on its whole chain.
+      for (const m of env.conductor.models()) {
+        if (m.kind === "chat" && m.available) env.conductor.simulator?.injectFault(m.name, "error")
+      }
+      const lines: string[] = []
+      const goal = "Plan a database migration"
+      const run = await env.settle(runAgent(env.conductor, goal, (l) => lines.push(l)))
+      expect(run.error).toBeUndefined()
+      expect(lines[0]).toMatch(
+        /^planning failed \(\w+: every model failed — .*\); working on the goal as one step$/,
+      )
+      expect(run.value?.plan).toEqual([goal])
+      expect(run.value?.answers).toHaveLength(1)
+      expect(run.value?.final.length).toBeGreaterThan(0)
+    } finally {
+      await env.conductor.close()
+    }
+  })
 })

@@ -164,7 +164,7 @@ describe.skipIf(skipWithout("prometheus") || skipWithout("promtool"))(
         execFileSync("promtool", ["check", "rules", join(GRAFANA, "prometheus/alerts.yml")], {
           encoding: "utf8",
         }),
-      ).toMatch(/SUCCESS: 6 rules found/)
+      ).toMatch(/SUCCESS: 7 rules found/)
       const scrape = await (await fetch(`${conductor.url}/metrics`)).text()
       expect(execFileSync("promtool", ["check", "metrics"], { input: scrape, encoding: "utf8" })).toBe("")
     })
@@ -180,6 +180,7 @@ describe.skipIf(skipWithout("prometheus") || skipWithout("promtool"))(
         "ConductorNotReady",
         "ConductorQueueGrowing",
         "ConductorSwapThrash",
+        "ConductorTenantHeldBack",
         "ConductorVramNearBudget",
       ])
       await poll("every rule evaluated", async () => (rules.length > 0 ? true : undefined))

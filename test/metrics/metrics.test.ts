@@ -18,7 +18,8 @@ describe("metrics", () => {
   it("derives counters, gauges and histograms from events, with bounded labels", async () => {
     const metrics = makeMetrics({ processMetrics: false })
     const env = await conductorEnv({
-      config: { health: { volumeThreshold: 1, errorThresholdPercentage: 10 } },
+      // One tenant's failure may open the shared breaker here (health.minTenants: 1).
+      config: { health: { volumeThreshold: 1, errorThresholdPercentage: 10, minTenants: 1 } },
     })
     try {
       env.conductor.subscribe(metrics.observe)
@@ -45,6 +46,8 @@ describe("metrics", () => {
       ).toBe(1)
       expect(await sampleOf(metrics, "conductor_model_resident", { model: "mistral:7b" })).toBe(1)
       expect(await sampleOf(metrics, "conductor_breaker_state", { model: "llama3.1:8b" })).toBe(2)
+      // The library tenant's own breaker for it opened too.
+      expect(await sampleOf(metrics, "conductor_tenant_breakers_open", { model: "llama3.1:8b" })).toBe(1)
       expect(
         await sampleOf(metrics, "conductor_breaker_transitions_total", { model: "llama3.1:8b", to: "open" }),
       ).toBe(1)

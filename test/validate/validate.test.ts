@@ -2,7 +2,7 @@ import { Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { parseConfig } from "../../src/config/load.js"
 import { compileFormat } from "../../src/validate/json-format.js"
-import { ruleFor, validateAnswer } from "../../src/validate/validate.js"
+import { blameOf, ruleFor, validateAnswer } from "../../src/validate/validate.js"
 import { bundledConfig } from "../support/router-env.js"
 
 const config = () => bundledConfig().conductor.validation
@@ -25,11 +25,11 @@ describe("validate", () => {
       failures: [],
     })
     expect(validateAnswer(answer(""), general).failures).toEqual([
-      { validator: "nonEmpty", message: "empty answer" },
+      { validator: "nonEmpty", message: "empty answer", blame: "model" },
     ])
     const code = ruleFor(config(), "code_generation")
     expect(validateAnswer(answer("Use a loop.", { taskType: "code_generation" }), code).failures).toEqual([
-      { validator: "codePresent", message: "no code in the answer to a code task" },
+      { validator: "codePresent", message: "no code in the answer to a code task", blame: "model" },
     ])
   })
 
@@ -65,6 +65,54 @@ describe("validate", () => {
     expect(validateAnswer(answer('{"name": "Ada"}', { format: person }), rule).failures[0]?.message).toMatch(
       /age/,
     )
+  })
+
+  it("checks an answer in a requested format by its format, not by prose or code checks it cannot meet", () => {
+    const code = ruleFor(config(), "code_generation")
+    const json = compileFormat("json")
+    // A code task asking for JSON: a JSON answer holds no code block, and must not need one.
+    const plan = answer('{"steps": ["Define the routes", "Write the handler"]}', {
+      taskType: "code_generation",
+      format: json,
+    })
+    expect(validateAnswer(plan, code)).toEqual({ ok: true, failures: [] })
+    // JSON may repeat itself legitimately (a list of equal items).
+    const rows = answer(JSON.stringify({ rows: Array(80).fill("same value") }), { format: json })
+    expect(validateAnswer(rows, ruleFor(config(), "general_qa")).ok).toBe(true)
+    // Empty and cut-off answers still fail, and blame the model.
+    expect(validateAnswer(answer("", { format: json }), code).failures).toContainEqual(
+      expect.objectContaining({ validator: "nonEmpty", blame: "model" }),
+    )
+    expect(
+      validateAnswer(answer('{"steps": [', { format: json, doneReason: "length" }), code).failures.map(
+        (f) => `${f.validator}:${f.blame}`,
+      ),
+    ).toEqual(["truncated:model", "format:request"])
+  })
+
+  it("blames the request for an answer that fails its format or a tool's argument schema, the model for the rest", () => {
+    const rule = ruleFor(config(), "general_qa")
+    const never = answer('{"a": 1}', { format: compileFormat({ not: {} }) })
+    const failed = validateAnswer(never, rule)
+    expect(failed.failures).toEqual([
+      { validator: "format", message: expect.stringMatching(/does not match/), blame: "request" },
+    ])
+    expect(blameOf(failed.failures)).toBe("request")
+    const tools = {
+      schemas: new Map([["add", compileFormat({ type: "object", required: ["a"] })]]),
+      required: undefined,
+    }
+    const call = (name: string, args: Record<string, unknown>) =>
+      answer("", { toolCalls: [{ id: "c1", name, arguments: args }], tools })
+    expect(validateAnswer(call("add", {}), rule).failures.map((f) => f.blame)).toEqual(["request"])
+    expect(validateAnswer(call("nope", { a: 1 }), rule).failures.map((f) => f.blame)).toEqual(["model"])
+    expect(blameOf([])).toBe("model")
+    expect(
+      blameOf([
+        { validator: "format", message: "x", blame: "request" },
+        { validator: "truncated", message: "y", blame: "model" },
+      ]),
+    ).toBe("model")
   })
 
   it("rejects a schema it cannot use when the request is made", () => {
