@@ -605,6 +605,8 @@ const timingsOf = (context: RequestContext): Timings => {
     firstTokenMs: t.firstTokenAt === undefined ? undefined : ms(t.firstTokenAt - t.acceptedAt),
     totalMs: ms(now - t.acceptedAt),
     backendMs: ms(context.done?.totalMs ?? 0),
+    promptEvalMs: ms(context.done?.promptEvalMs ?? 0),
+    evalMs: ms(context.done?.evalMs ?? 0),
   }
 }
 
