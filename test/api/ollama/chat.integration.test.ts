@@ -168,7 +168,7 @@ describe("Ollama API: chat and generate (ollama-js against conductor serve)", ()
   it("generates, streamed and not, with context that carries the conversation to the next prompt", async () => {
     const { ollama } = client(host)
     const first = await ollama.generate({ model: "auto", prompt: "Name a colour.", stream: false })
-    expect(first.response.length).toBeGreaterThan(0)
+    expect(first.response?.length).toBeGreaterThan(0)
     expect(first.done_reason).toBe("stop")
     expectMetrics(first)
     expect(first.context.length).toBeGreaterThan(0)

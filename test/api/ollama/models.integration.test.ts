@@ -76,9 +76,9 @@ describe("Ollama API: models and residency (ollama-js against conductor serve)",
     expect(coder.capabilities).toEqual(["completion"])
     const auto = await ollama.show({ model: "auto" })
     expect(auto.capabilities).toEqual(expect.arrayContaining(["completion", "tools"]))
-    expect((auto.model_info as Record<string, number>)["conductor.context_length"]).toBeGreaterThanOrEqual(
-      131072,
-    )
+    expect(
+      (auto.model_info as unknown as Record<string, number>)["conductor.context_length"],
+    ).toBeGreaterThanOrEqual(131072)
     await expect(ollama.show({ model: "nope:1b" })).rejects.toMatchObject({
       status_code: 404,
       error: "model 'nope:1b' not found",
