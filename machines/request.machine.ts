@@ -61,6 +61,8 @@ export interface RequestServices {
   readonly record: (model: string, outcome: AttemptOutcome, probe: boolean) => void
   readonly rule: (decision: RoutingDecision) => ResolvedRule
   readonly numCtxOf: (model: string) => number
+  /** The model reasons when asked (`think` is sent only to those: others refuse it, as Ollama does). */
+  readonly thinks: (model: string) => boolean
   readonly fallbackMode: "restart" | "continue"
 }
 
@@ -479,12 +481,13 @@ export const makeRequestMachine = (actors: {
                 id: context.input.id,
                 model: context.model as string,
                 attempt: context.attempt,
-                request: {
-                  ...(context.carried !== ""
+                request: attemptRequest(
+                  context.input.services,
+                  context.model as string,
+                  context.carried !== ""
                     ? continuation(context.input.prepared.generate, context.carried)
-                    : context.input.prepared.generate),
-                  numCtx: context.input.services.numCtxOf(context.model as string),
-                },
+                    : context.input.prepared.generate,
+                ),
               }),
             },
             on: {
@@ -589,6 +592,20 @@ export const makeRequestMachine = (actors: {
       return { outcome: "cancelled", attempts: context.attempts }
     },
   })
+
+/** What an attempt sends `model`: the model's fixed num_ctx; `think` only if the model thinks. */
+const attemptRequest = (
+  services: RequestServices,
+  model: string,
+  generate: RequestInput["prepared"]["generate"],
+) => {
+  const { think, ...rest } = generate
+  return {
+    ...rest,
+    ...(think !== undefined && services.thinks(model) ? { think } : {}),
+    numCtx: services.numCtxOf(model),
+  }
+}
 
 /** Milliseconds to the microsecond: whole milliseconds would hide Conductor's own sub-ms costs. */
 const ms = (x: number): number => Math.round(x * 1000) / 1000

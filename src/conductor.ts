@@ -449,6 +449,11 @@ class ConductorImpl implements Conductor {
       record: (m, outcome, probe) => p.health.record(m, outcome, probe),
       rule: (d) => ruleFor(c.validation, d.taskType),
       numCtxOf: (m) => p.getRegistry().get(m)?.numCtx ?? 8192,
+      // The backend's word where it described the model, else the registry's.
+      thinks: (m) =>
+        p.details.get(normaliseName(m))?.capabilities.includes("thinking") ??
+        p.getRegistry().get(m)?.capabilities.includes("chain_of_thought") ??
+        false,
       fallbackMode: c.fallbacks.mode,
     }
     this.clock = machineClock(p.time)

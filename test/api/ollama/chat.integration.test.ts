@@ -57,7 +57,7 @@ describe("Ollama API: chat and generate (ollama-js against conductor serve)", ()
   let host: string
 
   beforeAll(async () => {
-    server = await serve(["--backend", "sim", "--sim-profile", "tiny-ci", "--time-scale", "20"])
+    server = await serve(["--backend", "sim", "--sim-profile", "tiny-ci", "--time-scale", "5"])
     host = server.url
   })
   afterAll(async () => {
@@ -197,6 +197,26 @@ describe("Ollama API: chat and generate (ollama-js against conductor serve)", ()
       status_code: 400,
       error: expect.stringContaining("context: not a context this server returned"),
     })
+  })
+
+  it("streams a thinking model's reasoning as message.thinking before its answer; others ignore think", async () => {
+    const { ollama } = client(host)
+    const messages = [{ role: "user", content: "What is 17 times 3?" }]
+    const stream = await ollama.chat({ model: "qwen3:4b", messages, think: true, stream: true })
+    const parts = []
+    for await (const part of stream) parts.push(part)
+    const thinking = parts.filter((p) => (p.message.thinking ?? "") !== "")
+    const firstContent = parts.findIndex((p) => p.message.content !== "")
+    expect(thinking.length).toBeGreaterThan(0)
+    expect(thinking.every((p) => p.message.content === "")).toBe(true)
+    expect(parts.indexOf(thinking[0] as (typeof parts)[number])).toBeLessThan(firstContent)
+    const whole = await ollama.chat({ model: "qwen3:4b", messages, think: true, stream: false })
+    expect(whole.message.thinking).toBe(thinking.map((p) => p.message.thinking).join(""))
+    const generated = await ollama.generate({ model: "qwen3:4b", prompt: "What is 17 times 3?", think: true })
+    expect(generated.thinking?.length).toBeGreaterThan(0)
+    const plain = await ollama.chat({ model: "llama3.1:8b", messages, think: true, stream: false })
+    expect(plain.done_reason).toBe("stop")
+    expect(plain.message.thinking).toBeUndefined()
   })
 
   it("says what Ollama says for an unknown model (404) and names the field for a bad request (400)", async () => {

@@ -14,7 +14,7 @@ describe("Ollama API: embeddings (needs the simulator's embedding models)", () =
   let model: string
 
   beforeAll(async () => {
-    server = await serve(["--backend", "sim", "--sim-profile", "tiny-ci", "--time-scale", "20"])
+    server = await serve(["--backend", "sim", "--sim-profile", "tiny-ci", "--time-scale", "5"])
     ollama = new Ollama({ host: server.url })
     const found = (await ollama.list()).models.find((m) =>
       (m as unknown as { capabilities?: string[] }).capabilities?.includes("embedding"),

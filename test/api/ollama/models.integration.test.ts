@@ -33,7 +33,7 @@ describe("Ollama API: models and residency (ollama-js against conductor serve)",
   }
 
   beforeAll(async () => {
-    server = await serve(["--backend", "sim", "--sim-profile", "tiny-ci", "--time-scale", "20"])
+    server = await serve(["--backend", "sim", "--sim-profile", "tiny-ci", "--time-scale", "5"])
     ollama = new Ollama({ host: server.url })
   })
   afterAll(async () => {
@@ -116,6 +116,10 @@ describe("Ollama API: models and residency (ollama-js against conductor serve)",
     const unloaded = await ollama.generate({ model, prompt: "", keep_alive: 0 })
     expect(unloaded).toMatchObject({ model, done: true, done_reason: "unload" })
     await psUntil((names) => !names.includes(model))
+    // /api/ps drops it as it starts unloading; the status shows it gone once the backend let go.
+    for (let i = 0; i < 200 && (await stateOf(model)) === "unloading"; i++) {
+      await new Promise((r) => setTimeout(r, 25))
+    }
     expect(await stateOf(model)).toBe("unloaded")
 
     // The same through chat: no messages.
