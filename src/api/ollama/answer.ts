@@ -47,6 +47,14 @@ export const answerRoute =
     const translated = endpoint.translate(body.value, { get: (n) => c.req.header(n) })
     if (!translated.ok) return ollamaError(c, 400, translated.message)
     const call = translated.value
+    if (call.kind === "route") {
+      return c.json(
+        endpoint.residencyShape.residency(call.model, "load", {
+          loaded: null,
+          note: `${call.model} routes each query to a model: nothing to load`,
+        }),
+      )
+    }
     const named = call.kind === "answer" ? call.request.model : call.model
     if (named !== undefined) {
       const m = lookupModel(deps.conductor, named)

@@ -1,7 +1,7 @@
 /**
  * Ollama's `/api/chat` and `/api/generate` bodies → what Conductor does with them (pure). An
  * empty request (no messages; an empty prompt) is a residency request, as in Ollama: `keep_alive`
- * 0 unloads the model, anything else loads it; both need a model name, never `auto`. Any other
+ * 0 unloads the model, anything else loads it (an alias has nothing to load: a no-op). Any other
  * request is a Conductor request: `model` is `auto`, `auto:<tier>` or a registry model; messages
  * map role for role (`tool_name` → `name`, tool calls with object arguments), options map to
  * Conductor's (`num_predict`, `temperature`, `top_p`, `seed`, `stop`; `num_ctx` and the sampler
@@ -32,6 +32,8 @@ export type OllamaCall =
       readonly turns?: { readonly history: ReadonlyArray<Turn>; readonly prompt: string }
     }
   | { readonly kind: "load" | "unload"; readonly model: string }
+  /** A load request for an alias: nothing to load. */
+  | { readonly kind: "route"; readonly model: string }
 
 export type Translated =
   | { readonly ok: true; readonly value: OllamaCall }
@@ -209,7 +211,11 @@ const common = (
   return { stream, mode, model, unload }
 }
 
-/** An empty request: load, or unload with keep_alive 0; the model must be named. */
+/**
+ * An empty request: load, or unload with keep_alive 0. An alias (`auto`, `auto:<tier>`) has
+ * nothing to load — routing picks a model per query — so its load is a no-op (`ollama run auto`
+ * sends one before its first prompt); unloading an alias names no model and is refused.
+ */
 const residency = (
   model: string | undefined,
   unload: boolean,
@@ -218,13 +224,13 @@ const residency = (
 ): Translated => {
   if (problems.length > 0) return { ok: false, message: problems.join("; ") }
   const m = parseModelField(model as string)
-  if ("error" in m || m.model === undefined) {
-    return {
-      ok: false,
-      message: `model: ${unload ? "an unload" : "a load"} request (${empty}) must name a model; ${model} routes each query (GET /api/tags lists the models)`,
-    }
+  if ("error" in m) return { ok: false, message: m.error }
+  if (m.model !== undefined) return { ok: true, value: { kind: unload ? "unload" : "load", model: m.model } }
+  if (!unload) return { ok: true, value: { kind: "route", model: model as string } }
+  return {
+    ok: false,
+    message: `model: an unload request (${empty}, keep_alive 0) must name a model; ${model} routes each query (GET /api/ps lists the loaded ones)`,
   }
-  return { ok: true, value: { kind: unload ? "unload" : "load", model: m.model } }
 }
 
 const answer = (

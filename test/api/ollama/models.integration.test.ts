@@ -142,10 +142,16 @@ describe("Ollama API: models and residency (ollama-js against conductor serve)",
     expect(await stateOf(model)).toBe("resident")
   })
 
-  it("refuses a load that names no model, and one of an unknown model", async () => {
-    await expect(ollama.generate({ model: "auto", prompt: "" })).rejects.toMatchObject({
+  it("takes a load of an alias as the no-op it is (ollama run auto sends one), refuses its unload and unknown models", async () => {
+    const before = (await ollama.ps()).models.map((m) => m.name)
+    const routed = await ollama.generate({ model: "auto", prompt: "" })
+    expect(routed).toMatchObject({ model: "auto", done: true, done_reason: "load" })
+    expect((await ollama.ps()).models.map((m) => m.name)).toEqual(before)
+    await expect(ollama.generate({ model: "auto", prompt: "", keep_alive: 0 })).rejects.toMatchObject({
       status_code: 400,
-      error: expect.stringMatching(/^model: a load request \(an empty prompt\) must name a model/),
+      error: expect.stringMatching(
+        /^model: an unload request \(an empty prompt, keep_alive 0\) must name a model/,
+      ),
     })
     await expect(ollama.chat({ model: "nope:1b", messages: [] })).rejects.toMatchObject({
       status_code: 404,

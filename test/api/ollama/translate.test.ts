@@ -139,12 +139,12 @@ describe("translateChat", () => {
         model: "mistral:7b",
       })
     }
-    expect(problem(translateChat({ model: "auto", messages: [] }, none))).toMatch(
-      /^model: a load request \(no messages\) must name a model; auto routes each query/,
-    )
+    // An alias has nothing to load (`ollama run auto` sends this first); it cannot be unloaded.
+    expect(ok(translateChat({ model: "auto", messages: [] }, none))).toEqual({ kind: "route", model: "auto" })
     expect(problem(translateChat({ model: "auto:fast", keep_alive: 0 }, none))).toMatch(
-      /^model: an unload request/,
+      /^model: an unload request \(no messages, keep_alive 0\) must name a model; auto:fast routes each query/,
     )
+    expect(problem(translateChat({ model: "auto:huge" }, none))).toMatch(/^model: unknown tier 'huge'/)
   })
 
   it("reports every problem at once, each naming its field", () => {
