@@ -13,7 +13,7 @@ import { readJsonBody } from "../body.js"
 import type { ApiDeps } from "../deps.js"
 import { lookupModel } from "../model-field.js"
 import { fromConductorError, notFoundMessage, ollamaError } from "./errors.js"
-import { parseKeepAlive } from "./translate.js"
+import { parseKeepAlive } from "./keep-alive.js"
 
 type Json = Record<string, unknown>
 

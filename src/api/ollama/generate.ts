@@ -8,8 +8,9 @@
  */
 import type { ApiDeps } from "../deps.js"
 import { answerRoute, type Endpoint } from "./answer.js"
+import { encodeContext } from "./context.js"
 import { type AnswerShape, createdAt, doneReasonOf, metricsOf } from "./responses.js"
-import { encodeContext, type OllamaCall, translateGenerate } from "./translate.js"
+import { type OllamaCall, translateGenerate } from "./translate.js"
 
 const generateShape = (call: Extract<OllamaCall, { kind: "answer" }> | undefined): AnswerShape => ({
   chunk: (model, p) => ({

@@ -9,18 +9,14 @@
  * boolean or a level, `stream` defaults to true, and a normal request's `keep_alive` is checked
  * but ignored (Conductor owns residency). Fields Conductor cannot honour (`suffix`, `raw`,
  * `template`, `logprobs`) are refused, naming the field. Generate's `context` is Conductor's own
- * encoding of the conversation so far (`encodeContext`), so sending it back continues it.
+ * encoding of the conversation so far (`context.ts`), so sending it back continues it.
  */
 import type { ConductorRequest } from "../../conductor.js"
 import { applyKnobs } from "../knobs.js"
 import { parseModelField } from "../model-field.js"
 import { type StreamMode, streamModeFor } from "../stream-policy.js"
-
-/** A turn of a generate conversation, as `context` carries it. */
-export interface Turn {
-  readonly role: "user" | "assistant"
-  readonly content: string
-}
+import { decodeContext, type Turn } from "./context.js"
+import { parseKeepAlive } from "./keep-alive.js"
 
 export type OllamaCall =
   | {
@@ -47,80 +43,6 @@ type Json = Record<string, unknown>
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
 const kind = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v)
-
-// ---------------------------------------------------------------- keep_alive
-
-const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/
-const UNIT_NS: Readonly<Record<string, number>> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-}
-
-/**
- * Ollama's `keep_alive`: seconds as a number, or a Go duration ("5m", "1h30m", "0"); negative
- * means forever. Returns whether it is zero (an unload), or what is wrong with it.
- */
-export const parseKeepAlive = (v: unknown): { readonly zero: boolean } | { readonly error: string } => {
-  if (typeof v === "number" && Number.isFinite(v)) return { zero: v === 0 }
-  if (typeof v === "string") {
-    if (v === "0" || v === "-0" || v === "+0") return { zero: true }
-    if (GO_DURATION.test(v)) {
-      let ns = 0
-      for (const m of v.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) {
-        ns += Number(m[1]) * (UNIT_NS[m[2] as string] as number)
-      }
-      return { zero: ns === 0 }
-    }
-    return { error: `keep_alive: ${JSON.stringify(v)} is not a duration (seconds, or e.g. "5m", "0")` }
-  }
-  return { error: `keep_alive: expected seconds or a duration string, got ${kind(v)}` }
-}
-
-// ---------------------------------------------------------------- context
-
-/** Marks a context this server made (larger than any vocabulary's token id). */
-const CONTEXT_MAGIC = 0x636f6e64
-
-/** A generate conversation as Ollama's opaque `context` integers: the turns' JSON, as UTF-16 code units. */
-export const encodeContext = (turns: ReadonlyArray<Turn>): number[] => {
-  const text = JSON.stringify(turns.map((t) => [t.role === "user" ? 0 : 1, t.content]))
-  const out = [CONTEXT_MAGIC]
-  for (let i = 0; i < text.length; i++) out.push(text.charCodeAt(i))
-  return out
-}
-
-export const decodeContext = (v: unknown): { readonly turns: Turn[] } | { readonly error: string } => {
-  const foreign = {
-    error:
-      "context: not a context this server returned (Conductor's context is its own encoding, not tokens)",
-  }
-  if (!Array.isArray(v)) return { error: `context: expected an array of integers, got ${kind(v)}` }
-  if (v.length === 0) return { turns: [] }
-  if (v[0] !== CONTEXT_MAGIC) return foreign
-  let text = ""
-  for (let i = 1; i < v.length; i++) {
-    const c = v[i]
-    if (!Number.isInteger(c) || c < 0 || c > 0xffff) return foreign
-    text += String.fromCharCode(c)
-  }
-  try {
-    const parsed: unknown = JSON.parse(text)
-    if (!Array.isArray(parsed)) return foreign
-    const turns: Turn[] = []
-    for (const t of parsed) {
-      if (!Array.isArray(t) || (t[0] !== 0 && t[0] !== 1) || typeof t[1] !== "string") return foreign
-      turns.push({ role: t[0] === 0 ? "user" : "assistant", content: t[1] })
-    }
-    return { turns }
-  } catch {
-    return foreign
-  }
-}
 
 // ---------------------------------------------------------------- shared fields
 

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest"
-import {
-  decodeContext,
-  encodeContext,
-  parseKeepAlive,
-  translateChat,
-  translateGenerate,
-} from "../../../src/api/ollama/translate.js"
+import { decodeContext, encodeContext } from "../../../src/api/ollama/context.js"
+import { parseKeepAlive } from "../../../src/api/ollama/keep-alive.js"
+import { translateChat, translateGenerate } from "../../../src/api/ollama/translate.js"
 
 const none = { get: (_: string) => undefined }
 const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n] })
