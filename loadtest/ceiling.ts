@@ -112,7 +112,10 @@ export const packingLp = (
       const a = (t[i] as number[])[col] as number
       if (a > EPS) {
         const ratio = ((t[i] as number[])[width - 1] as number) / a
-        if (ratio < best - EPS || (Math.abs(ratio - best) <= EPS && (basis[i] as number) < (basis[row] as number))) {
+        if (
+          ratio < best - EPS ||
+          (Math.abs(ratio - best) <= EPS && (basis[i] as number) < (basis[row] as number))
+        ) {
           best = ratio
           row = i
         }

@@ -64,6 +64,8 @@ export interface RequestServices {
   readonly record: (ticket: Ticket, outcome: AttemptOutcome) => void
   readonly rule: (decision: RoutingDecision) => ResolvedRule
   readonly numCtxOf: (model: string) => number
+  /** The model reasons when asked (`think` is sent only to those: others refuse it, as Ollama does). */
+  readonly thinks: (model: string) => boolean
   readonly fallbackMode: "restart" | "continue"
 }
 
@@ -498,12 +500,13 @@ export const makeRequestMachine = (actors: {
                 id: context.input.id,
                 model: context.model as string,
                 attempt: context.attempt,
-                request: {
-                  ...(context.carried !== ""
+                request: attemptRequest(
+                  context.input.services,
+                  context.model as string,
+                  context.carried !== ""
                     ? continuation(context.input.prepared.generate, context.carried)
-                    : context.input.prepared.generate),
-                  numCtx: context.input.services.numCtxOf(context.model as string),
-                },
+                    : context.input.prepared.generate,
+                ),
               }),
             },
             on: {
@@ -609,6 +612,20 @@ export const makeRequestMachine = (actors: {
     },
   })
 
+/** What an attempt sends `model`: the model's fixed num_ctx; `think` only if the model thinks. */
+const attemptRequest = (
+  services: RequestServices,
+  model: string,
+  generate: RequestInput["prepared"]["generate"],
+) => {
+  const { think, ...rest } = generate
+  return {
+    ...rest,
+    ...(think !== undefined && services.thinks(model) ? { think } : {}),
+    numCtx: services.numCtxOf(model),
+  }
+}
+
 /** Milliseconds to the microsecond: whole milliseconds would hide Conductor's own sub-ms costs. */
 const ms = (x: number): number => Math.round(x * 1000) / 1000
 
@@ -624,6 +641,8 @@ const timingsOf = (context: RequestContext): Timings => {
     firstTokenMs: t.firstTokenAt === undefined ? undefined : ms(t.firstTokenAt - t.acceptedAt),
     totalMs: ms(now - t.acceptedAt),
     backendMs: ms(context.done?.totalMs ?? 0),
+    promptEvalMs: ms(context.done?.promptEvalMs ?? 0),
+    evalMs: ms(context.done?.evalMs ?? 0),
   }
 }
 

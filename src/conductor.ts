@@ -185,14 +185,30 @@ export interface ModelInfo {
   readonly capabilities: ModelProfile["capabilities"]
   readonly quantisation: string
   readonly memoryGb: number
+  /** The context size Conductor loads it with. */
+  readonly numCtx: number
   /** The backend has it (registry models it lacks are listed, and never routed to). */
   readonly available: boolean
+  /** What the backend said of it at discovery (absent when it did not describe it). */
+  readonly backend?: {
+    readonly family: string
+    readonly parameterSize: string
+    readonly parameterCount: number
+    /** The weights' size on disk. */
+    readonly sizeBytes: number
+    readonly contextLength: number
+    readonly embeddingLength: number
+    /** Ollama's capabilities: completion, tools, vision, insert, thinking, embedding… */
+    readonly capabilities: ReadonlyArray<string>
+  }
 }
 
 export interface Conductor {
   readonly config: Config
   /** Every registry model (chat and embedding), in registry order. Cheap: no residency or health. */
   models(): ReadonlyArray<ModelInfo>
+  /** The backend's version (Ollama's, or the simulator's); fails with Unavailable when it does not answer. */
+  backendVersion(): Promise<string>
   /** The simulated GPU host when the backend is the simulator (fault injection, state). */
   readonly simulator: SimEngine | undefined
   submit(request: ConductorRequest): RequestHandle
@@ -394,6 +410,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     health: services.health.core,
     getRegistry: () => registry,
     getAvailable: () => available,
+    details,
     policy: services.scheduler.core.snapshot().policy,
     maxLoaded,
     backendDescription: backend.description,
@@ -433,6 +450,8 @@ interface Parts {
   readonly health: HealthCore
   readonly getRegistry: () => ModelRegistry
   readonly getAvailable: () => ReadonlyArray<string> | undefined
+  /** What the backend described at discovery, by normalised name. */
+  readonly details: ReadonlyMap<string, BackendModelDetails>
   readonly policy: string
   readonly maxLoaded: number
   readonly backendDescription: string
@@ -464,6 +483,11 @@ class ConductorImpl implements Conductor {
       record: (ticket, outcome) => p.health.record(ticket, outcome),
       rule: (d) => ruleFor(c.validation, d.taskType),
       numCtxOf: (m) => p.getRegistry().get(m)?.numCtx ?? 8192,
+      // The backend's word where it described the model, else the registry's.
+      thinks: (m) =>
+        p.details.get(normaliseName(m))?.capabilities.includes("thinking") ??
+        p.getRegistry().get(m)?.capabilities.includes("chain_of_thought") ??
+        false,
       fallbackMode: c.fallbacks.mode,
     }
     this.clock = machineClock(p.time)
@@ -495,8 +519,19 @@ class ConductorImpl implements Conductor {
       capabilities: m.capabilities,
       quantisation: m.quantisation,
       memoryGb: m.memoryGb,
+      numCtx: m.numCtx,
       available: available === undefined || available.has(m.name),
+      ...backendFacts(this.p.details.get(normaliseName(m.name))),
     }))
+  }
+
+  backendVersion(): Promise<string> {
+    return this.p.runtime.runPromise(
+      Effect.gen(function* () {
+        const backend = yield* Backend
+        return yield* backend.ping
+      }),
+    )
   }
 
   submit(request: ConductorRequest): RequestHandle {
@@ -645,6 +680,16 @@ class ConductorImpl implements Conductor {
         if (exit._tag === "Success") {
           const r = exit.value
           const now = this.p.time.now()
+          const timings: Timings = {
+            queueMs: 0,
+            loadMs: r.loadMs,
+            firstTokenMs: undefined,
+            totalMs: Math.round((now - acceptedAt) * 1000) / 1000,
+            backendMs: r.totalMs,
+            // Ollama reports an embedding's total and load only: the rest is the prompt's.
+            promptEvalMs: Math.max(0, r.totalMs - r.loadMs),
+            evalMs: 0,
+          }
           bus.publish({
             type: "completed",
             id,
@@ -655,13 +700,7 @@ class ConductorImpl implements Conductor {
             reason: picked.named ? "explicit_override" : "default_embedding_model",
             finishReason: "stop",
             usage: { promptTokens: r.promptTokens, evalTokens: 0 },
-            timings: {
-              queueMs: 0,
-              loadMs: r.loadMs,
-              firstTokenMs: undefined,
-              totalMs: Math.round((now - acceptedAt) * 1000) / 1000,
-              backendMs: r.totalMs,
-            },
+            timings,
             attempts: [attempt("completed")],
             warnings: [],
             labels: [],
@@ -671,6 +710,7 @@ class ConductorImpl implements Conductor {
             model: model.name,
             embeddings: r.embeddings,
             usage: { promptTokens: r.promptTokens },
+            timings,
           })
         } else {
           const failure = Cause.findErrorOption(exit.cause)
@@ -875,6 +915,21 @@ class ConductorImpl implements Conductor {
     return this.closed
   }
 }
+
+const backendFacts = (d: BackendModelDetails | undefined): Pick<ModelInfo, "backend"> =>
+  d === undefined
+    ? {}
+    : {
+        backend: {
+          family: d.family,
+          parameterSize: d.parameterSize,
+          parameterCount: d.parameterCount,
+          sizeBytes: d.sizeBytes,
+          contextLength: d.contextLength,
+          embeddingLength: d.embeddingLength,
+          capabilities: d.capabilities,
+        },
+      }
 
 const simulatorState = (engine: SimEngine): NonNullable<ConductorSnapshot["simulator"]> => {
   const s = engine.state()

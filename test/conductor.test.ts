@@ -363,4 +363,14 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(Math.max(...used)).toBeLessThanOrEqual(budget)
     expect(e.conductor.simulator?.state().overcommits).toBe(0)
   })
+
+  it("sends think only to models that think: a thinking model reasons, the others answer as if not asked", async () => {
+    const e = await start()
+    const plain = await run(e, e.conductor.submit({ prompt: PROMPT, model: "llama3.1:8b", think: true }))
+    expect(plain.error).toBeUndefined()
+    expect(plain.value).toMatchObject({ model: "llama3.1:8b", thinking: "" })
+    const thinker = await run(e, e.conductor.submit({ prompt: PROMPT, model: "qwen3:4b", think: true }))
+    expect(thinker.value?.model).toBe("qwen3:4b")
+    expect(thinker.value?.thinking.length).toBeGreaterThan(0)
+  })
 })

@@ -87,6 +87,10 @@ export interface Timings {
   readonly totalMs: number
   /** The serving attempt's duration as the backend reports it (Ollama's total_duration). */
   readonly backendMs: number
+  /** The serving attempt's prompt processing, as the backend reports it (Ollama's prompt_eval_duration). */
+  readonly promptEvalMs: number
+  /** The serving attempt's generation, as the backend reports it (Ollama's eval_duration). */
+  readonly evalMs: number
 }
 
 /** A call the model asked for (the port's shape): name and parsed arguments, with an id unique in the answer. */

@@ -11,7 +11,7 @@
 import { Cause, Effect, Schema, SchemaIssue } from "effect"
 import { Backend, type EmbedResult } from "../backends/port.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
-import type { RequestEvent } from "../domain/events.js"
+import type { RequestEvent, Timings } from "../domain/events.js"
 import type { ModelProfile } from "../domain/model-profile.js"
 import { Scheduler } from "../gpu/scheduler.js"
 import {
@@ -60,6 +60,8 @@ export interface EmbedResponse {
   readonly model: string
   readonly embeddings: ReadonlyArray<ReadonlyArray<number>>
   readonly usage: { readonly promptTokens: number }
+  /** As a chat's (ms, to the µs); `queueMs` is not measured (waiting shows in `totalMs`), `evalMs` is 0. */
+  readonly timings: Timings
 }
 
 const decode = Schema.decodeUnknownResult(EmbedRequestSchema)

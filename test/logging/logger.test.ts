@@ -29,7 +29,15 @@ describe("logging", () => {
       finishReason: "stop" as const,
       labels: [],
       usage: { promptTokens: 1, evalTokens: 2 },
-      timings: { queueMs: 0, loadMs: 0, firstTokenMs: 5, totalMs: 9, backendMs: 4 },
+      timings: {
+        queueMs: 0,
+        loadMs: 0,
+        firstTokenMs: 5,
+        totalMs: 9,
+        backendMs: 4,
+        promptEvalMs: 1,
+        evalMs: 3,
+      },
       attempts: [],
       warnings: [],
     }

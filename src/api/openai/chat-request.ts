@@ -10,10 +10,9 @@
  * honour (`n` > 1, `logprobs`) are refused, naming the field.
  */
 import type { ConductorRequest } from "../../conductor.js"
-import { TIERS, type Tier } from "../../domain/tier.js"
-
-/** How a streamed answer reaches the client (see docs/openai.md). */
-export type StreamMode = "live" | "buffered"
+import { applyKnobs } from "../knobs.js"
+import { parseModelField } from "../model-field.js"
+import { type StreamMode, streamModeFor } from "../stream-policy.js"
 
 export interface ChatTranslation {
   readonly request: ConductorRequest
@@ -30,22 +29,6 @@ type Json = Record<string, unknown>
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
 const kind = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v)
-
-/** A model field: `auto`, `auto:<tier>`, or a model name. */
-export const parseModelField = (
-  model: string,
-): { readonly tier?: Tier; readonly model?: string } | { readonly error: string } => {
-  if (model === "auto") return {}
-  if (model.startsWith("auto:")) {
-    const tier = model.slice(5)
-    return (TIERS as ReadonlyArray<string>).includes(tier)
-      ? { tier: tier as Tier }
-      : {
-          error: `model: unknown tier '${tier}' (auto, ${TIERS.map((t) => `auto:${t}`).join(", ")} or a model name)`,
-        }
-  }
-  return { model }
-}
 
 interface Headers {
   get(name: string): string | undefined
@@ -153,42 +136,14 @@ export const translateChatRequest = (body: unknown, headers: Headers): Translate
     problems.push("stream_options: only allowed with stream: true")
 
   // ---- Conductor's own knobs: headers, or the body's `conductor` object
-  const ext = isObject(body.conductor) ? body.conductor : {}
-  if (body.conductor !== undefined && !isObject(body.conductor))
-    problems.push("conductor: expected an object")
-  const persona = headers.get("x-conductor-persona") ?? ext.persona
-  if (persona !== undefined) req.persona = persona
-  const tier = headers.get("x-conductor-tier") ?? ext.tier
-  if (tier !== undefined) {
-    if (req.tier !== undefined && req.tier !== tier)
-      problems.push(
-        `tier: the model field says auto:${String(req.tier)} but the tier asked for is ${String(tier)}`,
-      )
-    req.tier = tier
-  }
-  const docs = headers.get("x-conductor-docs") ?? ext.retrievedDocs
-  if (docs !== undefined) {
-    const n = typeof docs === "string" ? Number(docs) : docs
-    if (!Number.isInteger(n) || (n as number) < 0) problems.push("x-conductor-docs: expected an integer ≥ 0")
-    else req.context = { ...(isObject(req.context) ? req.context : {}), retrievedDocs: n }
-  }
-  if (ext.minContextWindow !== undefined) {
-    req.context = { ...(isObject(req.context) ? req.context : {}), minContextWindow: ext.minContextWindow }
-  }
-  const mode = headers.get("x-conductor-stream") ?? ext.stream
-  if (mode !== undefined && mode !== "live" && mode !== "buffered") {
-    problems.push(`x-conductor-stream: expected live or buffered, got ${JSON.stringify(mode)}`)
-  }
-  if (ext.fallbackMode !== undefined) req.fallbackMode = ext.fallbackMode
+  const mode = applyKnobs(body, headers, req, problems)
 
   if (problems.length > 0) return { ok: false, message: problems.join("; ") }
   if (Object.keys(options).length > 0) req.options = options
   // Streamed text cannot be taken back: a cut answer is continued by the next model, not restarted.
   if (stream && req.fallbackMode === undefined) req.fallbackMode = "continue"
   // Answers whose validation decides most (a format, tool calls) are held until validated.
-  const streamMode: StreamMode =
-    (mode as StreamMode | undefined) ??
-    (req.format !== undefined || req.tools !== undefined ? "buffered" : "live")
+  const streamMode = streamModeFor(req, mode)
   return {
     ok: true,
     value: { request: req as ConductorRequest, stream, includeUsage, streamMode },

@@ -9,12 +9,19 @@
  */
 import type { Context } from "hono"
 import type { ConductorResult, RequestHandle } from "../../conductor.js"
-import type { RoutingDecision } from "../../domain/decision.js"
 import { type ConductorError, isConductorError } from "../../domain/errors.js"
-import type { ConductorEvent, ToolCall } from "../../domain/events.js"
+import type { ToolCall } from "../../domain/events.js"
 import { readJsonBody } from "../body.js"
+import {
+  cancelOnAbort,
+  conductorSummary,
+  decisionHeaders,
+  decisionOf,
+  eventsOf,
+} from "../conductor-summary.js"
 import type { ApiDeps } from "../deps.js"
-import { type StreamMode, translateChatRequest } from "./chat-request.js"
+import { type StreamEncoding, type StreamMode, startStream } from "../stream-policy.js"
+import { translateChatRequest } from "./chat-request.js"
 import { codeFor, fromConductorError, openaiError } from "./errors.js"
 import { resolveModel } from "./models.js"
 
@@ -22,41 +29,6 @@ import { resolveModel } from "./models.js"
 const HEAD_AFTER_MS = 10_000
 const KEEPALIVE_MS = 15_000
 const FINGERPRINT = "conductor"
-
-/** The `conductor` object: why this model, what was tried, what to check. */
-const conductorObject = (
-  id: string,
-  decision: RoutingDecision | undefined,
-  events: ReadonlyArray<ConductorEvent>,
-  result?: ConductorResult,
-) => ({
-  requestId: id,
-  ...(decision !== undefined
-    ? {
-        routed: {
-          model: decision.model,
-          tier: decision.tier,
-          taskType: decision.taskType,
-          complexity: decision.complexity,
-          confidence: decision.confidence,
-          reason: decision.reason,
-          chain: [decision.model, ...decision.fallbacks],
-        },
-      }
-    : {}),
-  fallbacks: events.flatMap((e) =>
-    e.type === "fallback" ? [{ from: e.from, to: e.to, reason: e.reason }] : [],
-  ),
-  ...(result !== undefined
-    ? {
-        model: result.model,
-        attempts: result.attempts,
-        labels: result.labels,
-        warnings: result.warnings,
-        timings: result.timings,
-      }
-    : {}),
-})
 
 const toolCallsOf = (calls: ReadonlyArray<ToolCall>) =>
   calls.map((c, index) => ({
@@ -109,15 +81,7 @@ export const chatCompletions =
       throw e
     }
     const signal = c.req.raw.signal
-    const onAbort = () => handle.cancel()
-    signal.addEventListener("abort", onAbort, { once: true })
-    const decision = (): RoutingDecision | undefined => {
-      let d: RoutingDecision | undefined
-      handle.observe((e) => {
-        if (e.type === "routed") d = e.decision
-      })()
-      return d
-    }
+    const unwatch = cancelOnAbort(handle, signal)
     c.header("x-conductor-request-id", handle.id)
     if (!t.stream) {
       try {
@@ -125,8 +89,6 @@ export const chatCompletions =
         c.header("x-conductor-model", r.model)
         c.header("x-conductor-tier", r.tier)
         c.header("x-conductor-reason", r.reason)
-        const events: ConductorEvent[] = []
-        handle.observe((e) => events.push(e))()
         return c.json({
           id: `chatcmpl-${handle.id}`,
           object: "chat.completion",
@@ -147,57 +109,25 @@ export const chatCompletions =
             },
           ],
           usage: usageOf(r),
-          conductor: conductorObject(handle.id, decision(), events, r),
+          conductor: conductorSummary(handle.id, decisionOf(handle), eventsOf(handle), r),
         })
       } catch (e) {
         if (signal.aborted) return c.body(null, 499 as 400)
         if (isConductorError(e)) return errorResponse(c, e)
         throw e
       } finally {
-        signal.removeEventListener("abort", onAbort)
+        unwatch()
       }
     }
-    return streamCompletion(c, handle, t.streamMode, t.includeUsage, decision, () =>
-      signal.removeEventListener("abort", onAbort),
-    )
+    return streamCompletion(c, handle, t.streamMode, t.includeUsage, unwatch)
   }
 
-/** The SSE answer; resolves once the head can be sent (first output, the end, or HEAD_AFTER_MS). */
-const streamCompletion = async (
-  c: Context,
-  handle: RequestHandle,
-  mode: StreamMode,
-  includeUsage: boolean,
-  decision: () => RoutingDecision | undefined,
-  done: () => void,
-): Promise<Response> => {
-  const encoder = new TextEncoder()
+/** OpenAI's SSE encoding of an answer (`chat.completion.chunk`s, then `data: [DONE]`). */
+const sseEncoding = (id: string, includeUsage: boolean): StreamEncoding => {
   const created = Math.floor(Date.now() / 1000)
-  const id = `chatcmpl-${handle.id}`
-  let model = decision()?.model ?? "auto"
-  let controller!: ReadableStreamDefaultController<Uint8Array>
-  let closed = false
-  // Invariant: `written` is true once a content, reasoning or role chunk left; after that a
-  // discarded answer can only end the stream with an error.
-  let written = false
-  let text = ""
-  let thinking = ""
-  const events: ConductorEvent[] = []
-  let keepalive: ReturnType<typeof setInterval> | undefined
-  /** The SSE head has been returned: from then on a failure travels in the stream. */
-  let responded = false
-  let headNow!: () => void
-  const head = new Promise<void>((resolve) => {
-    headNow = resolve
-  })
-  const headTimer = setTimeout(() => headNow(), HEAD_AFTER_MS)
-  let failedEarly: ConductorError | undefined
-
-  const send = (data: unknown) => {
-    if (closed) return
-    controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`))
-  }
+  const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`
   const chunk = (
+    model: string,
     delta: Record<string, unknown>,
     finish: string | null = null,
     extra: Record<string, unknown> = {},
@@ -211,138 +141,63 @@ const streamCompletion = async (
     ...(includeUsage ? { usage: null } : {}),
     ...extra,
   })
-  const begin = () => {
-    if (written) return
-    written = true
-    headNow()
-    send(chunk({ role: "assistant", content: "" }))
-  }
-  const finish = () => {
-    if (closed) return
-    closed = true
-    clearTimeout(headTimer)
-    if (keepalive !== undefined) clearInterval(keepalive)
-    unobserve()
-    done()
-    try {
-      controller.close()
-    } catch {
-      // The client went away first.
-    }
-  }
-  const fail = (message: string, code: string) => {
-    send({ error: { message, type: "server_error", param: null, code } })
-    finish()
-  }
-
-  const body = new ReadableStream<Uint8Array>({
-    start(ctl) {
-      controller = ctl
+  return {
+    begin: (model) => event(chunk(model, { role: "assistant", content: "" })),
+    piece: (model, p) =>
+      [
+        p.thinking !== undefined ? event(chunk(model, { reasoning: p.thinking })) : "",
+        p.content !== undefined ? event(chunk(model, { content: p.content })) : "",
+        p.toolCalls !== undefined ? event(chunk(model, { tool_calls: toolCallsOf(p.toolCalls) })) : "",
+      ].join(""),
+    end: (model, r, summary) => {
+      const tail = includeUsage
+        ? event(chunk(model, {}, r.finishReason)) +
+          event({ ...chunk(model, {}, null), choices: [], usage: usageOf(r), conductor: summary })
+        : event(chunk(model, {}, r.finishReason, { conductor: summary }))
+      return `${tail}data: [DONE]\n\n`
     },
-    cancel() {
-      handle.cancel()
-      finish()
-    },
-  })
-
-  const unobserve = handle.observe((e) => {
-    events.push(e)
-    switch (e.type) {
-      case "started":
-        model = e.model
-        return
-      case "token":
-        if (mode === "buffered") {
-          text += e.text
-          return
-        }
-        begin()
-        send(chunk({ content: e.text }))
-        return
-      case "thinking":
-        if (mode === "buffered") {
-          thinking += e.text
-          return
-        }
-        begin()
-        send(chunk({ reasoning: e.text }))
-        return
-      case "restart":
-        if (mode === "buffered" || !written) {
-          text = ""
-          thinking = ""
-          return
-        }
-        // Streamed text cannot be taken back: this answer ends here, as an error.
-        handle.cancel()
-        fail(
-          `the answer from ${model} failed validation after it was streamed; ${e.model} would answer afresh, but streamed text cannot be taken back (use x-conductor-stream: buffered to have failover hidden)`,
-          "stream_restart",
-        )
-        return
-      case "completed": {
-        model = e.model
-        headNow()
-        begin()
-        if (thinking !== "") send(chunk({ reasoning: thinking }))
-        if (text !== "") send(chunk({ content: text }))
-        if (e.toolCalls !== undefined && e.toolCalls.length > 0)
-          send(chunk({ tool_calls: toolCallsOf(e.toolCalls) }))
-        void handle.result.then((r) => {
-          const summary = { conductor: conductorObject(handle.id, decision(), events, r) }
-          if (includeUsage) {
-            send(chunk({}, r.finishReason))
-            send({ ...chunk({}, null), choices: [], usage: usageOf(r), ...summary })
-          } else send(chunk({}, r.finishReason, summary))
-          if (!closed) controller.enqueue(encoder.encode("data: [DONE]\n\n"))
-          finish()
-        })
-        return
-      }
-      case "failed":
-      case "cancelled": {
-        if (responded) {
-          fail(
-            e.type === "failed" ? e.message : "the request was cancelled",
-            e.type === "failed" ? codeFor(e.reason) : "cancelled",
-          )
-          return
-        }
-        // Nothing sent yet: the client gets a proper HTTP error instead of a stream.
-        void handle.result.catch((err: unknown) => {
-          failedEarly = isConductorError(err) ? err : undefined
-          closed = true
-          headNow()
-        })
-        return
-      }
-      default:
-        return
-    }
-  })
-
-  await head
-  clearTimeout(headTimer)
-  if (closed && !written) {
-    unobserve()
-    done()
-    return failedEarly !== undefined ? errorResponse(c, failedEarly) : c.body(null, 499 as 400)
+    error: (f) =>
+      event({
+        error: {
+          message: f.message,
+          type: "server_error",
+          param: null,
+          code:
+            f.kind === "restart"
+              ? "stream_restart"
+              : f.kind === "cancelled" || f.reason === undefined
+                ? "cancelled"
+                : codeFor(f.reason),
+        },
+      }),
+    keepAlive: () => ": keep-alive\n\n",
   }
-  responded = true
-  keepalive = setInterval(() => {
-    if (!closed) controller.enqueue(encoder.encode(": keep-alive\n\n"))
-  }, KEEPALIVE_MS)
-  const d = decision()
-  return new Response(body, {
+}
+
+/** The SSE answer; resolves once the head can be sent (first output, the end, or HEAD_AFTER_MS). */
+const streamCompletion = async (
+  c: Context,
+  handle: RequestHandle,
+  mode: StreamMode,
+  includeUsage: boolean,
+  done: () => void,
+): Promise<Response> => {
+  const started = await startStream(handle, sseEncoding(`chatcmpl-${handle.id}`, includeUsage), {
+    mode,
+    headAfterMs: HEAD_AFTER_MS,
+    keepAliveMs: KEEPALIVE_MS,
+    onEnd: done,
+  })
+  if (!started.ok)
+    return started.error !== undefined ? errorResponse(c, started.error) : c.body(null, 499 as 400)
+  return new Response(started.body, {
     status: 200,
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       connection: "keep-alive",
       "x-accel-buffering": "no",
-      "x-conductor-request-id": handle.id,
-      "x-conductor-model": model,
-      ...(d !== undefined ? { "x-conductor-tier": d.tier, "x-conductor-reason": d.reason } : {}),
+      ...decisionHeaders(handle.id, started.model, decisionOf(handle)),
     },
   })
 }

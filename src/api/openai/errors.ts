@@ -1,10 +1,11 @@
 /**
  * Errors in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`, and the HTTP
  * status for each Conductor failure: a bad request names the field (400 `invalid_request_error`),
- * an unknown model is 404 `model_not_found`, a full queue 429 with `Retry-After`, no model
- * available or a draining server 503, the rest 500 or 502.
+ * an unknown model is 404 `model_not_found`; the status of every other failure is the shared
+ * one (`../error-status.ts`).
  */
 import type { ConductorError, ErrorReason } from "../../domain/errors.js"
+import { retryHeaders, statusOf } from "../error-status.js"
 
 export interface OpenAIErrorBody {
   readonly error: {
@@ -39,20 +40,6 @@ export const openaiError = (status: number, message: string, code: string | null
   }
 }
 
-const STATUS: Readonly<Record<ErrorReason, number>> = {
-  BadRequest: 400,
-  ModelNotFound: 404,
-  QueueFull: 429,
-  NoModelAvailable: 503,
-  CircuitOpen: 503,
-  Unavailable: 503,
-  OutOfMemory: 503,
-  Timeout: 504,
-  Crashed: 502,
-  ValidationFailed: 502,
-  Cancelled: 499,
-}
-
 const CODE: Readonly<Record<ErrorReason, string>> = {
   BadRequest: "invalid_request",
   ModelNotFound: "model_not_found",
@@ -74,9 +61,6 @@ export const codeFor = (reason: ErrorReason): string => CODE[reason]
 export const fromConductorError = (
   e: ConductorError,
 ): { status: number; body: OpenAIErrorBody; headers: Record<string, string> } => {
-  const status = STATUS[e.reason]
-  const headers: Record<string, string> = {}
-  if (e.retryAfterMs !== undefined)
-    headers["retry-after"] = String(Math.max(1, Math.ceil(e.retryAfterMs / 1000)))
-  return { status, body: openaiError(status, e.message, CODE[e.reason]), headers }
+  const status = statusOf(e.reason)
+  return { status, body: openaiError(status, e.message, CODE[e.reason]), headers: retryHeaders(e) }
 }

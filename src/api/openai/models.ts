@@ -6,13 +6,11 @@
  */
 import type { Context } from "hono"
 import type { Conductor, ModelInfo } from "../../conductor.js"
-import { TIERS } from "../../domain/tier.js"
 import { normaliseName } from "../../registry/registry.js"
+import { ALIASES, isAlias, lookupModel } from "../model-field.js"
 import { type OpenAIErrorBody, openaiError } from "./errors.js"
 
 const STARTED = Math.floor(Date.now() / 1000)
-
-export const ALIASES = ["auto", ...TIERS.map((t) => `auto:${t}`)] as const
 
 /** Ollama's convention: the namespace before `/`, else `library`. */
 const ownerOf = (name: string): string =>
@@ -42,20 +40,19 @@ export const resolveModel = (
   conductor: Conductor,
   name: string,
 ): { ok: true; info: ModelInfo } | { ok: false; status: 404; body: OpenAIErrorBody } => {
-  const wanted = normaliseName(name)
-  const info = conductor.models().find((m) => normaliseName(m.name) === wanted)
-  if (info === undefined || !info.available) {
+  const found = lookupModel(conductor, name)
+  if (!found.ok) {
     return {
       ok: false,
       status: 404,
       body: openaiError(
         404,
-        `model: '${name}' ${info === undefined ? "is not in the registry" : "is not on the backend"}; GET /v1/models lists them (or use auto)`,
+        `model: '${name}' ${found.why === "not_in_registry" ? "is not in the registry" : "is not on the backend"}; GET /v1/models lists them (or use auto)`,
         "model_not_found",
       ),
     }
   }
-  return { ok: true, info }
+  return found
 }
 
 export const listModels = (conductor: Conductor) => (c: Context) =>
@@ -63,7 +60,7 @@ export const listModels = (conductor: Conductor) => (c: Context) =>
 
 export const getModel = (conductor: Conductor) => (c: Context) => {
   const id = c.req.param("id") ?? ""
-  if ((ALIASES as ReadonlyArray<string>).includes(id)) return c.json(aliasEntry(id))
+  if (isAlias(id)) return c.json(aliasEntry(id))
   const wanted = normaliseName(id)
   const m = conductor.models().find((x) => normaliseName(x.name) === wanted)
   if (m === undefined)
