@@ -3,9 +3,8 @@
  * `--version` load none). Usage errors exit 2, runtime failures 1.
  */
 import { packageVersion } from "../config/paths.js"
-import { UsageError } from "./args.js"
+import { ExitError, UsageError } from "./args.js"
 import { COMMAND_NAMES, type CommandName, commandHelp, mainHelp } from "./help.js"
-import { ExitError } from "./setup.js"
 
 type Run = (argv: ReadonlyArray<string>) => Promise<number>
 
