@@ -82,7 +82,7 @@ export class Session {
     return this.requests.size
   }
 
-  /** The server's id (Conductor's, `/v1/status`'s, the logs') for a request of this connection in flight. */
+  /** The server's id (Conductor's, the logs') for a request of this connection in flight. */
   serverId(clientId: string): string | undefined {
     return this.requests.get(clientId)?.handle.id
   }
@@ -203,6 +203,7 @@ export class Session {
     }
     // Without an id of its own, the client knows the request by the server's.
     const tracked: Tracked = { clientId: id ?? handle.id, handle }
+    this.d.log?.("debug", "query accepted", { id: handle.id, clientId: tracked.clientId })
     let stop: () => void = () => undefined
     this.requests.set(tracked.clientId, tracked)
     this.byServerId.set(handle.id, tracked)
