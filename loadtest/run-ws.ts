@@ -38,7 +38,12 @@ const STOP_TIMEOUT_MS = 45_000
 
 /** Server limits high enough that the load, not the per-connection guards, is measured. */
 const SERVER_LIMITS = {
-  server: { maxInFlightPerConnection: 100_000, messagesPerSecond: 1_000_000, messageBurst: 1_000_000 },
+  server: {
+    maxInFlightPerConnection: 100_000,
+    maxConnectionsPerClient: 100_000,
+    messagesPerSecond: 1_000_000,
+    messageBurst: 1_000_000,
+  },
 }
 
 interface Status {

@@ -42,8 +42,9 @@ import type { TaskType } from "./domain/task.js"
 import type { Tier } from "./domain/tier.js"
 import { EventBus, type EventBusShape, makeEventBus } from "./events/bus.js"
 import { Replay, Subscription } from "./events/stream.js"
-import { detectHardware, type HardwareReport, simulatedHardware } from "./gpu/hardware.js"
+import { type HardwareReport, simulatedHardware } from "./gpu/hardware.js"
 import { makePolicy } from "./gpu/policies/index.js"
+import { hardwareForOllama } from "./gpu/remote.js"
 import type { ModelResidency } from "./gpu/residency.js"
 import { Residency, type ResidencyCore, residentSpecs } from "./gpu/residency.js"
 import { type QueueSnapshot, Scheduler, type SchedulerCore } from "./gpu/scheduler.js"
@@ -236,6 +237,16 @@ export interface Conductor {
   unload(model: string): { readonly model: string; readonly state: "unloading" | "draining" | "not_loaded" }
   /** Pin (never evicted) or unpin a registry model. */
   pin(model: string, pinned: boolean): { readonly model: string; readonly pinned: boolean }
+  /**
+   * What routing plans against now: the registry (with the backend's own models and the
+   * footprints it reported), the models the backend has (undefined until it has answered) and the
+   * VRAM budget. `conductor route --backend` explains decisions against it.
+   */
+  planning(): {
+    readonly registry: ModelRegistry
+    readonly available: ReadonlyArray<string> | undefined
+    readonly budgetBytes: number
+  }
   /** Call `listener` synchronously with every event (or those of some topics); returns the stop. */
   subscribe(listener: (event: ConductorEvent) => void, topics?: ReadonlyArray<Topic>): () => void
   snapshot(): ConductorSnapshot
@@ -357,7 +368,8 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
       callTimeoutMs: c.backend.callTimeout,
       unloadSettleMs: c.backend.unloadSettle,
     })
-    hardware = await detectHardware(c.hardware)
+    // Detection reads this machine: right only when Ollama runs here.
+    hardware = await hardwareForOllama(host, c.hardware)
     maxLoaded = c.backend.maxLoadedModels ?? 3 * Math.max(1, hardware.gpus.length)
   }
   const bus = makeEventBus(() => time.now())
@@ -806,6 +818,14 @@ class ConductorImpl implements Conductor {
 
   subscribe(listener: (event: ConductorEvent) => void, topics?: ReadonlyArray<Topic>): () => void {
     return this.p.bus.subscribe(listener, topics)
+  }
+
+  planning() {
+    return {
+      registry: this.p.getRegistry(),
+      available: this.p.getAvailable(),
+      budgetBytes: this.p.hardware.budgetBytes,
+    }
   }
 
   snapshot(): ConductorSnapshot {

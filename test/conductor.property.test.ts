@@ -93,9 +93,6 @@ describe("conductor (property: random faults and cancellations)", () => {
               const done = terminals[0]
               if (done?.type === "completed") expect(done.text.trim().length, id).toBeGreaterThan(0)
             }
-            process.stdout.write(
-              `STAT n=${ids.length} ${[...outcomes.values()].join(",")} fallbacks=${env.events.filter((e) => e.type === "fallback").length} loads=${sim?.state().loads} t=${env.clock.now()}\n`,
-            )
             const snap = env.conductor.snapshot()
             const used = env.events.flatMap((e) => (e.type === "vram" ? [e.usedBytes] : []))
             expect(Math.max(0, ...used)).toBeLessThanOrEqual(snap.vram.budget)

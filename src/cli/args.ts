@@ -7,6 +7,16 @@ export class UsageError extends Error {
   readonly exitCode = 2
 }
 
+/** A failure with the exit code to leave with (its message is printed). */
+export class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message)
+  }
+}
+
 /** Run a `parseArgs` call, turning its errors (unknown flag, missing value) into usage errors. */
 export const withUsage = <T>(parse: () => T, usage: string): T => {
   try {

@@ -1,61 +1,51 @@
 /**
- * The `conductor` command: dispatches to subcommands. Usage errors exit 2, runtime failures 1.
+ * The `conductor` command: dispatches to subcommands, each loaded only when it runs (help and
+ * `--version` load none). Usage errors exit 2, runtime failures 1.
  */
 import { packageVersion } from "../config/paths.js"
-import { UsageError } from "./args.js"
-import { CONFIG_USAGE, runConfig } from "./commands/config.js"
-import { HARDWARE_USAGE, runHardware } from "./commands/hardware.js"
-import { MODELS_USAGE, runModels } from "./commands/models.js"
-import { ROUTE_USAGE, runRoute } from "./commands/route.js"
-import { runServe, SERVE_USAGE } from "./commands/serve.js"
-import { runSim, SIM_USAGE } from "./commands/sim.js"
-import { ExitError } from "./setup.js"
+import { ExitError, UsageError } from "./args.js"
+import { COMMAND_NAMES, type CommandName, commandHelp, mainHelp } from "./help.js"
 
-const COMMANDS: Record<
-  string,
-  { run: (argv: ReadonlyArray<string>) => Promise<number>; usage: string; about: string }
-> = {
-  serve: { run: runServe, usage: SERVE_USAGE, about: "run the orchestrator: WebSocket API, metrics, status" },
-  route: { run: runRoute, usage: ROUTE_USAGE, about: "explain which model a query goes to" },
-  models: { run: runModels, usage: MODELS_USAGE, about: "list the model registry" },
-  config: { run: runConfig, usage: CONFIG_USAGE, about: "validate the configuration" },
-  hardware: { run: runHardware, usage: HARDWARE_USAGE, about: "show the GPUs found and the VRAM budget" },
-  sim: { run: runSim, usage: SIM_USAGE, about: "serve a simulated GPU host with Ollama's API" },
+type Run = (argv: ReadonlyArray<string>) => Promise<number>
+
+const COMMANDS: Record<CommandName, () => Promise<Run>> = {
+  ask: async () => (await import("./commands/ask.js")).runAsk,
+  serve: async () => (await import("./commands/serve.js")).runServe,
+  route: async () => (await import("./commands/route.js")).runRoute,
+  models: async () => (await import("./commands/models.js")).runModels,
+  config: async () => (await import("./commands/config.js")).runConfig,
+  hardware: async () => (await import("./commands/hardware.js")).runHardware,
+  sim: async () => (await import("./commands/sim.js")).runSim,
 }
 
-const help = (): string =>
-  [
-    "conductor — local multi-model LLM orchestrator",
-    "",
-    "commands:",
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.about}`),
-    "",
-    ...Object.values(COMMANDS).map((c) => c.usage),
-    "",
-    "conductor --version | conductor help",
-  ].join("\n")
+const isCommand = (name: string): name is CommandName =>
+  (COMMAND_NAMES as ReadonlyArray<string>).includes(name)
 
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [name, ...rest] = argv
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(`${help()}\n`)
+    const topic = name === "help" ? rest[0] : undefined
+    if (topic !== undefined && !isCommand(topic)) {
+      process.stderr.write(`conductor: unknown command '${topic}'\n\n${mainHelp()}\n`)
+      return 2
+    }
+    process.stdout.write(`${topic !== undefined ? commandHelp(topic) : mainHelp()}\n`)
     return name === undefined ? 2 : 0
   }
   if (name === "--version" || name === "-v") {
     process.stdout.write(`${packageVersion()}\n`)
     return 0
   }
-  const command = COMMANDS[name]
-  if (command === undefined) {
-    process.stderr.write(`conductor: unknown command '${name}'\n\n${help()}\n`)
+  if (!isCommand(name)) {
+    process.stderr.write(`conductor: unknown command '${name}'\n\n${mainHelp()}\n`)
     return 2
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(`${command.usage}\n`)
+    process.stdout.write(`${commandHelp(name)}\n`)
     return 0
   }
   try {
-    return await command.run(rest)
+    return await (await COMMANDS[name]())(rest)
   } catch (e) {
     if (e instanceof UsageError || e instanceof ExitError) {
       process.stderr.write(`conductor ${name}: ${e.message}\n`)

@@ -8,15 +8,9 @@ import { type Config, loadConfig } from "../config/load.js"
 import { GB } from "../domain/model-profile.js"
 import { ModelRegistry } from "../registry/registry.js"
 import type { RouterEnv } from "../routing/router.js"
+import { ExitError } from "./args.js"
 
-export class ExitError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message)
-  }
-}
+export { ExitError } from "./args.js"
 
 export const configOrExit = (dir: string | undefined): Config => {
   const r = loadConfig({ dir })

@@ -285,6 +285,8 @@ export const ServerSection = Schema.Struct({
   maxRequestBytes: PositiveInt.pipe(withDefault(16_777_216)),
   /** Requests one connection may have in flight. */
   maxInFlightPerConnection: PositiveInt.pipe(withDefault(32)),
+  /** WebSocket connections one client (remote address) may have open; more are refused with 429. */
+  maxConnectionsPerClient: PositiveInt.pipe(withDefault(64)),
   /** Messages a connection may send per second (sustained), and in a burst. */
   messagesPerSecond: Positive.pipe(withDefault(50)),
   messageBurst: PositiveInt.pipe(withDefault(100)),

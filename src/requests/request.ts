@@ -78,7 +78,7 @@ export const ConductorRequestSchema = Schema.Struct({
         Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(2)),
       ),
       topP: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))),
-      seed: Schema.optionalKey(Schema.Int),
+      seed: Schema.optionalKey(Schema.Int.annotate({ expected: "an integer between -(2^53-1) and 2^53-1" })),
       /** Stop sequences (at most 16). */
       stop: Schema.optionalKey(Schema.Array(NonEmpty).check(Schema.isMaxLength(16))),
     }),

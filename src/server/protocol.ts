@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   /** The query itself is wrong (a field, a value); the message names every problem. */
   "invalid_request",
   "payload_too_large",
+  /** A binary frame: every message is JSON in a text frame. */
+  "binary_frame",
   "rate_limited",
   "unauthorized",
   "forbidden_origin",
@@ -28,6 +30,8 @@ export const ERROR_CODES = [
   "queue_full",
   /** This connection already has `server.maxInFlightPerConnection` requests running. */
   "in_flight_limit",
+  /** This client (remote address) already has `server.maxConnectionsPerClient` connections (HTTP 429, before the upgrade). */
+  "too_many_connections",
   /** The server is shutting down and takes no new queries. */
   "draining",
   /** `cancel` names no request of this connection in flight. */
@@ -52,6 +56,30 @@ export interface HelloMessage {
   readonly policy: string
   readonly models: ReadonlyArray<string>
   readonly topics: ReadonlyArray<Topic>
+}
+
+/**
+ * What a client's request id may be (the rule of `ConductorRequestSchema.id`): the session checks
+ * it, since the id it submits to Conductor is the server's own.
+ */
+export const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Problems listed in an error message, at most; the rest are counted. */
+const MAX_PROBLEMS = 10
+/** Longest problem quoted (a field name can be as long as the message). */
+const MAX_PROBLEM_CHARS = 200
+
+/**
+ * A request's problems as one message: the first ten, each cut at 200 characters, then
+ * "…and N more" — a request with 20,000 unknown fields gets an error of a few hundred bytes, not
+ * of hundreds of kilobytes.
+ */
+export const summariseProblems = (problems: ReadonlyArray<string>): string => {
+  const shown = problems
+    .slice(0, MAX_PROBLEMS)
+    .map((p) => (p.length > MAX_PROBLEM_CHARS ? `${p.slice(0, MAX_PROBLEM_CHARS)}…` : p))
+  const more = problems.length - shown.length
+  return more > 0 ? `${shown.join("; ")}; …and ${more.toLocaleString("en-US")} more` : shown.join("; ")
 }
 
 /** Everything the server sends. */

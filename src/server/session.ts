@@ -4,15 +4,17 @@
  * Conductor and forwards their events, manages topic subscriptions, and protects the server
  * from a slow reader: above the high-water mark its token events are merged per request, and a
  * reader that stays behind (or falls far behind) is closed with 1013 and its requests cancelled.
- * A closed connection cancels its requests. The socket is behind `Transport`, so the session is
- * testable without one.
+ * A client's request ids are its own: the session submits each query under a server id Conductor
+ * makes up and sends the client its events under the client's id, so no connection can see,
+ * cancel or block another's ids. A closed connection cancels its requests. The socket is behind
+ * `Transport`, so the session is testable without one.
  */
 import type { Conductor, RequestHandle } from "../conductor.js"
 import { isConductorError } from "../domain/errors.js"
 import type { ConductorEvent, Topic } from "../domain/events.js"
 import { TERMINAL_TYPES } from "../domain/events.js"
 import type { ErrorCode, ErrorMessage, ServerMessage } from "./protocol.js"
-import { decodeClientMessage } from "./protocol.js"
+import { CLIENT_ID, decodeClientMessage, summariseProblems } from "./protocol.js"
 
 export interface Transport {
   send(text: string): void
@@ -52,15 +54,23 @@ const FLUSH_EVERY_MS = 50
 /** WebSocket close code 1013: try again later. */
 export const CLOSE_SLOW_CONSUMER = 1013
 
+/** One of this connection's requests: the client's id for it, Conductor's handle (the server id). */
+interface Tracked {
+  readonly clientId: string
+  readonly handle: RequestHandle
+}
+
 export class Session {
-  // Invariant: a request is in `requests` from submission until its terminal event is sent.
-  private readonly requests = new Map<string, RequestHandle>()
+  // Invariant: a request is in `requests` (by the client's id) and in `byServerId` from
+  // submission until its terminal event is sent.
+  private readonly requests = new Map<string, Tracked>()
+  private readonly byServerId = new Map<string, Tracked>()
   private readonly subscribed = new Set<Topic>()
   private unsubscribe: () => void = () => undefined
   private tokens: number
   private refilledAt: number
-  /** Token text merged while the reader is behind, per request, in arrival order. */
-  private readonly merged = new Map<string, string>()
+  /** Token text merged while the reader is behind, per server id, in arrival order; sent under `id`. */
+  private readonly merged = new Map<string, { readonly id: string; text: string }>()
   private slowSince: number | undefined
   private cancelFlush: (() => void) | undefined
   private closed = false
@@ -74,15 +84,24 @@ export class Session {
     return this.requests.size
   }
 
+  /** The server's id (Conductor's, the logs') for a request of this connection in flight. */
+  serverId(clientId: string): string | undefined {
+    return this.requests.get(clientId)?.handle.id
+  }
+
+  /** A binary frame from the client: refused, the protocol is JSON in text frames. */
+  receiveBinary(bytes: number): void {
+    if (this.closed || !this.admitMessage()) return
+    this.count("in", "binary")
+    this.error(
+      "binary_frame",
+      `binary frame of ${bytes} bytes refused: send each message as a JSON object in a text frame`,
+    )
+  }
+
   /** One message from the client (its size in bytes, as received). */
   receive(text: string, bytes: number): void {
-    if (this.closed) return
-    // Every message counts against the rate, oversized ones too.
-    if (!this.takeToken()) {
-      this.count("in", "rate_limited")
-      this.error("rate_limited", `more than ${this.d.options.messagesPerSecond} messages per second`)
-      return
-    }
+    if (this.closed || !this.admitMessage()) return
     if (bytes > this.d.options.maxPayloadBytes) {
       this.count("in", "too_large")
       this.error(
@@ -107,7 +126,7 @@ export class Session {
         const r = this.requests.get(m.id)
         if (r === undefined)
           this.error("unknown_request", `id: no request '${m.id}' of this connection is in flight`, m.id)
-        else r.cancel()
+        else r.handle.cancel()
         return
       }
       case "subscribe":
@@ -128,7 +147,15 @@ export class Session {
     this.closed = true
     this.unsubscribe()
     this.cancelFlush?.()
-    for (const r of [...this.requests.values()]) r.cancel()
+    for (const r of [...this.requests.values()]) r.handle.cancel()
+  }
+
+  /** Every message counts against the rate, oversized and refused ones too. */
+  private admitMessage(): boolean {
+    if (this.takeToken()) return true
+    this.count("in", "rate_limited")
+    this.error("rate_limited", `more than ${this.d.options.messagesPerSecond} messages per second`)
+    return false
   }
 
   private query(request: Record<string, unknown>, id: string | undefined): void {
@@ -144,10 +171,18 @@ export class Session {
       )
       return
     }
+    if (id !== undefined && this.requests.has(id)) {
+      this.error("invalid_request", `id: '${id}' is already in flight on this connection`, id)
+      return
+    }
+    // The client's id stays here; Conductor knows the request by an id of its own making. An id
+    // that breaks the rules is left in, so that Conductor names it with every other problem.
+    const { id: _clientId, ...rest } = request
+    const submitted = id !== undefined && !CLIENT_ID.test(id) ? request : rest
     let handle: RequestHandle
     try {
       handle = this.d.conductor.submit(
-        (this.d.tenant !== undefined ? { ...request, tenant: this.d.tenant } : request) as never,
+        (this.d.tenant !== undefined ? { ...submitted, tenant: this.d.tenant } : submitted) as never,
       )
     } catch (e) {
       if (!isConductorError(e)) throw e
@@ -160,16 +195,28 @@ export class Session {
           ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
         })
       } else if (e.reason === "Unavailable") this.error("draining", e.message, id)
-      else this.error("invalid_request", e.message, id)
+      else {
+        const problems = e.details?.problems
+        this.error(
+          "invalid_request",
+          Array.isArray(problems) ? summariseProblems(problems.map(String)) : e.message,
+          id,
+        )
+      }
       return
     }
+    // Without an id of its own, the client knows the request by the server's.
+    const tracked: Tracked = { clientId: id ?? handle.id, handle }
+    this.d.log?.("debug", "query accepted", { id: handle.id, clientId: tracked.clientId })
     let stop: () => void = () => undefined
-    this.requests.set(handle.id, handle)
+    this.requests.set(tracked.clientId, tracked)
+    this.byServerId.set(handle.id, tracked)
     // Replays what already happened (a request can end during submit), then follows it.
     stop = handle.observe((event) => {
-      this.send(event)
+      this.send(event, tracked.clientId)
       if (TERMINAL_TYPES.has(event.type)) {
-        this.requests.delete(handle.id)
+        this.requests.delete(tracked.clientId)
+        this.byServerId.delete(handle.id)
         stop()
       }
     })
@@ -183,7 +230,7 @@ export class Session {
         : this.d.conductor.subscribe(
             (event) => {
               // A request of this connection reaches it once, through the request itself.
-              if ("id" in event && this.requests.has(event.id)) return
+              if ("id" in event && this.byServerId.has(event.id)) return
               this.send(event)
             },
             [...this.subscribed],
@@ -192,23 +239,28 @@ export class Session {
 
   // ---------------------------------------------------------------- sending, and slow readers
 
-  private send(event: ConductorEvent): void {
+  /** Send an event; one of this connection's requests goes out under the client's id, `as`. */
+  private send(event: ConductorEvent, as?: string): void {
     if (this.closed) return
+    const out = as === undefined || !("id" in event) || event.id === as ? event : { ...event, id: as }
     const behind = this.d.transport.bufferedAmount > this.d.options.highWaterBytes
     if (!behind && this.merged.size === 0) {
       this.slowSince = undefined
-      this.sendMessage(event)
+      this.sendMessage(out)
       return
     }
     if (this.tooSlow()) return
     if (event.type === "token") {
-      this.merged.set(event.id, (this.merged.get(event.id) ?? "") + event.text)
+      const m = this.merged.get(event.id)
+      if (m === undefined)
+        this.merged.set(event.id, { id: out.type === "token" ? out.id : event.id, text: event.text })
+      else m.text += event.text
       this.scheduleFlush()
       return
     }
     // Anything else of a request goes after its merged tokens.
     if ("id" in event) this.flushOne(event.id)
-    this.sendMessage(event)
+    this.sendMessage(out)
   }
 
   private tooSlow(): boolean {
@@ -245,11 +297,11 @@ export class Session {
     })
   }
 
-  private flushOne(id: string): void {
-    const text = this.merged.get(id)
-    if (text === undefined) return
-    this.merged.delete(id)
-    this.sendMessage({ type: "token", id, text })
+  private flushOne(serverId: string): void {
+    const m = this.merged.get(serverId)
+    if (m === undefined) return
+    this.merged.delete(serverId)
+    this.sendMessage({ type: "token", id: m.id, text: m.text })
   }
 
   private error(code: ErrorCode, message: string, id?: string): void {

@@ -1,11 +1,13 @@
 /**
  * The WebSocket endpoint `/ws`: the upgrade passes the same gate as every HTTP route (host,
- * origin, token; refused before the upgrade with a JSON body), then each connection gets a
- * Session (its requests run for tenant `ws:<n>`, the connection's number), a heartbeat that
- * closes dead connections, and corked writes (the frames of one turn of the event loop leave in
- * one write). Every message leaves stamped with `ts`, the wall-clock time it was sent (ISO 8601,
- * as the logs' `ts`; events' `at` is Conductor's clock). Heartbeat, slow-reader and rate timers
- * run on real time. Closing a connection cancels its requests.
+ * origin, token; refused before the upgrade with a JSON body) and a cap on connections per client
+ * (remote address, `server.maxConnectionsPerClient`: 429), then each connection gets a Session
+ * (its requests run for tenant `ws:<n>`, the connection's number), a heartbeat that closes dead
+ * connections, and corked writes (the frames of one turn of the event loop leave in one write).
+ * Every message leaves stamped with `ts`, the wall-clock time it was sent (ISO 8601, as the logs'
+ * `ts`; events' `at` is Conductor's clock). Heartbeat, slow-reader and rate timers run on real
+ * time. Binary frames are refused with an error; `ws` itself closes a text frame that is not
+ * UTF-8 with 1007. Closing a connection cancels its requests.
  */
 import type { Server } from "node:http"
 import type { Duplex } from "node:stream"
@@ -41,6 +43,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  429: "Too Many Requests",
   503: "Service Unavailable",
 }
 
@@ -67,6 +70,8 @@ export const attachWebSocket = (http: Server, deps: WebSocketDeps): WebSocketEnd
   const stamp = stamper()
   /** Connections so far: the next one's tenant number. */
   let connected = 0
+  /** Open connections per remote address. */
+  const perClient = new Map<string, number>()
   /** Each WebSocket's TCP socket, from the upgrade to the connection handler. */
   const sockets = new Map<WebSocket, Duplex>()
 
@@ -100,13 +105,24 @@ export const attachWebSocket = (http: Server, deps: WebSocketDeps): WebSocketEnd
     )
     if (refusal !== undefined) return refuse(refusal.status, refusal.code, refusal.message)
     if (deps.draining()) return refuse(503, "draining", "the server is shutting down")
+    const client = req.socket.remoteAddress ?? "unknown"
+    const open = perClient.get(client) ?? 0
+    if (open >= config.maxConnectionsPerClient) {
+      return refuse(
+        429,
+        "too_many_connections",
+        `${client} already has ${open} connections open (server.maxConnectionsPerClient)`,
+      )
+    }
+    // ws completes the upgrade synchronously, so the count is exact when the next one comes.
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.set(ws, socket)
-      wss.emit("connection", ws, req)
+      wss.emit("connection", ws, req, client)
     })
   })
 
-  wss.on("connection", (ws: WebSocket) => {
+  wss.on("connection", (ws: WebSocket, _req: unknown, client: string) => {
+    perClient.set(client, (perClient.get(client) ?? 0) + 1)
     // Frames sent in one turn of the event loop leave in one write: the socket is corked at the
     // first and uncorked once the turn's callbacks have run (a request's events come in bursts).
     const socket = sockets.get(ws)
@@ -167,14 +183,21 @@ export const attachWebSocket = (http: Server, deps: WebSocketDeps): WebSocketEnd
     }, config.heartbeat)
     ws.on("message", (data, isBinary) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+      if (isBinary) {
+        session.receiveBinary(buf.byteLength)
+        return
+      }
       const text = buf.toString("utf8")
-      if (deps.logPrompts) logger.log("info", "query", { text: isBinary ? "(binary)" : text })
+      if (deps.logPrompts) logger.log("info", "query", { text })
       session.receive(text, buf.byteLength)
     })
     ws.on("close", () => {
       clearInterval(heartbeat)
       session.close()
       sessions.delete(ws)
+      const left = (perClient.get(client) ?? 1) - 1
+      if (left > 0) perClient.set(client, left)
+      else perClient.delete(client)
       metrics.ws.connections.set(sessions.size)
     })
     ws.on("error", (e) => logger.log("warn", "websocket error", { error: e.message }))

@@ -36,9 +36,8 @@ afterEach(async () => {
   env = undefined
 })
 
-const setup = async (options: Partial<SessionOptions> = {}, draining = false) => {
-  env = await conductorEnv()
-  const e = env
+/** One more connection to `e`'s Conductor. */
+const connection = (e: ConductorEnv, options: Partial<SessionOptions> = {}, draining = false) => {
   const socket = new FakeSocket()
   const session = new Session({
     conductor: e.conductor,
@@ -52,7 +51,13 @@ const setup = async (options: Partial<SessionOptions> = {}, draining = false) =>
     const text = typeof message === "string" ? message : JSON.stringify(message)
     session.receive(text, Buffer.byteLength(text))
   }
-  return { e, socket, session, say }
+  return { socket, session, say }
+}
+
+const setup = async (options: Partial<SessionOptions> = {}, draining = false) => {
+  env = await conductorEnv()
+  const e = env
+  return { e, ...connection(e, options, draining) }
 }
 
 describe("server/session", () => {
@@ -139,7 +144,7 @@ describe("server/session", () => {
   })
 
   it("merges a slow reader's tokens, flushes them when it catches up, and closes it if it does not", async () => {
-    const { e, socket, say } = await setup()
+    const { e, socket, session, say } = await setup()
     say({ type: "query", id: "slow", prompt: "Summarise the history of the printing press in detail." })
     await e.until(() => socket.ofType("started").length === 1)
     socket.buffered = 5_000
@@ -163,18 +168,92 @@ describe("server/session", () => {
     e.conductor.simulator?.setFaults(undefined, { slow: 1, slowFactor: 100 })
     say({ type: "query", id: "stuck", prompt: "Summarise the history of the printing press in detail." })
     await e.until(() => socket.ofType("started").length === 2)
+    const stuck = session.serverId("stuck")
     socket.buffered = 5_000
     await e.clock.advance(3_000)
     expect(socket.closedWith).toBe(CLOSE_SLOW_CONSUMER)
-    await e.until(() => e.events.some((x) => x.type === "cancelled" && x.id === "stuck"))
+    await e.until(() => e.events.some((x) => x.type === "cancelled" && x.id === stuck))
+  })
+
+  it("scopes request ids to their connection: another client's id is neither visible nor blocked", async () => {
+    const { e, socket: a, say: sayA } = await setup({ messageBurst: 100, messagesPerSecond: 100 })
+    const b = connection(e, { messageBurst: 100, messagesPerSecond: 100 })
+    const operator = connection(e)
+    operator.say({ type: "subscribe", topics: ["requests"] })
+    sayA({
+      type: "query",
+      id: "secret-job-42",
+      prompt: "Summarise the history of the printing press in detail.",
+    })
+    b.say({ type: "query", id: "secret-job-42", prompt: "What is the capital of France?" })
+    // B is neither told that A has this id nor refused it.
+    expect(b.socket.ofType("error")).toEqual([])
+    expect(b.socket.ofType("accepted")).toHaveLength(1)
+    // The same id twice on one connection is still an error.
+    b.say({ type: "query", id: "secret-job-42", prompt: "again" })
+    expect(b.socket.ofType("error")).toMatchObject([
+      {
+        code: "invalid_request",
+        id: "secret-job-42",
+        message: "id: 'secret-job-42' is already in flight on this connection",
+      },
+    ])
+    // B cancels its own request, not A's.
+    b.say({ type: "cancel", id: "secret-job-42" })
+    await e.until(() => b.socket.ofType("cancelled").length === 1)
+    await e.until(() => a.ofType("completed").length === 1)
+    expect(a.ofType("cancelled")).toEqual([])
+    // Each connection sees its own id on every event of its request, and only its own text.
+    for (const s of [a, b.socket]) {
+      expect(s.sent.filter((m) => m.type !== "error").every((m) => m.id === "secret-job-42")).toBe(true)
+    }
+    expect(a.ofType("completed")[0]?.text).toBe(
+      a
+        .ofType("token")
+        .map((m) => m.text)
+        .join(""),
+    )
+    // Conductor, /v1/status and the operators' view know the requests by the server's ids.
+    const serverA = e.events.find((x) => x.type === "accepted")?.id
+    const accepted = operator.socket.ofType("accepted").map((m) => m.id)
+    expect(accepted).toHaveLength(2)
+    expect(new Set(accepted).size).toBe(2)
+    expect(accepted).toContain(serverA)
+    expect(accepted).not.toContain("secret-job-42")
+    expect(e.events.some((x) => "id" in x && x.id === "secret-job-42")).toBe(false)
+    // With the first one ended, the id is free again on A.
+    sayA({ type: "query", id: "secret-job-42", prompt: "What is the capital of Spain?" })
+    await e.until(() => a.ofType("completed").length === 2)
+  })
+
+  it("refuses binary frames with their own error code", async () => {
+    const { e, socket, session, say } = await setup()
+    session.receiveBinary(12)
+    expect(socket.sent.at(-1)).toMatchObject({ type: "error", code: "binary_frame" })
+    expect(String(socket.sent.at(-1)?.message)).toMatch(/text frame/)
+    say({ type: "query", id: "after", prompt: "What is the capital of France?" })
+    await e.until(() => socket.ofType("completed").length === 1)
+  })
+
+  it("caps a long list of problems, and says what bounds a seed", async () => {
+    const { socket, say } = await setup({ maxPayloadBytes: 1_000_000 })
+    const junk = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 1]))
+    say({ type: "query", id: "junk", prompt: "hi", ...junk })
+    const error = socket.sent.at(-1) as { code: string; message: string }
+    expect(error.code).toBe("invalid_request")
+    expect(error.message).toMatch(/^k0: unknown field; k1: unknown field; .*…and 19,990 more$/)
+    expect(error.message.length).toBeLessThan(2_000)
+    say({ type: "query", prompt: "hi", options: { seed: 1e20 } })
+    expect(socket.sent.at(-1)?.message).toBe("options.seed: Expected an integer between -(2^53-1) and 2^53-1")
   })
 
   it("a closed connection cancels its requests", async () => {
     const { e, session, say } = await setup()
     say({ type: "query", id: "gone", prompt: "Summarise the history of the printing press in detail." })
-    await e.until(() => e.events.some((x) => x.type === "started" && x.id === "gone"))
+    const gone = session.serverId("gone")
+    await e.until(() => e.events.some((x) => x.type === "started" && x.id === gone))
     session.close()
-    await e.until(() => e.events.some((x) => x.type === "cancelled" && x.id === "gone"))
+    await e.until(() => e.events.some((x) => x.type === "cancelled" && x.id === gone))
     expect(e.conductor.snapshot().requests.inFlight).toBe(0)
   })
 })

@@ -8,10 +8,10 @@ import { parseArgs } from "node:util"
 import { TASK_TYPES, type TaskType } from "../../domain/task.js"
 import { TIERS } from "../../domain/tier.js"
 import { UsageError, withUsage } from "../args.js"
+import { usageOf } from "../help.js"
 import { configOrExit } from "../setup.js"
 
-export const CONFIG_USAGE = "usage: conductor config check [--config DIR]"
-
+export const CONFIG_USAGE = usageOf("config")
 export const runConfig = async (argv: ReadonlyArray<string>): Promise<number> => {
   const { values, positionals } = withUsage(
     () =>

@@ -3,11 +3,11 @@ import { parseArgs } from "node:util"
 import { GB } from "../../domain/model-profile.js"
 import { detectHardware } from "../../gpu/hardware.js"
 import { withUsage } from "../args.js"
+import { usageOf } from "../help.js"
 import { configOrExit } from "../setup.js"
 import { table } from "../table.js"
 
-export const HARDWARE_USAGE = "usage: conductor hardware [--json] [--config DIR]"
-
+export const HARDWARE_USAGE = usageOf("hardware")
 const gb = (b: number) => `${(b / GB).toFixed(1)} GB`
 
 export const runHardware = async (argv: ReadonlyArray<string>): Promise<number> => {

@@ -3,11 +3,11 @@
 import { parseArgs } from "node:util"
 import { TIERS, tierIndex } from "../../domain/tier.js"
 import { withUsage } from "../args.js"
+import { usageOf } from "../help.js"
 import { configOrExit } from "../setup.js"
 import { table } from "../table.js"
 
-export const MODELS_USAGE = "usage: conductor models [--json] [--config DIR]"
-
+export const MODELS_USAGE = usageOf("models")
 export const runModels = async (argv: ReadonlyArray<string>): Promise<number> => {
   const { values } = withUsage(
     () =>

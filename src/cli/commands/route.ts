@@ -15,11 +15,11 @@ import { TIERS } from "../../domain/tier.js"
 import { type RouterEnv, route } from "../../routing/router.js"
 import { enumFlag, intFlag, listFlag, numberFlag, UsageError, withUsage } from "../args.js"
 import { explainDecision } from "../explain.js"
-import { configOrExit, configuredBudgetBytes, ExitError, routerEnv } from "../setup.js"
+import { usageOf } from "../help.js"
+import { availableFor, PLANNING_OPTIONS, planning } from "../planning.js"
+import { configOrExit, ExitError, routerEnv } from "../setup.js"
 
-export const ROUTE_USAGE = `usage: conductor route "<query>" [--persona NAME] [--model NAME] [--tier fast|balanced|quality]
-                       [--available m1,m2,...] [--docs N] [--json] [--vram-gb N] [--config DIR]
-       conductor route --jsonl [--vram-gb N] [--config DIR]   (JSON requests on stdin, one per line)`
+export const ROUTE_USAGE = usageOf("route")
 
 /** One line of `--jsonl` input. */
 const RouteLine = Schema.Struct({
@@ -46,7 +46,12 @@ const errorJson = (e: { message: string; reason?: string; details?: unknown }) =
   })
 
 /** Route one `--jsonl` line; always returns exactly one output line. */
-export const routeLine = (line: string, lineNo: number, env: RouterEnv): string => {
+export const routeLine = (
+  line: string,
+  lineNo: number,
+  env: RouterEnv,
+  planned?: ReadonlyArray<string>,
+): string => {
   if (line.trim() === "") return errorJson({ message: `line ${lineNo}: empty line, expected a JSON object` })
   let json: unknown
   try {
@@ -59,7 +64,9 @@ export const routeLine = (line: string, lineNo: number, env: RouterEnv): string 
     const issues = fromSchemaIssue(decoded.failure.issue, `line ${lineNo}`, lineKeys, () => undefined)
     return errorJson({ message: issues.map(renderIssue).join("; ") })
   }
-  const r = route(decoded.success as RoutingRequest, env)
+  const request = decoded.success as RoutingRequest
+  const available = availableFor(request.available, planned)
+  const r = route({ ...request, ...(available !== undefined ? { available } : {}) }, env)
   return Result.isSuccess(r)
     ? JSON.stringify(r.success)
     : errorJson({
@@ -75,6 +82,7 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
       parseArgs({
         args: [...argv],
         options: {
+          ...PLANNING_OPTIONS,
           persona: { type: "string" },
           model: { type: "string" },
           tier: { type: "string" },
@@ -83,7 +91,6 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
           json: { type: "boolean" },
           jsonl: { type: "boolean" },
           "vram-gb": { type: "string" },
-          config: { type: "string" },
         },
         allowPositionals: true,
         strict: true,
@@ -92,8 +99,15 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
   )
   const vramGb = numberFlag("vram-gb", values["vram-gb"], 0)
   const config = configOrExit(values.config)
-  const budgetBytes = configuredBudgetBytes(config, vramGb)
-  const env = routerEnv(config, budgetBytes)
+  // What serve would plan against on --backend, else the registry and the configured budget.
+  const plan = await planning(config, values, vramGb)
+  const { budgetBytes } = plan
+  const env = {
+    ...routerEnv(config, budgetBytes),
+    ...(plan.registry !== undefined ? { registry: plan.registry } : {}),
+  }
+  const machineReadable = values.json === true || values.jsonl === true
+  process[machineReadable ? "stderr" : "stdout"].write(`${plan.line}\n${machineReadable ? "" : "\n"}`)
 
   if (values.jsonl) {
     if (positionals.length > 0)
@@ -102,7 +116,7 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
     let n = 0
     for await (const line of rl) {
       n++
-      if (!process.stdout.write(`${routeLine(line, n, env)}\n`)) {
+      if (!process.stdout.write(`${routeLine(line, n, env, plan.available)}\n`)) {
         await new Promise((resolve) => process.stdout.once("drain", resolve))
       }
     }
@@ -114,7 +128,7 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
   }
   const tier = enumFlag("tier", values.tier, TIERS)
   const docs = intFlag("docs", values.docs, 0)
-  const available = listFlag(values.available)
+  const available = availableFor(listFlag(values.available), plan.available)
   const req: RoutingRequest = {
     query: positionals[0] as string,
     ...(values.persona !== undefined ? { persona: values.persona } : {}),

@@ -5,23 +5,17 @@
  * SIGINT drains: not ready, no new queries, in-flight ones get `server.drainMs`, then exit 0.
  */
 import { parseArgs } from "node:util"
-import { type Conductor, createConductor } from "../../conductor.js"
-import { renderIssue } from "../../config/issues.js"
-import { ConfigError } from "../../config/load.js"
 import { packageVersion } from "../../config/paths.js"
 import { SCHEDULING_POLICIES } from "../../config/schema.js"
-import { GB } from "../../domain/model-profile.js"
 import { logEvents, makeLogger } from "../../logging/logger.js"
 import { makeMetrics } from "../../metrics/metrics.js"
 import { type RunningServer, startServer } from "../../server/server.js"
-import { enumFlag, intFlag, numberFlag, withUsage } from "../args.js"
+import { enumFlag, intFlag, withUsage } from "../args.js"
+import { BACKEND_OPTIONS, backendOptions, describeBackend, startConductor } from "../backend.js"
+import { usageOf } from "../help.js"
 import { ExitError } from "../setup.js"
 
-export const SERVE_USAGE =
-  "usage: conductor serve [--config DIR] [--host ADDR] [--port N] [--backend ollama|sim] [--ollama-host URL]\n" +
-  "                       [--sim-profile PATH] [--time-scale X] [--policy ollama|swap-aware]"
-
-const gb = (b: number) => `${(b / GB).toFixed(1)} GB`
+export const SERVE_USAGE = usageOf("serve")
 
 export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => {
   const { values } = withUsage(
@@ -29,13 +23,9 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
       parseArgs({
         args: [...argv],
         options: {
-          config: { type: "string" },
+          ...BACKEND_OPTIONS,
           host: { type: "string" },
           port: { type: "string" },
-          backend: { type: "string" },
-          "ollama-host": { type: "string" },
-          "sim-profile": { type: "string" },
-          "time-scale": { type: "string" },
           policy: { type: "string" },
         },
         allowPositionals: false,
@@ -45,10 +35,8 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
   )
   const port = intFlag("port", values.port, 0)
   if (port !== undefined && port > 65535) throw new ExitError("--port: expected 0 to 65535", 2)
-  const backend = enumFlag("backend", values.backend, ["ollama", "sim"] as const)
   const policy = enumFlag("policy", values.policy, SCHEDULING_POLICIES)
-  const timeScale = numberFlag("time-scale", values["time-scale"], 0)
-  if (timeScale !== undefined && timeScale <= 0) throw new ExitError("--time-scale: expected a number > 0", 2)
+  const chosen = backendOptions(values)
 
   const overrides = {
     ...(values.host !== undefined || port !== undefined
@@ -61,25 +49,8 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
       : {}),
     ...(policy !== undefined ? { scheduler: { policy } } : {}),
   }
-  let conductor: Conductor
-  try {
-    conductor = await createConductor({
-      ...(values.config !== undefined ? { configDir: values.config } : {}),
-      config: overrides,
-      ...(backend !== undefined ? { backend } : {}),
-      ...(values["ollama-host"] !== undefined ? { ollamaHost: values["ollama-host"] } : {}),
-      ...(values["sim-profile"] !== undefined ? { simProfile: values["sim-profile"] } : {}),
-      ...(timeScale !== undefined ? { timeScale } : {}),
-    })
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      throw new ExitError(
-        `configuration invalid (${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}):\n${e.issues.map((i) => `  ${renderIssue(i)}`).join("\n")}`,
-        1,
-      )
-    }
-    throw new ExitError(`cannot start: ${(e as Error).message}`, 1)
-  }
+  const options = { ...chosen, config: overrides }
+  const conductor = await startConductor(options)
   const c = conductor.config.conductor
   const logger = makeLogger(c.logging.level)
   const metrics = makeMetrics()
@@ -119,15 +90,14 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
   }
 
   const wsUrl = server.url.replace(/^http/, "ws")
-  const available = snap.models.filter((m) => m.available).map((m) => m.name)
-  const missing = snap.models.length - available.length
+  const told = describeBackend(conductor, options)
   const b = snap.backend
   process.stdout.write(
     [
       `Conductor ${packageVersion()} listening on ${server.url} — WebSocket ${wsUrl}/ws`,
-      `  backend: ${b.kind === "sim" ? "embedded simulator" : "Ollama"} (${b.description}; ${b.choice})`,
-      `  models: ${available.join(", ") || "none"}${missing > 0 ? ` (${missing} registry models not on this backend)` : ""}`,
-      `  VRAM budget: ${gb(snap.vram.budget)} of ${gb(snap.vram.capacity)} (${snap.hardware.source}); policy ${snap.policy}`,
+      `  backend: ${told.backend}`,
+      `  models: ${told.models}`,
+      `  VRAM budget: ${told.budget}; policy ${snap.policy}`,
       `  auth: ${token !== undefined ? "token required (CONDUCTOR_TOKEN)" : "none (set CONDUCTOR_TOKEN to require one)"}`,
       `  endpoints: /ws /healthz /readyz /metrics /v1/status`,
       "",

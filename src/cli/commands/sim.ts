@@ -13,11 +13,10 @@ import {
   startSimServer,
 } from "../../backends/sim/index.js"
 import { intFlag, numberFlag, withUsage } from "../args.js"
+import { usageOf } from "../help.js"
 import { ExitError } from "../setup.js"
 
-export const SIM_USAGE =
-  "usage: conductor sim [--profile PATH|NAME] [--port N] [--host ADDR] [--time-scale X] [--seed N]"
-
+export const SIM_USAGE = usageOf("sim")
 export const runSim = async (argv: ReadonlyArray<string>): Promise<number> => {
   const { values } = withUsage(
     () =>
