@@ -54,7 +54,7 @@ export const planning = async (
     return {
       budgetBytes,
       line:
-        `Planning against: the registry's ${config.models.length} models (${config.sources.models}) and ` +
+        `Planning against: the registry's ${config.models.filter((m) => m.kind === "chat").length} models (${config.sources.models}) and ` +
         `${budgetText(budgetBytes, why)}; --backend ollama|sim plans as \`serve\` would`,
     }
   }

@@ -48,7 +48,8 @@ describe("conductor ask --url, against conductor serve", () => {
     expect(result.text).toBe(r.stdout.trimEnd())
     const bad = await runMain(["ask", "--url", server.ws, "--persona", "nobody", "hi"])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain("failed (BadRequest): persona: unknown persona 'nobody'")
+    // Refused at submission, before it is accepted (never a failed request).
+    expect(bad.stderr).toContain("invalid_request: persona: unknown persona 'nobody'")
   })
 
   it("says when no server answers, and --wait waits for one that is starting", async () => {

@@ -1,0 +1,211 @@
+/**
+ * The `ollama` baseline: what a user has without Conductor — the scenario's clients talking to
+ * Ollama directly (here the simulator's own replica of Ollama's scheduler, in-process, on the
+ * run's clock), with nothing in between: no routing, no deadlines, no fallbacks, no retries. A
+ * request that names no model goes to the model Conductor's rules would pick for it, chosen once
+ * per request as a user would configure each client. Clients send Ollama's defaults (no
+ * keep_alive, no num_ctx) and only the answer cap the trace gives. Queue wait and load time come
+ * from the simulator's own accounting: a request waited from its arrival until it got its runner
+ * (`load_duration`), and the part of that wait its own model spent loading is its load time.
+ */
+import { Result } from "effect"
+import { fromThrown } from "../src/backends/errors.js"
+import { SimEngine } from "../src/backends/sim/engine.js"
+import { loadProfile } from "../src/backends/sim/profile.js"
+import type { ConductorRequest } from "../src/conductor.js"
+import { loadConfig } from "../src/config/load.js"
+import { ModelRegistry } from "../src/registry/registry.js"
+import { route } from "../src/routing/router.js"
+import { ScaledClock, type TimeSource } from "../src/time/clock.js"
+import { drive } from "./drive.js"
+import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
+import { onVirtualTime, profileFile, type RunOptions, reportProgress } from "./run-local.js"
+import type { Scenario } from "./scenario.js"
+
+export const runDirect = (scenario: Scenario, options: RunOptions): Promise<PolicyResult> => {
+  if (options.clock !== undefined || !scenario.virtualTime) {
+    return directOn(scenario, options, options.clock ?? new ScaledClock(scenario.timeScale))
+  }
+  return onVirtualTime((clock) => directOn(scenario, options, clock))
+}
+
+/** The model a client without Conductor sends a request to: the one it names, else the rules' pick. */
+const staticModel = (
+  scenario: Scenario,
+  served: ReadonlySet<string>,
+): ((request: ConductorRequest) => string | undefined) => {
+  const loaded = loadConfig({ overrides: scenario.conductor, env: {} })
+  if (Result.isFailure(loaded)) throw loaded.failure
+  const config = loaded.success
+  const registry = new ModelRegistry(config.models)
+  const available = registry.names.filter((n) => served.has(n))
+  const cache = new Map<string, string | undefined>()
+  return (request) => {
+    if (request.model !== undefined) return request.model
+    const query = request.prompt ?? ""
+    if (!cache.has(query)) {
+      const decided = route(
+        { query, available, ...(request.persona !== undefined ? { persona: request.persona } : {}) },
+        {
+          registry,
+          personas: config.personas,
+          routing: config.conductor.routing,
+          fallbacks: config.conductor.fallbacks,
+        },
+      )
+      cache.set(query, Result.isSuccess(decided) ? decided.success.model : undefined)
+    }
+    return cache.get(query)
+  }
+}
+
+const directOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource): Promise<PolicyResult> => {
+  const file = profileFile(scenario, { unlimitedVram: options.unlimitedVram === true, withFaults: true })
+  const profile = loadProfile(file)
+  const engine = new SimEngine(profile, { clock, seed: scenario.seed })
+  const recorder = new Recorder(() => clock.now(), scenario.timeScale, new Set())
+  const modelOf = staticModel(scenario, new Set(profile.models.map((m) => m.name)))
+  /** Each model's loads, as [start, end) on the clock (an open one while it loads). */
+  const loads = new Map<string, Array<{ start: number; end: number }>>()
+  const loadingSince = new Map<string, number>()
+  const vram = () => {
+    const s = engine.state()
+    recorder.event({
+      type: "vram",
+      usedBytes: s.vram.usedBytes,
+      budgetBytes: s.vram.capacityBytes,
+      capacityBytes: s.vram.capacityBytes,
+    })
+  }
+  const unsubscribe = engine.subscribe((e) => {
+    switch (e.type) {
+      case "load_started":
+        loadingSince.set(e.model, e.at)
+        return vram()
+      case "loaded": {
+        const start = loadingSince.get(e.model) ?? e.at - e.loadMs
+        loadingSince.delete(e.model)
+        const list = loads.get(e.model) ?? []
+        list.push({ start, end: e.at })
+        loads.set(e.model, list)
+        recorder.event({ type: "model_loaded", model: e.model, bytes: e.bytes, loadMs: e.loadMs })
+        return vram()
+      }
+      case "load_failed":
+        loadingSince.delete(e.model)
+        return vram()
+      case "unload_started":
+        recorder.event({ type: "model_evicted", model: e.model, reason: e.reason === "expired" ? "idle" : "make_room", bytes: 0 })
+        return
+      case "unloaded":
+      case "crashed":
+        return vram()
+      default:
+        return
+    }
+  })
+  /** How much of [from, to) the model spent loading. */
+  const loadingWithin = (model: string, from: number, to: number): number => {
+    let ms = 0
+    for (const l of loads.get(model) ?? []) ms += Math.max(0, Math.min(to, l.end) - Math.max(from, l.start))
+    return ms
+  }
+  const progress = reportProgress(recorder, clock, options.onProgress)
+  try {
+    await drive(
+      scenario,
+      {
+        now: () => clock.now(),
+        sleep: (ms) => clock.sleep(ms),
+        send: async (_client, id, request) => {
+          const model = modelOf(request)
+          const sentAt = clock.now()
+          recorder.event({ type: "accepted", id })
+          if (model === undefined) {
+            recorder.event({ type: "failed", id, reason: "NoModelAvailable", message: "no model for it", attempts: [] })
+            return
+          }
+          recorder.event({ type: "started", id, model, attempt: 1 })
+          let firstTokenAt: number | undefined
+          try {
+            const response = await engine.generate({
+              model,
+              prompt: request.prompt ?? "",
+              stream: true,
+              ...(request.options?.numPredict !== undefined ? { options: { num_predict: request.options.numPredict } } : {}),
+            })
+            if (response.kind === "single") throw new Error("stream ended without a done chunk")
+            let part = response.first
+            for (;;) {
+              if (firstTokenAt === undefined && (part.response !== "" || (part.thinking ?? "") !== "")) {
+                firstTokenAt = clock.now()
+              }
+              if (part.done) break
+              const next = await response.rest.next()
+              if (next.done === true) throw new Error("stream ended without a done chunk")
+              part = next.value
+            }
+            const done = part as typeof part & {
+              load_duration?: number
+              total_duration?: number
+              prompt_eval_count?: number
+              prompt_eval_duration?: number
+              eval_count?: number
+              eval_duration?: number
+            }
+            const now = clock.now()
+            const gotRunnerAt = sentAt + (done.load_duration ?? 0) / 1e6
+            const loadMs = loadingWithin(model, sentAt, gotRunnerAt)
+            recorder.event({
+              type: "completed",
+              id,
+              model,
+              tier: "fast",
+              taskType: "general_qa",
+              text: "",
+              reason: "explicit_override",
+              finishReason: done.done_reason === "length" ? "length" : "stop",
+              usage: { promptTokens: done.prompt_eval_count ?? 0, evalTokens: done.eval_count ?? 0 },
+              timings: {
+                queueMs: Math.max(0, gotRunnerAt - sentAt - loadMs),
+                loadMs,
+                firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - sentAt,
+                totalMs: now - sentAt,
+                // What Ollama's own accounting calls the request's time, minus the wait for its runner.
+                backendMs: Math.max(0, (done.total_duration ?? 0) / 1e6 - (done.load_duration ?? 0) / 1e6),
+                promptEvalMs: (done.prompt_eval_duration ?? 0) / 1e6,
+                evalMs: (done.eval_duration ?? 0) / 1e6,
+              },
+              attempts: [{ model, outcome: "completed" }],
+              warnings: [],
+              labels: [],
+            })
+          } catch (e) {
+            const error = fromThrown(e, model)
+            recorder.event({
+              type: "failed",
+              id,
+              reason: error.reason,
+              message: error.message,
+              attempts: [{ model, outcome: "failed", reason: error.reason, message: error.message }],
+            })
+          }
+        },
+      },
+      recorder,
+      { label: "ollama", durationSec: options.durationSec },
+    )
+    const endMs = scenario.clients !== undefined ? options.durationSec * 1000 : clock.now()
+    const s = engine.state()
+    const host: HostFacts = {
+      budgetBytes: s.vram.capacityBytes,
+      maxLoaded: profile.server.maxLoadedModels * profile.gpus.length,
+      models: Object.fromEntries(profile.models.map((m) => [m.name, { bytes: m.vramGb * 1e9, slots: m.parallel }])),
+    }
+    return recorder.result(0, endMs, s.overcommits, host)
+  } finally {
+    unsubscribe()
+    if (progress !== undefined) clearInterval(progress)
+    engine.close()
+  }
+}
