@@ -26,6 +26,7 @@ import {
   violations,
   withCeilingFractions,
 } from "./report.js"
+import { runDirect } from "./run-direct.js"
 import { type Progress, type RunOptions, runLocal } from "./run-local.js"
 import { runWs } from "./run-ws.js"
 import { loadScenario, type Scenario } from "./scenario.js"
@@ -115,9 +116,14 @@ const run = async (args: Args, io: Io, label: string, options: RunOptions): Prom
     ? { ...options, onProgress: progressBar(io, label, args.durationSec) }
     : options
   const result =
-    args.target !== undefined || args.scenario.transport === "ws"
-      ? await runWs(args.scenario, { ...opts, ...(args.target !== undefined ? { target: args.target } : {}) })
-      : await runLocal(args.scenario, opts)
+    args.target !== undefined
+      ? await runWs(args.scenario, { ...opts, target: args.target })
+      : options.policy === "ollama" && options.unlimitedVram !== true
+        ? // The baseline: the clients talk to the simulated Ollama directly, no Conductor between.
+          await runDirect(args.scenario, opts)
+        : args.scenario.transport === "ws"
+          ? await runWs(args.scenario, opts)
+          : await runLocal(args.scenario, opts)
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   io.err(
     `${io.tty ? "\r\x1b[2K" : ""}[${label}] ${result.completed}/${result.requests} completed in ${seconds} s\n`,

@@ -77,7 +77,10 @@ export const ceilingOf = (
   bound: PolicyResult | undefined,
   rates: Readonly<Record<string, ModelRates>>,
 ): Ceiling | undefined => {
-  const host = Object.values(policies).find((r) => r.host !== undefined)?.host
+  // The largest budget any run saw is the host's (the baseline plans with all of its VRAM).
+  const host = Object.values(policies)
+    .flatMap((r) => (r.host !== undefined ? [r.host] : []))
+    .sort((a, b) => b.budgetBytes - a.budgetBytes)[0]
   if (host === undefined || bound === undefined || bound.completed === 0) return undefined
   const models = Object.entries(bound.perModel).map(([name, m]) => {
     const r = rates[name]

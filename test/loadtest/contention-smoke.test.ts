@@ -4,13 +4,19 @@
  * benchmark's business (`npm run loadtest`), never asserted here.
  */
 import { describe, expect, it } from "vitest"
+import { runDirect } from "../../loadtest/run-direct.js"
 import { onVirtualTime, runLocal } from "../../loadtest/run-local.js"
 import { loadScenario } from "../../loadtest/scenario.js"
 
 const scenario = loadScenario("loadtest/scenarios/contention-24gb.yaml")
 
+// `ollama` is the baseline: the clients drive the simulated Ollama directly, no Conductor between.
 const runVirtual = (policy: "ollama" | "swap-aware", durationSec: number) =>
-  onVirtualTime((clock) => runLocal(scenario, { policy, durationSec, clock }))
+  onVirtualTime((clock) =>
+    policy === "ollama"
+      ? runDirect(scenario, { policy, durationSec, clock })
+      : runLocal(scenario, { policy, durationSec, clock }),
+  )
 
 describe("loadtest: contention smoke (virtual time)", () => {
   for (const policy of ["ollama", "swap-aware"] as const) {
