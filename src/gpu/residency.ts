@@ -394,6 +394,7 @@ export class ResidencyCore {
     e.state = "draining"
     e.drainReason = "make_room"
     this.cancelIdle(e)
+    this.deps.publish({ type: "model_draining", model: e.name, reason: "make_room" })
     this.changed()
     return true
   }
@@ -414,6 +415,7 @@ export class ResidencyCore {
     e.state = "draining"
     e.drainReason = "requested"
     this.cancelIdle(e)
+    this.deps.publish({ type: "model_draining", model: e.name, reason: "requested" })
     this.changed()
     return "draining"
   }
@@ -424,6 +426,7 @@ export class ResidencyCore {
     if (e === undefined || !e.servable) return false
     if (e.pinned === pinned) return true
     e.pinned = pinned
+    this.deps.publish({ type: "model_pinned", model: e.name, pinned })
     if (pinned) this.cancelIdle(e)
     else if (e.state === "resident" && e.leases === 0) this.armIdle(e)
     this.changed()
@@ -435,6 +438,7 @@ export class ResidencyCore {
     const e = this.entry(name)
     if (e === undefined || e.state !== "draining") return
     e.state = "resident"
+    this.deps.publish({ type: "model_resumed", model: e.name })
     this.changed()
   }
 
