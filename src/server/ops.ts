@@ -1,7 +1,7 @@
 /**
  * The operators' routes: `/healthz` (alive; no token), `/readyz` (ready to take queries),
- * `/metrics` (Prometheus text) and `/v1/status` (Conductor's snapshot, the connections and the
- * process). Errors here are Conductor's own shape, `{"type":"error","code","message"}`.
+ * `/metrics` (Prometheus text) and `/v1/status` (Conductor's snapshot, the connections, the
+ * personas and the process). Errors here are Conductor's own shape, `{"type":"error","code","message"}`.
  */
 import { Hono } from "hono"
 import type { Conductor } from "../conductor.js"
@@ -47,6 +47,7 @@ export const opsRoutes = (deps: OpsDeps): Hono => {
       draining: deps.draining(),
       connections: deps.connections(),
       ...conductor.snapshot(),
+      personas: [...conductor.config.personas.keys()],
       process: {
         heapUsedBytes: memory.heapUsed,
         rssBytes: memory.rss,
