@@ -129,7 +129,8 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
       `  models: ${available.join(", ") || "none"}${missing > 0 ? ` (${missing} registry models not on this backend)` : ""}`,
       `  VRAM budget: ${gb(snap.vram.budget)} of ${gb(snap.vram.capacity)} (${snap.hardware.source}); policy ${snap.policy}`,
       `  auth: ${token !== undefined ? "token required (CONDUCTOR_TOKEN)" : "none (set CONDUCTOR_TOKEN to require one)"}`,
-      `  endpoints: /ws /healthz /readyz /metrics /v1/status`,
+      `  console: ${server.url}/ui`,
+      `  endpoints: /ws /healthz /readyz /metrics /v1/status /v1/models/{name}/load|unload|pin`,
       "",
     ].join("\n"),
   )
