@@ -266,6 +266,10 @@ export class DetailView {
     this.root.replaceChildren(
       ...parts.filter((p): p is HTMLElement | string => p !== undefined && p !== false),
     )
-    if (focus) this.heading.focus()
+    if (focus) {
+      // The keyboard follows the choice; the page scrolls only if the heading is out of sight.
+      this.heading.focus({ preventScroll: true })
+      this.heading.scrollIntoView({ block: "nearest" })
+    }
   }
 }

@@ -15,7 +15,7 @@ export class MemoryView {
 
   constructor(
     private readonly root: HTMLElement,
-    /** A model's place in the registry, for a colour that stays put. */
+    /** A model's place in the registry (segments and colours follow it). */
     private readonly indexOf: (model: string) => number,
   ) {}
 
@@ -44,8 +44,10 @@ export class MemoryView {
     const summary = `${h.name}: ${gb(h.used)} used of ${gb(h.budget)} budget (${gb(h.capacity)} on the GPU) · ${gb(free)} free in the budget`
     const scale = Math.max(h.capacity, h.budget, h.used, 1)
     const held = h.models.reduce((s, m) => s + (m.state === "loading" ? 0 : m.bytes), 0)
-    const segments = h.models.map((m) => {
-      const colour = `var(${PALETTE[this.indexOf(m.name) % PALETTE.length]})`
+    // Colours follow registry order among the models in memory, so neighbours always differ.
+    const inMemory = [...h.models].sort((a, b) => this.indexOf(a.name) - this.indexOf(b.name))
+    const segments = inMemory.map((m, i) => {
+      const colour = `var(${PALETTE[i % PALETTE.length]})`
       const label = `${m.name} ${gb(m.bytes)}${m.state === "resident" ? "" : ` (${RESIDENCY[m.state].label})`}`
       const seg = el("div", {
         class: `seg${m.state === "resident" || m.state === "draining" ? "" : " loading"}`,

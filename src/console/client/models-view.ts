@@ -127,6 +127,7 @@ export class ModelsView {
     setText(row.state, `${r.icon} ${r.label}${busy}`)
     setAttr(row.state, "class", `state s-${m.state}${m.busy > 0 && m.state === "resident" ? " s-busy" : ""}`)
 
+    const tooBig = store.vram.budget > 0 && m.bytes > store.vram.budget
     let detail = ""
     if (m.state === "loading" && m.loadingSince !== undefined) {
       const elapsed = now - m.loadingSince
@@ -140,6 +141,7 @@ export class ModelsView {
       if ((m.state === "draining" || m.state === "unloading") && m.why !== undefined) detail = m.why
       else if (m.lastError !== undefined) detail = `last load failed: ${m.lastError}`
       else if (!m.available) detail = "not on the backend"
+      else if (m.state === "unloaded" && tooBig) detail = "larger than the VRAM budget"
       else if (m.external) detail = "loaded by another client"
     }
     setText(row.stateDetail, detail)
@@ -169,7 +171,7 @@ export class ModelsView {
     setText(row.memory, m.state === "unloaded" ? `~${gb(m.bytes)}` : gb(m.bytes))
 
     const pending = this.pending.has(m.name)
-    row.load.disabled = pending || !m.available || m.state !== "unloaded"
+    row.load.disabled = pending || !m.available || m.state !== "unloaded" || tooBig
     row.unload.disabled = pending || m.pinned || (m.state !== "resident" && m.state !== "draining")
     setAttr(row.unload, "title", m.pinned ? "pinned: unpin it first" : "")
     row.pin.disabled = pending || !m.available
