@@ -99,7 +99,7 @@ export const consolePage = (version: string, tokenRequired: boolean): string => 
 
   <section class="panel events" aria-labelledby="events-h">
     <h2 id="events-h">Recent events</h2>
-    <ol id="events" class="log" reversed></ol>
+    <ol id="events" class="log" tabindex="0" aria-labelledby="events-h"></ol>
   </section>
 </main>
 

@@ -1,20 +1,23 @@
 /**
  * The console's stylesheet, served as `/ui/assets/<version>/console.css`. System fonts only (it
  * ships offline), light and dark schemes, a visible focus ring, and colour only ever doubling
- * text or an icon (a state reads the same in grey). Tables use fixed layout so streaming cells
+ * text or an icon (a state reads the same in grey), with WCAG AA contrast in both schemes (the
+ * tests run axe-core on the page). Tables use fixed layout so streaming cells
  * do not re-flow the page.
  */
 export const CONSOLE_CSS = `
 :root {
   --bg: #f6f7f9; --panel: #fff; --fg: #1b1f24; --muted: #5b6573; --line: #d6dae0;
-  --accent: #1f5fbf; --ok: #1a7f37; --warn: #9a6700; --bad: #c21f2f; --busy: #6639ba;
-  --seg-a: #4c78a8; --seg-b: #72b7b2; --seg-c: #f58518; --seg-d: #54a24b; --seg-e: #b279a2; --seg-f: #9d755d;
+  --accent: #1f5fbf; --on-accent: #fff; --ok: #116329; --warn: #9a6700; --bad: #c21f2f; --busy: #6639ba;
+  /* Memory segments: light tones under dark text, in both schemes. */
+  --seg-a: #9ecae9; --seg-b: #ffbf79; --seg-c: #88d27a; --seg-d: #d6a5c9; --seg-e: #83bcb6; --seg-f: #d8b5a5;
+  --seg-other: #c9ced6;
   font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Ubuntu, sans-serif;
   color: var(--fg); background: var(--bg);
 }
 @media (prefers-color-scheme: dark) {
   :root { --bg: #111418; --panel: #1a1e24; --fg: #e6e9ee; --muted: #9aa4b2; --line: #333a44;
-    --accent: #7aa7ff; --ok: #4ac26b; --warn: #d29922; --bad: #ff6b6b; --busy: #b48ef7; }
+    --accent: #7aa7ff; --on-accent: #0b1220; --ok: #4ac26b; --warn: #d29922; --bad: #ff6b6b; --busy: #b48ef7; }
 }
 * { box-sizing: border-box; }
 body { margin: 0; }
@@ -59,10 +62,10 @@ th { font-weight: 600; color: var(--muted); position: sticky; top: 0; background
 td.num { font-variant-numeric: tabular-nums; }
 button { font: inherit; padding: .2rem .6rem; border: 1px solid var(--line); border-radius: 4px;
   background: var(--bg); color: var(--fg); cursor: pointer; }
-button:hover:not(:disabled) { border-color: var(--accent); }
-button:disabled { opacity: .5; cursor: not-allowed; }
-button[aria-pressed="true"] { background: var(--accent); color: var(--panel); border-color: var(--accent); }
-button[type="submit"] { background: var(--accent); color: #fff; border-color: var(--accent); }
+button:hover:not([aria-disabled="true"]) { border-color: var(--accent); }
+button[aria-disabled="true"] { opacity: .5; cursor: not-allowed; }
+button[aria-pressed="true"] { background: var(--accent); color: var(--on-accent); border-color: var(--accent); }
+button[type="submit"] { background: var(--accent); color: var(--on-accent); border-color: var(--accent); }
 .actions { display: flex; gap: .3rem; flex-wrap: wrap; }
 .state { white-space: nowrap; }
 .s-resident { color: var(--ok); } .s-loading, .s-queued { color: var(--warn); } .s-draining, .s-unloading { color: var(--warn); }
@@ -74,9 +77,9 @@ progress { width: 5rem; height: .6rem; vertical-align: middle; }
 .host-summary { margin: 0 0 .35rem; }
 .bar { position: relative; display: flex; height: 1.6rem; border: 1px solid var(--line); border-radius: 4px;
   background: repeating-linear-gradient(45deg, transparent 0 6px, color-mix(in srgb, var(--line) 35%, transparent) 6px 12px); overflow: hidden; }
-.seg { height: 100%; min-width: 2px; border-right: 1px solid var(--panel); color: #fff; font-size: .75rem;
+.seg { height: 100%; min-width: 2px; border-right: 1px solid var(--panel); color: #111; font-size: .75rem;
   overflow: hidden; white-space: nowrap; padding: .2rem .3rem; text-overflow: ellipsis; }
-.seg.loading { opacity: .6; background-image: repeating-linear-gradient(-45deg, transparent 0 5px, rgba(255,255,255,.35) 5px 10px); }
+.seg.loading { background-image: repeating-linear-gradient(-45deg, transparent 0 5px, rgba(255,255,255,.55) 5px 10px); }
 .budget-mark { position: absolute; top: -2px; bottom: -2px; width: 0; border-left: 2px dashed var(--fg); }
 .legend { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; padding: 0; margin: .35rem 0 0; font-size: .85rem; }
 .legend .sw { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; vertical-align: -1px; margin-right: .25rem; }

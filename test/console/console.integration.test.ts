@@ -3,12 +3,15 @@
  * tokens at 120/s, real time) and the page in Debian's chromium. The page shows every registry
  * model with its state; a query typed into it is routed, streams and names the model that
  * answered; a load from its button shows loading, then resident; pins and unloads from the page
- * and from the admin API directly show on the page; other clients' requests appear in the list.
- * No console error, no request off loopback. Screenshots go to test-artifacts/.
+ * and from the admin API directly show on the page; other clients' requests appear in the list;
+ * it all works from the keyboard and passes axe-core in both colour schemes. No console error, no
+ * request off loopback. Screenshots go to test-artifacts/.
  */
+import { join } from "node:path"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { launch, skipWithoutChromium, type WatchedPage, watchedPage } from "../support/browser.js"
+import { axeViolations } from "../support/axe.js"
+import { ARTIFACTS, launch, skipWithoutChromium, type WatchedPage, watchedPage } from "../support/browser.js"
 import { answerLengths, installRecorders, statesShown } from "../support/page-recorders.js"
 import { type Client, connect, type Served, serve } from "../support/serve.js"
 
@@ -121,7 +124,9 @@ describe.skipIf(skip)("the web console (browser, end to end)", { timeout: 60_000
     await pin.click()
     await poll(() => pin.getAttribute("aria-pressed")).toBe("true")
     expect(await r.textContent()).toContain("pinned")
-    expect(await r.getByRole("button", { name: "Unload mistral:7b", exact: true }).isDisabled()).toBe(true)
+    expect(
+      await r.getByRole("button", { name: "Unload mistral:7b", exact: true }).getAttribute("aria-disabled"),
+    ).toBe("true")
     await pin.click()
     await poll(() => pin.getAttribute("aria-pressed")).toBe("false")
     await r.getByRole("button", { name: "Unload mistral:7b", exact: true }).click()
@@ -186,6 +191,53 @@ describe.skipIf(skip)("the web console (browser, end to end)", { timeout: 60_000
       expect(await r.textContent()).toMatch(/general_qa|fast|balanced/)
     }
     await w.screenshot("console-requests")
+  })
+
+  it("works from the keyboard: skip link, query and Ctrl+Enter, a Pin toggle, choosing a request", async () => {
+    const p = w.page
+    await p.locator("a.skip").focus()
+    await p.keyboard.press("Enter")
+    await p.keyboard.press("Tab")
+    expect(await p.evaluate("document.activeElement?.id")).toBe("query-input")
+    await p.keyboard.press("Control+A")
+    await p.keyboard.type("What is the capital of France?")
+    await p.keyboard.press("Control+Enter")
+    await poll(() => p.locator("#query-status").textContent()).toMatch(/^Done in/)
+    const pin = row("mistral:7b").getByRole("button", { name: "Pin mistral:7b", exact: true })
+    await pin.focus()
+    await p.keyboard.press("Enter")
+    await poll(() => pin.getAttribute("aria-pressed")).toBe("true")
+    // It waits for its answer (aria-disabled, keeping the focus), then takes the next key.
+    await poll(() => pin.getAttribute("aria-disabled")).toBe("false")
+    expect(await p.evaluate("document.activeElement?.getAttribute('aria-label')")).toBe("Pin mistral:7b")
+    await p.keyboard.press("Space")
+    await poll(() => pin.getAttribute("aria-pressed")).toBe("false")
+    const first = p.locator('[data-testid="request-row"] button').first()
+    const id = await first.textContent()
+    await first.focus()
+    await p.keyboard.press("Enter")
+    await poll(() => p.evaluate("document.activeElement?.id")).toBe("detail-h")
+    expect(await p.locator("#detail-h").textContent()).toBe(`Request ${id}`)
+  })
+
+  it("passes axe-core's checks (names, labels, roles, contrast) in the light and the dark scheme", async () => {
+    expect(await axeViolations(w.page)).toEqual([])
+    const dark = await browser.newContext({ viewport: { width: 1440, height: 1000 }, colorScheme: "dark" })
+    try {
+      const page = await dark.newPage()
+      await page.goto(`${server.url}/ui`)
+      await poll(() => page.locator('[data-testid="model-row"]').count()).toBeGreaterThan(0)
+      // A page knows the requests it has seen: ask one, and open its explanation.
+      await page.locator('[data-testid="query-input"]').fill("What is 2 + 2?")
+      await page.locator('[data-testid="query-submit"]').click()
+      await poll(() => page.locator("#query-status").textContent()).toMatch(/^Done in/)
+      await page.locator('[data-testid="request-row"] button').first().click()
+      await poll(() => page.locator("#detail").textContent()).toContain("Candidates")
+      expect(await axeViolations(page)).toEqual([])
+      await page.screenshot({ path: join(ARTIFACTS, "console-dark.png"), fullPage: true })
+    } finally {
+      await dark.close()
+    }
   })
 
   it("logged no console error and sent nothing off loopback", () => {

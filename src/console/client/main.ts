@@ -40,6 +40,7 @@ const act = async (model: string, action: AdminAction, pinned?: boolean) => {
   frame.request()
   const answer = await admin(model, action, pinned)
   models.pending.delete(model)
+  frame.request()
   if (answer.ok) {
     const v = answer.value
     const what =

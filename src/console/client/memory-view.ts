@@ -79,7 +79,7 @@ export class MemoryView {
           class: "seg",
           text: "other",
           attrs: { title: `other ${gb(other)}` },
-          style: { width: `${(other / scale) * 100}%`, background: "var(--muted)" },
+          style: { width: `${(other / scale) * 100}%`, background: "var(--seg-other)" },
         }),
       el("div", {
         class: "budget-mark",

@@ -10,6 +10,9 @@ import { el, setAttr, setText } from "./dom.js"
 import { BREAKER, gb, ms, pct, RESIDENCY } from "./format.js"
 import type { ConsoleStore, ModelView } from "./store.js"
 
+/** Available or not, without `disabled` (which would throw the keyboard focus out of a row). */
+const enable = (b: HTMLButtonElement, on: boolean) => setAttr(b, "aria-disabled", String(!on))
+
 interface Row {
   readonly tr: HTMLTableRowElement
   readonly name: HTMLElement
@@ -75,7 +78,9 @@ export class ModelsView {
         text,
         attrs: { type: "button", "aria-label": `${text} ${name}`, "data-action": action },
         on: {
-          click: () => {
+          click: (e) => {
+            // Unavailable buttons stay focusable (aria-disabled), so the keyboard keeps its place.
+            if ((e.currentTarget as HTMLElement).getAttribute("aria-disabled") === "true") return
             const m = this.lastPinned.get(name)
             this.act(name, action, action === "pin" ? !m : undefined)
           },
@@ -171,10 +176,10 @@ export class ModelsView {
     setText(row.memory, m.state === "unloaded" ? `~${gb(m.bytes)}` : gb(m.bytes))
 
     const pending = this.pending.has(m.name)
-    row.load.disabled = pending || !m.available || m.state !== "unloaded" || tooBig
-    row.unload.disabled = pending || m.pinned || (m.state !== "resident" && m.state !== "draining")
+    enable(row.load, !pending && m.available && m.state === "unloaded" && !tooBig)
+    enable(row.unload, !pending && !m.pinned && (m.state === "resident" || m.state === "draining"))
     setAttr(row.unload, "title", m.pinned ? "pinned: unpin it first" : "")
-    row.pin.disabled = pending || !m.available
+    enable(row.pin, !pending && m.available)
     // A toggle: its name stays, aria-pressed (and the "pinned" badge) says whether it is on.
     setAttr(row.pin, "aria-pressed", String(m.pinned))
   }
