@@ -80,6 +80,7 @@ describe.skipIf(skip)("the web console (browser, end to end)", { timeout: 60_000
     // The page's own request, seen by the watcher: find its id and its end.
     const accepted = await watcher.waitFor((m) => m.type === "accepted" && String(m.id).startsWith("ui-"))
     const id = String(accepted.id)
+    expect(accepted.client).toBe("console")
     const routed = await watcher.waitFor((m) => m.type === "routed" && m.id === id)
     const decision = routed.decision as { model: string; tier: string; reason: string }
     await poll(() => w.page.locator("#query-decision").textContent()).toContain(decision.reason)

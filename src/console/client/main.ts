@@ -153,7 +153,7 @@ const connection = new Connection({
     connLabel.className = `conn ${state}`
   },
 })
-const query = new QueryView({ store, send: (m) => connection.send(m), changed: () => frame.request() })
+const query = new QueryView({ store, send: (m) => connection.send(m) })
 
 // Time-based text (a load's progress, queue waits) moves on while something is in progress.
 setInterval(() => {

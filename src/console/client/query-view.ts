@@ -12,7 +12,6 @@ export interface QueryDeps {
   readonly store: ConsoleStore
   /** Send a client message; false when not connected. */
   readonly send: (message: Record<string, unknown>) => boolean
-  readonly changed: () => void
 }
 
 const statusOf = (r: RequestView): string => {
@@ -91,7 +90,8 @@ export class QueryView {
       return
     }
     const id = `ui-${Date.now().toString(36)}-${++this.n}`
-    const message: Record<string, unknown> = { type: "query", id, prompt }
+    // `client` names the console to everyone watching the requests.
+    const message: Record<string, unknown> = { type: "query", id, prompt, client: "console" }
     const persona = this.persona.value.trim()
     if (persona !== "") message.persona = persona
     if (this.tier.value !== "") message.tier = this.tier.value
