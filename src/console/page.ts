@@ -72,6 +72,7 @@ export const consolePage = (version: string, tokenRequired: boolean): string => 
       <p id="query-status" class="query-status" role="status" aria-live="polite"></p>
       <dl id="query-decision" class="decision"></dl>
       <h3>Answer <span class="muted">from</span> <span data-testid="answer-model" id="answer-model">—</span></h3>
+      <details id="query-thinking" hidden><summary>The model's reasoning</summary><pre class="answer" tabindex="0"></pre></details>
       <pre id="answer" data-testid="answer" class="answer" tabindex="0" aria-label="Answer"></pre>
       <p id="query-validation" class="validation"></p>
     </div>

@@ -57,6 +57,7 @@ export class QueryView {
   private readonly answer = byId("answer")
   private readonly model = byId("answer-model")
   private readonly validation = byId("query-validation")
+  private readonly thinking = byId<HTMLDetailsElement>("query-thinking")
 
   constructor(private readonly d: QueryDeps) {
     this.answer.append(this.answerText)
@@ -108,6 +109,7 @@ export class QueryView {
     this.answerText.data = ""
     setText(this.model, "—")
     setText(this.validation, "")
+    this.thinking.hidden = true
     this.decision.replaceChildren()
     setText(this.status, "Sent…")
     this.cancel.hidden = false
@@ -143,6 +145,9 @@ export class QueryView {
       this.answerText.appendData(r.text.slice(this.shownText))
     }
     this.shownText = r.text.length
+    // A thinking model's reasoning, folded away above its answer.
+    this.thinking.hidden = r.thinking === ""
+    if (r.thinking !== "") setText(this.thinking.querySelector("pre") as HTMLElement, r.thinking)
     if (r.validation !== undefined) {
       setText(
         this.validation,

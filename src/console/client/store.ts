@@ -6,100 +6,20 @@
  * Node. It counts changes (per section, per request) so each renderer redraws once per frame only
  * what moved since it last drew, and counts token events instead of keeping other clients' text.
  */
-import type {
-  Attempt,
-  BreakerState,
-  Decision,
-  RequestEvent,
-  ResidencyState,
-  ServerMessage,
-  StatusSnapshot,
-  SystemEvent,
-} from "./wire.js"
+import { applyModelEvent, type LogLevel, type ModelView, newModel } from "./model-state.js"
+import {
+  applyRequestEvent,
+  FINISHED,
+  newRequest,
+  type RequestState,
+  type RequestView,
+} from "./request-state.js"
+import type { RequestEvent, ResidencyState, ServerMessage, StatusSnapshot, SystemEvent } from "./wire.js"
 
-type ModelEvent = Extract<SystemEvent, { type: `model_${string}` }>
+export type { ModelView } from "./model-state.js"
+export { FINISHED, type RequestState, type RequestView } from "./request-state.js"
 
 export type Section = "meta" | "hosts" | "models" | "requests" | "log"
-
-export interface ModelView {
-  readonly name: string
-  available: boolean
-  state: ResidencyState
-  bytes: number
-  slots: number
-  /** Slots in use (leases). */
-  busy: number
-  pinned: boolean
-  external: boolean
-  /** Expected load time, ms (measured by the server, else estimated). */
-  expectedLoadMs: number
-  /** When the load began, on the page's clock. */
-  loadingSince: number | undefined
-  lastLoadMs: number | undefined
-  loadFailures: number
-  lastError: string | undefined
-  /** Why it drains or unloads. */
-  why: string | undefined
-  queueDepth: number
-  /** The oldest wait the snapshot reported, as a start time on the page's clock. */
-  oldestQueuedSince: number | undefined
-  breaker: BreakerState
-  health: { successRate: number; latencyMs: number | undefined; consecutiveFailures: number } | undefined
-}
-
-export type RequestState =
-  | "accepted"
-  | "routed"
-  | "queued"
-  | "loading"
-  | "streaming"
-  | "validating"
-  | "completed"
-  | "failed"
-  | "cancelled"
-  /** The connection dropped before its end arrived. */
-  | "lost"
-
-export const FINISHED: ReadonlySet<RequestState> = new Set(["completed", "failed", "cancelled", "lost"])
-
-export interface RequestView {
-  readonly id: string
-  /** Bumped by every change. */
-  version: number
-  /** Order of first sight (newest is highest). */
-  readonly seq: number
-  /** Sent from this tab: its text is kept. */
-  readonly mine: boolean
-  client: string | undefined
-  task: string | undefined
-  tier: string | undefined
-  model: string | undefined
-  reason: string | undefined
-  decision: Decision | undefined
-  state: RequestState
-  position: number | undefined
-  estimatedWaitMs: number | undefined
-  /** When it entered the queue, on the page's clock. */
-  queuedSince: number | undefined
-  /** Conductor's clock (`at`) for durations between events. */
-  acceptedAt: number | undefined
-  startedAt: number | undefined
-  firstTokenAt: number | undefined
-  lastTokenAt: number | undefined
-  /** Token events (merged pieces count once) in all attempts, and in this one. */
-  tokens: number
-  attemptTokens: number
-  attempt: number
-  fallbacks: Array<{ from: string; to: string; reason: string }>
-  validation: { ok: boolean; failures: ReadonlyArray<{ validator: string; message: string }> } | undefined
-  error: { reason: string; message: string } | undefined
-  attempts: ReadonlyArray<Attempt> | undefined
-  timings: Extract<RequestEvent, { type: "completed" }>["timings"] | undefined
-  usage: { promptTokens: number; evalTokens: number } | undefined
-  /** The answer so far (this tab's requests only). */
-  text: string
-  thinking: string
-}
 
 export interface HostMemory {
   readonly name: string
@@ -117,7 +37,7 @@ export interface LogEntry {
   readonly seq: number
   /** Wall-clock time on the page, ms since the epoch. */
   readonly time: number
-  readonly level: "info" | "warn" | "error"
+  readonly level: LogLevel
   readonly text: string
 }
 
@@ -126,10 +46,6 @@ export interface StoreLimits {
   readonly requests: number
   readonly log: number
 }
-
-const GB = 1e9
-const gb = (b: number) => `${(b / GB).toFixed(1)} GB`
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 export class ConsoleStore {
   readonly models = new Map<string, ModelView>()
@@ -273,26 +189,7 @@ export class ConsoleStore {
   private model(name: string): ModelView {
     let v = this.models.get(name)
     if (v === undefined) {
-      v = {
-        name,
-        available: true,
-        state: "unloaded",
-        bytes: 0,
-        slots: 1,
-        busy: 0,
-        pinned: false,
-        external: false,
-        expectedLoadMs: 0,
-        loadingSince: undefined,
-        lastLoadMs: undefined,
-        loadFailures: 0,
-        lastError: undefined,
-        why: undefined,
-        queueDepth: 0,
-        oldestQueuedSince: undefined,
-        breaker: "closed",
-        health: undefined,
-      }
+      v = newModel(name)
       this.models.set(name, v)
     }
     return v
@@ -344,68 +241,12 @@ export class ConsoleStore {
         )
         return
       default:
-        this.applyModelEvent(e, now)
+        applyModelEvent(this.model(e.model), e, now, (level, text) => this.note(level, text))
+        this.touch("models", "hosts")
     }
   }
 
-  private applyModelEvent(e: ModelEvent, now: number): void {
-    const v = this.model(e.model)
-    switch (e.type) {
-      case "model_loading":
-        v.state = "loading"
-        v.bytes = e.bytes
-        v.loadingSince = now
-        v.why = undefined
-        this.note("info", `${e.model}: loading (${gb(e.bytes)})`)
-        break
-      case "model_loaded":
-        v.state = "resident"
-        v.bytes = e.bytes
-        v.loadingSince = undefined
-        v.lastLoadMs = e.loadMs
-        v.expectedLoadMs = e.loadMs
-        v.lastError = undefined
-        this.note("info", `${e.model}: loaded in ${secs(e.loadMs)} (${gb(e.bytes)})`)
-        break
-      case "model_load_failed":
-        v.state = "unloaded"
-        v.loadingSince = undefined
-        v.loadFailures++
-        v.lastError = `${e.reason}: ${e.message}`
-        this.note("error", `${e.model}: load failed — ${e.reason}: ${e.message}`)
-        break
-      case "model_draining":
-        v.state = "draining"
-        v.why = e.reason
-        this.note("info", `${e.model}: draining (${e.reason}); unloads when its requests end`)
-        break
-      case "model_resumed":
-        v.state = "resident"
-        v.why = undefined
-        this.note("info", `${e.model}: takes work again`)
-        break
-      case "model_pinned":
-        v.pinned = e.pinned
-        this.note("info", `${e.model}: ${e.pinned ? "pinned" : "unpinned"}`)
-        break
-      case "model_evicted":
-        v.state = "unloading"
-        v.why = e.reason
-        this.note(
-          e.reason === "crash" ? "warn" : "info",
-          `${e.model}: evicted (${e.reason}), ${gb(e.bytes)} freed`,
-        )
-        break
-      case "model_unloaded":
-        v.state = "unloaded"
-        v.busy = 0
-        v.why = undefined
-        break
-    }
-    this.touch("models", "hosts")
-  }
-
-  private note(level: LogEntry["level"], text: string): void {
+  private note(level: LogLevel, text: string): void {
     this.log.push({ seq: ++this.logSeq, time: this.wallClock(), level, text })
     if (this.log.length > this.limits.log) this.log.splice(0, this.log.length - this.limits.log)
     this.touch("log")
@@ -416,37 +257,7 @@ export class ConsoleStore {
   private request(id: string): RequestView {
     let r = this.requests.get(id)
     if (r === undefined) {
-      r = {
-        id,
-        version: 0,
-        seq: ++this.seq,
-        mine: this.mine.has(id),
-        client: undefined,
-        task: undefined,
-        tier: undefined,
-        model: undefined,
-        reason: undefined,
-        decision: undefined,
-        state: "accepted",
-        position: undefined,
-        estimatedWaitMs: undefined,
-        queuedSince: undefined,
-        acceptedAt: undefined,
-        startedAt: undefined,
-        firstTokenAt: undefined,
-        lastTokenAt: undefined,
-        tokens: 0,
-        attemptTokens: 0,
-        attempt: 0,
-        fallbacks: [],
-        validation: undefined,
-        error: undefined,
-        attempts: undefined,
-        timings: undefined,
-        usage: undefined,
-        text: "",
-        thinking: "",
-      }
+      r = newRequest(id, ++this.seq, this.mine.has(id))
       this.requests.set(id, r)
       this.inFlight++
       this.prune()
@@ -455,19 +266,20 @@ export class ConsoleStore {
     return r
   }
 
-  private setState(r: RequestView, state: RequestState, now: number): void {
-    if (state === "queued") r.queuedSince ??= now
-    else r.queuedSince = undefined
-    r.state = state
-  }
-
+  /** `r` ends as `state` without an event of its own (the server refused it, the connection dropped). */
   private finish(r: RequestView, state: RequestState): void {
-    if (!FINISHED.has(r.state)) this.inFlight--
+    const running = !FINISHED.has(r.state)
     r.state = state
-    r.queuedSince = undefined
-    this.mine.delete(r.id)
+    if (running) this.settle(r)
     r.version++
     this.touch("requests")
+  }
+
+  /** `r` has just ended: it leaves the in-flight count and any queue. */
+  private settle(r: RequestView): void {
+    this.inFlight--
+    r.queuedSince = undefined
+    this.mine.delete(r.id)
   }
 
   private applyRequest(e: RequestEvent, now: number): void {
@@ -478,83 +290,10 @@ export class ConsoleStore {
       this.inFlight++
     }
     if (FINISHED.has(r.state)) return
+    applyRequestEvent(r, e, now)
     r.version++
     this.touch("requests")
-    switch (e.type) {
-      case "accepted":
-        r.client = e.client
-        r.acceptedAt = e.at
-        return
-      case "routed":
-        r.decision = e.decision
-        r.model = e.decision.model
-        r.task = e.decision.taskType
-        r.tier = e.decision.tier
-        r.reason = e.decision.reason
-        this.setState(r, "routed", now)
-        return
-      case "queued":
-        r.model = e.model
-        r.position = e.position
-        r.estimatedWaitMs = e.estimatedWaitMs
-        this.setState(r, "queued", now)
-        return
-      case "loading":
-        r.model = e.model
-        this.setState(r, "loading", now)
-        return
-      case "loaded":
-        return
-      case "started":
-        r.model = e.model
-        r.attempt = e.attempt
-        r.startedAt = e.at
-        r.attemptTokens = 0
-        this.setState(r, "streaming", now)
-        return
-      case "token":
-        r.tokens++
-        r.attemptTokens++
-        if (r.firstTokenAt === undefined) r.firstTokenAt = e.at
-        r.lastTokenAt = e.at
-        if (r.mine) r.text += e.text
-        return
-      case "thinking":
-        if (r.mine) r.thinking += e.text
-        return
-      case "tool_call":
-        return
-      case "restart":
-        if (r.mine) r.text = r.text.slice(0, Math.max(0, r.text.length - e.discard))
-        return
-      case "fallback":
-        r.fallbacks.push({ from: e.from, to: e.to, reason: e.reason })
-        r.model = e.to
-        return
-      case "validated":
-        r.validation = { ok: e.ok, failures: e.failures }
-        this.setState(r, "validating", now)
-        return
-      case "completed":
-        r.model = e.model
-        r.tier = e.tier
-        r.task = e.taskType
-        r.timings = e.timings
-        r.usage = e.usage
-        r.attempts = e.attempts
-        if (r.mine) r.text = e.text
-        this.finish(r, "completed")
-        return
-      case "failed":
-        r.error = { reason: e.reason, message: e.message }
-        r.attempts = e.attempts
-        this.finish(r, "failed")
-        return
-      case "cancelled":
-        r.attempts = e.attempts
-        this.finish(r, "cancelled")
-        return
-    }
+    if (FINISHED.has(r.state)) this.settle(r)
   }
 
   /** Beyond the limit, drop the oldest finished requests (never one in flight). */
