@@ -107,6 +107,26 @@ describe.skipIf(skip)("the web console (browser, end to end)", { timeout: 60_000
     await w.screenshot("console-query")
   })
 
+  it("shows breakdown parts it does not know as they are (the breakdown may grow)", async () => {
+    const script = await w.page.locator('script[type="module"]').getAttribute("src")
+    const text = await w.page.evaluate(
+      `import(${JSON.stringify(String(script).replace("main.js", "detail-view.js"))}).then((m) => {
+        const box = document.createElement("div")
+        box.append(...m.breakdownView({
+          tier: { base: "fast", target: "balanced", served: "balanced", steps: [], relaxedBy: "persona" },
+          learned: { arm: "qwen2.5:14b", reward: 0.82, tried: ["a", "b"] },
+        }))
+        document.body.append(box)
+        const text = box.innerText
+        box.remove()
+        return text
+      })`,
+    )
+    expect(text).toContain("fast → balanced → balanced")
+    expect(text).toMatch(/relaxedBy\s+persona/)
+    expect(text).toMatch(/learned\s+arm\s+qwen2\.5:14b\s+reward\s+0\.82\s+tried\s+a, b/)
+  })
+
   it("Load from the page shows the model loading, then resident", async () => {
     const snap = await status()
     const target = snap.models.find((m) => m.available && m.state === "unloaded" && m.name === "mistral:7b")

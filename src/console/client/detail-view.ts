@@ -65,7 +65,8 @@ const section = (title: string, ...body: Node[]): HTMLElement =>
 
 const KNOWN_PARTS = ["override", "persona", "task", "complexity", "tier", "candidates"]
 
-const breakdownView = (b: Breakdown): HTMLElement[] => {
+/** The breakdown's sections: the known parts in their own views, then any others generically. */
+export const breakdownView = (b: Breakdown): HTMLElement[] => {
   const out: HTMLElement[] = []
   if (b.task !== undefined) {
     const t = b.task
