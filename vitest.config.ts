@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Compiles the web console for its browser tests when its sources changed.
+    globalSetup: ["test/support/console-build.ts"],
   },
 })

@@ -35,6 +35,11 @@ describe("conductor admin: load, unload, pin (through the scheduler and the budg
     const h = e.conductor.submit({ prompt: "What is the capital of France?", model: "mistral:7b" })
     await e.until(() => e.of(h.id).some((x) => x.type === "started"))
     expect(e.conductor.unload("mistral:7b").state).toBe("draining")
+    await e.until(() =>
+      e.events.some(
+        (x) => x.type === "model_draining" && x.model === "mistral:7b" && x.reason === "requested",
+      ),
+    )
     const out = await e.settle(h.result)
     expect(out.value?.model).toBe("mistral:7b")
     await e.until(() => stateOf(e, "mistral:7b") === "unloaded")
@@ -45,6 +50,9 @@ describe("conductor admin: load, unload, pin (through the scheduler and the budg
     const e = env
     await e.settle(e.conductor.load("mistral:7b"))
     expect(e.conductor.pin("mistral:7b", true)).toEqual({ model: "mistral:7b", pinned: true })
+    await e.until(() =>
+      e.events.some((x) => x.type === "model_pinned" && x.model === "mistral:7b" && x.pinned),
+    )
     expect(() => e.conductor.unload("mistral:7b")).toThrow(/pinned; unpin it first/)
     e.conductor.pin("mistral:7b", false)
     expect(e.conductor.unload("mistral:7b").state).toBe("unloading")

@@ -33,6 +33,12 @@ export type SystemEvent =
       readonly reason: EvictionReason
       readonly bytes: number
     }
+  /** A busy model stops taking new work; it is unloaded (`model_evicted`) when its last request ends. */
+  | { readonly type: "model_draining"; readonly model: string; readonly reason: EvictionReason }
+  /** A draining model takes work again (the load it was making room for was abandoned). */
+  | { readonly type: "model_resumed"; readonly model: string }
+  /** An operator pinned (never evicted) or unpinned a model. */
+  | { readonly type: "model_pinned"; readonly model: string; readonly pinned: boolean }
   | { readonly type: "model_unloaded"; readonly model: string; readonly bytes: number }
   | {
       readonly type: "vram"
@@ -202,6 +208,9 @@ export const topicOf = (e: SystemEvent | RequestEvent): Topic => {
     case "model_load_failed":
     case "model_evicted":
     case "model_unloaded":
+    case "model_draining":
+    case "model_resumed":
+    case "model_pinned":
     case "reconciled":
     case "backend":
       return "models"

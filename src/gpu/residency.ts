@@ -384,6 +384,7 @@ export class ResidencyCore {
     e.state = "draining"
     e.drainReason = "make_room"
     this.cancelIdle(e)
+    this.deps.publish({ type: "model_draining", model: e.name, reason: "make_room" })
     this.changed()
     return true
   }
@@ -404,6 +405,7 @@ export class ResidencyCore {
     e.state = "draining"
     e.drainReason = "requested"
     this.cancelIdle(e)
+    this.deps.publish({ type: "model_draining", model: e.name, reason: "requested" })
     this.changed()
     return "draining"
   }
@@ -414,6 +416,7 @@ export class ResidencyCore {
     if (e === undefined || !e.servable) return false
     if (e.pinned === pinned) return true
     e.pinned = pinned
+    this.deps.publish({ type: "model_pinned", model: e.name, pinned })
     if (pinned) this.cancelIdle(e)
     else if (e.state === "resident" && e.leases === 0) this.armIdle(e)
     this.changed()
@@ -425,6 +428,7 @@ export class ResidencyCore {
     const e = this.entry(name)
     if (e === undefined || e.state !== "draining") return
     e.state = "resident"
+    this.deps.publish({ type: "model_resumed", model: e.name })
     this.changed()
   }
 

@@ -102,6 +102,8 @@ export const eventLogLine = (
       return ["info", "model loaded", { model: e.model, bytes: e.bytes, loadMs: e.loadMs }]
     case "model_load_failed":
       return ["warn", "model load failed", { model: e.model, reason: e.reason, message: e.message }]
+    case "model_draining":
+      return ["info", "model draining", { model: e.model, reason: e.reason }]
     case "model_evicted":
       return ["info", "model unloaded", { model: e.model, reason: e.reason, bytes: e.bytes }]
     case "reconciled":

@@ -1,8 +1,9 @@
 /**
  * The HTTP application of `conductor serve` (Hono): the gate on every route (host, origin, token;
- * `/healthz` needs no token, CORS preflights none), CORS for `server.allowedOrigins` on the
- * compatible APIs, the operators' routes, the OpenAI-compatible API under `/v1` and the
- * Ollama-compatible API under `/api`. A path no route has answers 404; a path with routes for
+ * `/healthz` needs no token, CORS preflights none, nor the console's page and assets), CORS for
+ * `server.allowedOrigins` on the compatible APIs, the operators' routes and admin API, the web
+ * console at `/ui`, the OpenAI-compatible API under `/v1` and the Ollama-compatible API under
+ * `/api`. A path no route has answers 404; a path with routes for
  * other methods answers 405 with `Allow`. Each API renders errors in its own shape.
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono"
@@ -10,6 +11,8 @@ import { cors } from "hono/cors"
 import type { ApiDeps } from "../api/deps.js"
 import { ollamaRoutes } from "../api/ollama/index.js"
 import { openaiError, openaiRoutes } from "../api/openai/index.js"
+import { consoleRoutes, isConsolePath } from "../console/routes.js"
+import { adminRoutes, isAdminPath } from "./admin.js"
 import { checkGate, type GatePolicy, originAllowed, type Refusal } from "./gate.js"
 import { allowedMethods } from "./methods.js"
 import { type OpsDeps, opsError, opsRoutes } from "./ops.js"
@@ -29,11 +32,11 @@ const renderOllama: Render = (c, status, _code, message) => c.json({ error: mess
 const familyOf = (path: string): Render =>
   path.startsWith("/api/")
     ? renderOllama
-    : path.startsWith("/v1/") && path !== "/v1/status"
+    : path.startsWith("/v1/") && path !== "/v1/status" && !isAdminPath(path)
       ? renderOpenai
       : renderOps
 
-/** The gate as middleware: liveness and CORS preflights go without a token. */
+/** The gate as middleware: liveness, CORS preflights and the console's page and assets go without a token. */
 const gate =
   (policy: GatePolicy): MiddlewareHandler =>
   async (c, next) => {
@@ -41,7 +44,7 @@ const gate =
     const refusal: Refusal | undefined = checkGate(
       { header: (name) => c.req.header(name), query: (name) => c.req.query(name) },
       policy,
-      { auth: path !== "/healthz" && c.req.method !== "OPTIONS" },
+      { auth: path !== "/healthz" && c.req.method !== "OPTIONS" && !isConsolePath(path) },
     )
     if (refusal !== undefined) return familyOf(path)(c, refusal.status, refusal.code, refusal.message)
     await next()
@@ -72,6 +75,8 @@ export const makeApp = (deps: AppDeps): Hono => {
   app.use("/v1/*", corsFor)
   app.use("/api/*", corsFor)
   app.route("/", opsRoutes(deps))
+  app.route("/", adminRoutes(deps))
+  app.route("/", consoleRoutes({ tokenRequired: deps.policy.token !== undefined }))
   app.route("/v1", openaiRoutes(deps))
   app.route("/api", ollamaRoutes(deps))
 

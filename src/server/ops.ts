@@ -2,8 +2,8 @@
  * The operators' routes: `/healthz` (alive; no token), `/readyz` (a query would be served: not
  * draining, the backend reachable, and some routable model's breaker admits work — the body says
  * which breakers refuse and why it is not ready), `/metrics` (Prometheus text) and `/v1/status`
- * (Conductor's snapshot, the connections and the process). Errors here are Conductor's own shape,
- * `{"type":"error","code","message"}`.
+ * (Conductor's snapshot, the connections, the personas and the process). Errors here are
+ * Conductor's own shape, `{"type":"error","code","message"}`.
  */
 import { Hono } from "hono"
 import type { Conductor } from "../conductor.js"
@@ -53,6 +53,7 @@ export const opsRoutes = (deps: OpsDeps): Hono => {
       draining: deps.draining(),
       connections: deps.connections(),
       ...conductor.snapshot(),
+      personas: [...conductor.config.personas.keys()],
       process: {
         heapUsedBytes: memory.heapUsed,
         rssBytes: memory.rss,

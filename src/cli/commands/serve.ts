@@ -99,7 +99,8 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
       `  models: ${told.models}`,
       `  VRAM budget: ${told.budget}; policy ${snap.policy}`,
       `  auth: ${token !== undefined ? "token required (CONDUCTOR_TOKEN)" : "none (set CONDUCTOR_TOKEN to require one)"}`,
-      `  endpoints: /ws /healthz /readyz /metrics /v1/status`,
+      `  console: ${server.url}/ui`,
+      `  endpoints: /ws /healthz /readyz /metrics /v1/status /v1/models/{name}/load|unload|pin`,
       "",
     ].join("\n"),
   )
