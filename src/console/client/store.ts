@@ -222,6 +222,13 @@ export class ConsoleStore {
         this.note(e.state === "closed" ? "info" : "warn", `${e.model}: breaker ${e.previous} → ${e.state}`)
         this.touch("models")
         return
+      case "tenant_breaker":
+        // Only that tenant is held back: the model's own state does not change.
+        this.note(
+          e.state === "closed" ? "info" : "warn",
+          `${e.model}: breaker for tenant ${e.tenant} ${e.previous} → ${e.state}`,
+        )
+        return
       case "backend":
         this.reachable = e.state === "up"
         this.note(e.state === "up" ? "info" : "error", `backend ${e.state}: ${e.message}`)

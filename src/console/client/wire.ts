@@ -108,6 +108,14 @@ export type SystemEvent = At &
         readonly previous: BreakerState
       }
     | {
+        /** One tenant held back from a model (its own requests keep failing there); others unaffected. */
+        readonly type: "tenant_breaker"
+        readonly model: string
+        readonly tenant: string
+        readonly state: BreakerState
+        readonly previous: BreakerState
+      }
+    | {
         readonly type: "health"
         readonly model: string
         readonly successRate: number
