@@ -14,7 +14,6 @@ import { parseArgs } from "node:util"
 import { loadProfile } from "../src/backends/sim/profile.js"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { listFlag, numberFlag, UsageError, withUsage } from "../src/cli/args.js"
-import { SCHEDULING_POLICIES, type SchedulingPolicyName } from "../src/config/schema.js"
 import type { PolicyResult } from "./recorder.js"
 import {
   ceilingOf,
@@ -29,7 +28,7 @@ import {
 import { runDirect } from "./run-direct.js"
 import { type Progress, type RunOptions, runLocal } from "./run-local.js"
 import { runWs } from "./run-ws.js"
-import { loadScenario, type Scenario } from "./scenario.js"
+import { LOADTEST_POLICIES, type LoadtestPolicy, loadScenario, type Scenario } from "./scenario.js"
 
 const USAGE =
   "usage: npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]\n" +
@@ -44,7 +43,7 @@ export interface Io {
 
 interface Args {
   readonly scenario: Scenario
-  readonly policies: ReadonlyArray<SchedulingPolicyName>
+  readonly policies: ReadonlyArray<LoadtestPolicy>
   readonly durationSec: number
   readonly out: string | undefined
   readonly target: string | undefined
@@ -78,8 +77,8 @@ const parse = (argv: ReadonlyArray<string>): Args => {
   }
   const listed = listFlag(values.policies)
   for (const p of listed ?? []) {
-    if (!(SCHEDULING_POLICIES as ReadonlyArray<string>).includes(p)) {
-      throw new UsageError(`--policies: unknown policy '${p}' (expected ${SCHEDULING_POLICIES.join(", ")})`)
+    if (!(LOADTEST_POLICIES as ReadonlyArray<string>).includes(p)) {
+      throw new UsageError(`--policies: unknown policy '${p}' (expected ${LOADTEST_POLICIES.join(", ")})`)
     }
   }
   if (listed !== undefined && listed.length === 0)
@@ -91,7 +90,7 @@ const parse = (argv: ReadonlyArray<string>): Args => {
   }
   return {
     scenario,
-    policies: (listed ?? scenario.policies) as ReadonlyArray<SchedulingPolicyName>,
+    policies: (listed ?? scenario.policies) as ReadonlyArray<LoadtestPolicy>,
     durationSec: duration ?? scenario.duration,
     out: values.out,
     target,
@@ -162,7 +161,7 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
     // A running server has one policy: one run, named after it.
     const label =
       (args.policies.length === 1 ? args.policies[0] : undefined) ?? (await targetPolicy(args.target))
-    const policy = (label ?? "swap-aware") as SchedulingPolicyName
+    const policy = (label ?? "swap-aware") as LoadtestPolicy
     policies[label ?? "target"] = await run(args, io, label ?? "target", {
       policy,
       durationSec: args.durationSec,
@@ -182,9 +181,7 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
           : "the scenario sets bound: false",
   }
   if (args.bound) {
-    const policy = args.policies.includes("swap-aware")
-      ? "swap-aware"
-      : (args.policies[0] as SchedulingPolicyName)
+    const policy = args.policies.includes("swap-aware") ? "swap-aware" : (args.policies[0] as LoadtestPolicy)
     bound = {
       policy,
       ...(await run(args, io, "bound", { policy, durationSec: args.durationSec, unlimitedVram: true })),

@@ -16,10 +16,10 @@ import type { ConductorEvent } from "../src/domain/events.js"
 import { ManualClock, ScaledClock, type TimeSource } from "../src/time/clock.js"
 import { drive } from "./drive.js"
 import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
-import type { Scenario } from "./scenario.js"
+import type { LoadtestPolicy, Scenario } from "./scenario.js"
 
 export interface RunOptions {
-  readonly policy: "ollama" | "swap-aware"
+  readonly policy: LoadtestPolicy
   readonly durationSec: number
   readonly unlimitedVram?: boolean
   readonly onProgress?: (p: Progress) => void
@@ -58,31 +58,24 @@ export const profileFile = (
   return file
 }
 
-/** Settings for the run: the scenario's, the policy, limits high enough to measure the scheduler. */
-export const runConfig = (scenario: Scenario, policy: string): Record<string, unknown> =>
+/** Settings for the run: the scenario's, with limits high enough to measure the scheduler. */
+export const runConfig = (scenario: Scenario): Record<string, unknown> =>
   mergeDeep(
-    mergeDeep(
-      { requests: { maxInFlight: 100_000 }, scheduler: { maxQueued: 100_000 } },
-      scenario.conductor as Record<string, unknown>,
-    ),
-    { scheduler: { policy } },
+    { requests: { maxInFlight: 100_000 }, scheduler: { maxQueued: 100_000 } },
+    scenario.conductor as Record<string, unknown>,
   )
 
 /**
  * A config directory for one run: the bundled files, with `extra` and the run's settings merged
  * over conductor.yaml and the scenario's `registry` entries over models.yaml.
  */
-export const configDir = (
-  scenario: Scenario,
-  policy: string,
-  extra: Record<string, unknown> = {},
-): string => {
+export const configDir = (scenario: Scenario, extra: Record<string, unknown> = {}): string => {
   const dir = mkdtempSync(join(tmpdir(), "conductor-loadtest-config-"))
   const bundled = bundledConfigDir()
   for (const f of readdirSync(bundled)) if (f.endsWith(".yaml")) copyFileSync(join(bundled, f), join(dir, f))
   const file = join(dir, "conductor.yaml")
   const base = (parse(readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>
-  writeFileSync(file, stringify(mergeDeep(mergeDeep(base, extra), runConfig(scenario, policy))))
+  writeFileSync(file, stringify(mergeDeep(mergeDeep(base, extra), runConfig(scenario))))
   const overlay = Object.entries(scenario.registry)
   if (overlay.length > 0) {
     const modelsFile = join(dir, "models.yaml")
@@ -155,7 +148,7 @@ const VIRTUAL_STEP_MS = 250
 const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource): Promise<PolicyResult> => {
   const unlimited = options.unlimitedVram === true
   const profile = profileFile(scenario, { unlimitedVram: unlimited, withFaults: true })
-  const config = configDir(scenario, options.policy)
+  const config = configDir(scenario)
   const conductor = await createConductor({
     backend: "sim",
     simProfile: profile,

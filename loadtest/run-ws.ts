@@ -90,7 +90,7 @@ interface Server {
 }
 
 const startServer = async (scenario: Scenario, options: WsRunOptions): Promise<Server> => {
-  const config = configDir(scenario, options.policy, SERVER_LIMITS)
+  const config = configDir(scenario, SERVER_LIMITS)
   const profile = seededProfile(scenario, options.unlimitedVram === true)
   const args = [
     ...(options.serverNodeArgs ?? []),

@@ -11,10 +11,17 @@ import { dirname, isAbsolute, resolve } from "node:path"
 import { Result, Schema, SchemaIssue } from "effect"
 import { parse } from "yaml"
 import { FaultSettings } from "../src/backends/sim/profile.js"
-import { SCHEDULING_POLICIES, TaskTypeSchema } from "../src/config/schema.js"
+import { TaskTypeSchema } from "../src/config/schema.js"
 import { NonNegative, Positive, PositiveInt, withDefault } from "../src/config/schema-parts.js"
 
 const Range = Schema.Tuple([NonNegative, NonNegative])
+
+/**
+ * What a run compares: `ollama` — the baseline, the clients talking to the simulated Ollama
+ * directly (run-direct.ts) — and `swap-aware`, Conductor in between.
+ */
+export const LOADTEST_POLICIES = ["ollama", "swap-aware"] as const
+export type LoadtestPolicy = (typeof LOADTEST_POLICIES)[number]
 
 const MixEntry = Schema.Struct({
   /** A name for the report. */
@@ -68,7 +75,7 @@ export const Scenario = Schema.Struct({
   mix: Schema.Array(MixEntry).check(Schema.isMinLength(1)),
   /** Faults per simulated model (probabilities per request or load). */
   faults: Schema.Record(Schema.String, FaultSettings).pipe(withDefault({})),
-  policies: Schema.Array(Schema.Literals(SCHEDULING_POLICIES)).pipe(withDefault(["ollama", "swap-aware"])),
+  policies: Schema.Array(Schema.Literals(LOADTEST_POLICIES)).pipe(withDefault(["ollama", "swap-aware"])),
   /** Also run the trace with unlimited VRAM (the throughput ceiling); `--no-bound` skips it. */
   bound: Schema.Boolean.pipe(withDefault(true)),
   /** Settings merged over conductor.yaml for the run (same shapes). */

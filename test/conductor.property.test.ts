@@ -34,12 +34,13 @@ describe("conductor (property: random faults and cancellations)", () => {
       fc.asyncProperty(
         fc.tuple(...TINY_CI_MODELS.map(() => faults)),
         fc.array(request, { minLength: 5, maxLength: 20, size: "max" }),
-        fc.constantFrom("ollama", "swap-aware"),
+        // A short aging bound drains busy models often; a long one rarely.
+        fc.constantFrom("2s", "20s"),
         fc.constantFrom("restart", "continue"),
-        async (faultsByModel, requests, policy, mode) => {
+        async (faultsByModel, requests, maxWait, mode) => {
           const env = await conductorEnv({
             config: {
-              scheduler: { policy, minResidency: "2s", maxWait: "20s" },
+              scheduler: { minResidency: "2s", maxWait },
               fallbacks: { mode },
               requests: { deadlines: { firstToken: "5s", stall: "3s", total: "3m" } },
               health: { volumeThreshold: 3, probeAfter: "5s" },

@@ -275,7 +275,8 @@ describe("conductor (in-process simulator, virtual time)", () => {
   })
 
   it("cancelling while loading gives up a load still waiting for memory", async () => {
-    const e = await start({ scheduler: { policy: "ollama" } })
+    // A short aging bound: the second request soon starves and drains the busy model for its load.
+    const e = await start({ scheduler: { maxWait: "1s", minResidency: "0s" } })
     const sim = e.conductor.simulator
     sim?.injectFault("qwen2.5:14b", "slow", 1, { slowFactor: 50 })
     e.conductor.submit({ prompt: PROMPT, model: "qwen2.5:14b", id: "busy" })

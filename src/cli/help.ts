@@ -77,7 +77,7 @@ export const HELP = {
     about: "run the orchestrator: WebSocket API, OpenAI- and Ollama-compatible APIs, metrics, status",
     usage: [
       "conductor serve [--host ADDR] [--port N] [--backend ollama|sim] [--ollama-host URL]",
-      "                [--sim-profile NAME|PATH] [--time-scale X] [--policy ollama|swap-aware] [--config DIR]",
+      "                [--sim-profile NAME|PATH] [--time-scale X] [--config DIR]",
     ],
     description:
       "Serves the WebSocket API at /ws (docs/protocol.md), /healthz, /readyz, /metrics, /v1/status and\n" +
@@ -87,7 +87,6 @@ export const HELP = {
       ["--host ADDR", "address to listen on (default: server.host, 127.0.0.1)"],
       ["--port N", "port (default: server.port, 8080; 0 picks a free one)"],
       ...BACKEND_FLAGS,
-      ["--policy P", "scheduling policy: swap-aware (default) or ollama (Ollama's own, the baseline)"],
       CONFIG_FLAG,
     ],
     examples: [

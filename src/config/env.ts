@@ -60,13 +60,6 @@ export const ENV_OVERRIDES: ReadonlyArray<EnvOverride> = [
     description: "Ollama's address (else OLLAMA_HOST)",
   },
   {
-    variable: "CONDUCTOR_SCHEDULER_POLICY",
-    file: "conductor",
-    path: ["scheduler", "policy"],
-    kind: "string",
-    description: "scheduling policy: swap-aware or ollama",
-  },
-  {
     variable: "CONDUCTOR_PORT",
     file: "conductor",
     path: ["server", "port"],

@@ -174,15 +174,7 @@ export const BackendSection = Schema.Struct({
   maxLoadedModels: Schema.optionalKey(PositiveInt),
 })
 
-export const SCHEDULING_POLICIES = ["ollama", "swap-aware"] as const
-export type SchedulingPolicyName = (typeof SCHEDULING_POLICIES)[number]
-
 export const SchedulerSection = Schema.Struct({
-  /**
-   * `swap-aware`: serve resident models' queues first, keep busy models resident, age waiting
-   * requests, evict by reload cost. `ollama`: Ollama's own scheduler, as the baseline.
-   */
-  policy: Schema.Literals(SCHEDULING_POLICIES).pipe(withDefault("swap-aware")),
   /** Requests waiting for a model, across all models; beyond it requests fail with QueueFull. */
   maxQueued: PositiveInt.pipe(withDefault(1000)),
   /** An idle model is unloaded after this long (pinned models never are). */

@@ -5,7 +5,6 @@
  * decisions out; residency enforces the invariants (evict only idle, never pinned, one load at a
  * time) whatever a policy says.
  */
-import type { SchedulingPolicyName } from "../config/schema.js"
 
 /**
  * `draining`: resident but marked to unload as soon as its in-flight requests end (a victim
@@ -65,19 +64,9 @@ export interface LoadPlan extends Eviction {
 }
 
 export interface SchedulingPolicy {
-  readonly name: SchedulingPolicyName
-  /**
-   * How many requests may hold this model at once (0: it takes none now). Usually its slots;
-   * Ollama hands every request for a loaded model to the runner, which queues them itself.
-   */
+  readonly name: string
+  /** How many requests may hold this model at once (0: it takes none now): usually its slots. */
   concurrency(model: ModelView): number
-  /**
-   * Waiting requests start strictly in arrival order (Ollama's single pending queue, processed
-   * one request at a time): one whose model was not serving when it arrived starts only after
-   * every such request before it has. A request for a model serving (or loading) when it arrived
-   * skips that queue. Unset: each model's queue moves on its own.
-   */
-  readonly ordered?: boolean
   /** The next load and its evictions, or undefined to wait. Asked only when no load is under way. */
   nextLoad(view: SchedulerView): LoadPlan | undefined
   /**

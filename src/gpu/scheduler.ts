@@ -49,8 +49,6 @@ export interface SchedulerDeps {
 interface Ticket {
   /** Global arrival order. */
   readonly seq: number
-  /** Its model was serving or loading when it arrived: it skips an ordered policy's queue. */
-  readonly bypass: boolean
   readonly model: string
   readonly requestId: string | undefined
   readonly onLoading: (() => void) | undefined
@@ -158,7 +156,6 @@ export class SchedulerCore {
       const ticket: Ticket = {
         seq: this.seq++,
         model: spec.name,
-        bypass: this.bypasses(spec.name),
         requestId: options.requestId,
         onLoading: options.onLoading,
         since: this.now(),
@@ -288,10 +285,6 @@ export class SchedulerCore {
 
   /** Start waiting requests on models that can take them. */
   private dispatch(): void {
-    if (this.deps.policy.ordered === true) {
-      this.dispatchOrdered()
-      return
-    }
     const view = this.view()
     for (const m of view.models) {
       const q = this.queues.get(m.name)
@@ -307,65 +300,6 @@ export class SchedulerCore {
       }
       if (granted > 0) this.publishPositions(m.name)
     }
-  }
-
-  /**
-   * An ordered policy: requests that skipped the queue start whenever their model can take them;
-   * the others only at the head of the one queue, one after another, until the head must wait.
-   */
-  private dispatchOrdered(): void {
-    let progress = true
-    while (progress) {
-      progress = false
-      const head = this.orderedHead()
-      for (const m of this.view().models) {
-        const q = this.queues.get(m.name)
-        if (q === undefined || q.length === 0) continue
-        let free = this.deps.policy.concurrency(m) - m.inflight
-        let granted = 0
-        for (let i = 0; free > 0 && i < q.length; ) {
-          const t = q[i] as Ticket
-          if (!t.bypass && t !== head) {
-            i++
-            continue
-          }
-          const lease = this.deps.residency.lease(m.name)
-          if (lease === undefined) break
-          q.splice(i, 1)
-          this.queuedCount--
-          this.grant(t, lease)
-          free--
-          granted++
-          // The head started: the next one may be another model's.
-          if (t === head) progress = true
-        }
-        if (granted > 0) this.publishPositions(m.name)
-        if (progress) break
-      }
-    }
-  }
-
-  /** The oldest request waiting in an ordered policy's one queue. */
-  private orderedHead(): Ticket | undefined {
-    let head: Ticket | undefined
-    for (const q of this.queues.values()) {
-      const t = q.find((x) => !x.bypass)
-      if (t !== undefined && (head === undefined || t.seq < head.seq)) head = t
-    }
-    return head
-  }
-
-  /**
-   * Whether a request for `model` arriving now skips an ordered policy's queue: its model is
-   * serving, or its load has begun (a load still waiting for memory has not: Ollama starts a
-   * runner only once the room is there).
-   */
-  private bypasses(model: string): boolean {
-    if (this.deps.policy.ordered !== true) return false
-    const m = this.view().models.find((v) => v.name === model)
-    if (m === undefined) return false
-    if (m.state === "loading") return this.deps.residency.get(model)?.waitingForMemory !== true
-    return this.deps.policy.concurrency(m) > 0
   }
 
   private planLoad(): void {

@@ -80,14 +80,14 @@ describe("config/load", () => {
   it("decodes durations to milliseconds and fills scheduler, health and backend defaults", () => {
     const r = Result.getOrThrow(
       parseConfig(
-        sources({ conductor: "scheduler:\n  policy: ollama\n  maxWait: 1m30s\nhealth:\n  window: 1.5s\n" }),
+        sources({ conductor: "scheduler:\n  maxQueued: 10\n  maxWait: 1m30s\nhealth:\n  window: 1.5s\n" }),
       ),
     )
-    expect(r.conductor.scheduler).toMatchObject({ policy: "ollama", maxWait: 90_000, idleTimeout: 300_000 })
+    expect(r.conductor.scheduler).toMatchObject({ maxQueued: 10, maxWait: 90_000, idleTimeout: 300_000 })
     expect(r.conductor.health.window).toBe(1500)
     expect(r.conductor.backend).toEqual({ callTimeout: 30_000, loadTimeout: 300_000, unloadSettle: 1000 })
-    expect(errorsOf({ conductor: "scheduler:\n  policy: fifo\n  idleTimeout: 30\n" })).toEqual([
-      'config/conductor.yaml: scheduler.policy: expected "ollama" | "swap-aware" (line 2)',
+    expect(errorsOf({ conductor: "scheduler:\n  maxQueued: none\n  idleTimeout: 30\n" })).toEqual([
+      "config/conductor.yaml: scheduler.maxQueued: expected number (line 2)",
       "config/conductor.yaml: scheduler.idleTimeout: expected a duration with a unit, such as 250ms, 30s, 5m or 1h30m (line 3)",
     ])
   })
@@ -199,10 +199,10 @@ describe("config/load", () => {
     const ok = Result.getOrThrow(
       loadConfig({
         env: {},
-        overrides: { scheduler: { policy: "ollama" }, fallbacks: { mode: "continue" } },
+        overrides: { scheduler: { maxWait: "2m" }, fallbacks: { mode: "continue" } },
       }),
     )
-    expect(ok.conductor.scheduler.policy).toBe("ollama")
+    expect(ok.conductor.scheduler.maxWait).toBe(120_000)
     expect(ok.conductor.scheduler.maxQueued).toBe(1000)
     expect(ok.conductor.fallbacks).toMatchObject({ mode: "continue", maxLength: 3 })
     const bad = loadConfig({ env: {}, overrides: { requests: { deadlines: { stall: 5 } } } })

@@ -19,7 +19,6 @@ import {
 import type { ConductorEvent } from "../../src/domain/events.js"
 import { EventBus, makeEventBus } from "../../src/events/bus.js"
 import { budgetOf } from "../../src/gpu/hardware.js"
-import { ollamaPolicy } from "../../src/gpu/policies/ollama.js"
 import { swapAwarePolicy } from "../../src/gpu/policies/swap-aware.js"
 import type { SchedulingPolicy } from "../../src/gpu/policy.js"
 import { Residency, residentSpecs } from "../../src/gpu/residency.js"
@@ -126,10 +125,7 @@ const start = async (options: { reconcileIntervalMs?: number; policy?: Schedulin
 }
 
 describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
-  it.each([
-    ["swap-aware", () => swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 20_000 })],
-    ["ollama", () => ollamaPolicy()],
-  ])(
+  it.each([["swap-aware", () => swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 20_000 })]])(
     "%s: three models contending for 24 GB never over-commit; the server never evicts on its own",
     async (_, policy) => {
       const env = await start({ policy: policy() })

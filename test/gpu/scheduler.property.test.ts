@@ -1,7 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { isConductorError } from "../../src/domain/errors.js"
-import { ollamaPolicy } from "../../src/gpu/policies/ollama.js"
 import { swapAwarePolicy } from "../../src/gpu/policies/swap-aware.js"
 import { gpuEnv } from "../support/gpu-env.js"
 import { TINY_CI_MODELS } from "../support/tiny-ci.js"
@@ -15,7 +14,6 @@ const request = fc.record({
 
 describe("gpu/scheduler (property, virtual time)", () => {
   for (const [name, makePolicy] of [
-    ["ollama", () => ollamaPolicy()],
     ["swap-aware", () => swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 10_000 })],
   ] as const) {
     it(`${name}: never over budget, never makes the server evict or over-commit, every request ends`, async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest"
 import { isConductorError } from "../../src/domain/errors.js"
-import { ollamaPolicy } from "../../src/gpu/policies/ollama.js"
 import { swapAwarePolicy } from "../../src/gpu/policies/swap-aware.js"
 import type { GrantedLease } from "../../src/gpu/scheduler.js"
 import { GB, gpuEnv, track } from "../support/gpu-env.js"
@@ -64,14 +63,15 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
   })
 
   it("a cancelled request leaves the queue; with nobody left waiting, a pending load is given up", async () => {
-    const env = await gpuEnv({ policy: ollamaPolicy() })
+    // A short aging bound: the waiting request soon starves and may drain the busy model.
+    const env = await gpuEnv({ policy: swapAwarePolicy({ minResidencyMs: 0, maxWaitMs: 50 }) })
     const busy = hold(env, "qwen2.5:14b", 60_000)
     await env.clock.advance(2_000)
     expect(busy.settled).toBe(false)
     const abort = new AbortController()
     const waiting = track(env.scheduler.acquire("llama3.1:8b", { signal: abort.signal }))
     await env.clock.advance(100)
-    // Ollama's policy committed to the load and marked the busy model to go when idle.
+    // Starving, it committed to the load and marked the busy model to go when idle.
     expect(env.residency.get("llama3.1:8b")).toMatchObject({ state: "loading", waitingForMemory: true })
     expect(env.residency.get("qwen2.5:14b")?.state).toBe("draining")
     abort.abort()
@@ -93,60 +93,6 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
     const retry = track(env.scheduler.acquire("mistral:7b"))
     await env.clock.advance(2_000)
     expect(retry.value?.model).toBe("mistral:7b")
-  })
-
-  it("ollama: the queue's head blocks every other load while it waits for a busy victim", async () => {
-    const env = await gpuEnv({ policy: ollamaPolicy() })
-    const busy = hold(env, "qwen2.5:14b", 20_000)
-    await env.clock.advance(2_000)
-    const llama = hold(env, "llama3.1:8b", 1_000)
-    await env.clock.advance(10)
-    const small = hold(env, "qwen3:4b", 1_000)
-    await env.clock.advance(10_000)
-    // qwen3:4b would fit beside qwen2.5:14b, but it waits behind llama3.1:8b.
-    expect(small.settled).toBe(false)
-    expect(env.residency.get("qwen3:4b")?.state).toBe("unloaded")
-    // …and the victim still takes requests for itself (skipping the queue), extending its stay.
-    const more = hold(env, "qwen2.5:14b", 5_000)
-    await env.clock.advance(30_000)
-    expect([busy.settled, more.settled, llama.settled, small.settled]).toEqual([true, true, true, true])
-    const loads = env.ofType("model_loaded")
-    expect(loads.map((e) => e.model)).toEqual(["qwen2.5:14b", "llama3.1:8b", "qwen3:4b"])
-    // llama3.1:8b loaded only once the victim's last request (the first one, 20 s long) ended.
-    expect(loads[1]?.at).toBeGreaterThan(20_000)
-    expect(env.engine.state().overcommits).toBe(0)
-  })
-
-  it("ollama: a queued request starts only in its turn, even once its model is loaded for another", async () => {
-    const env = await gpuEnv({ policy: ollamaPolicy() })
-    const startedAt = new Map<string, number>()
-    const timed = (model: string, id: string) =>
-      track(
-        env.scheduler.acquire(model, { requestId: id }).then((lease) => {
-          startedAt.set(id, env.clock.now())
-          lease.release()
-        }),
-      )
-    const busy = hold(env, "qwen2.5:14b", 20_000)
-    await env.clock.advance(2_000)
-    // llama3.1:8b does not fit beside qwen2.5:14b: the head waits for it to drain; the two behind wait too.
-    const a = timed("llama3.1:8b", "a")
-    const b = timed("deepseek-coder:6.7b", "b")
-    const c = timed("llama3.1:8b", "c")
-    await env.clock.advance(40_000)
-    expect([busy.settled, a.settled, b.settled, c.settled]).toEqual([true, true, true, true])
-    const loaded = (model: string) =>
-      env.ofType("model_loaded").find((e) => e.model === model)?.at ?? Number.NaN
-    // c's model was loaded for a, but c starts only after b — whose model had to load first.
-    expect(startedAt.get("a")).toBeGreaterThanOrEqual(loaded("llama3.1:8b"))
-    expect(startedAt.get("b")).toBeGreaterThanOrEqual(loaded("deepseek-coder:6.7b"))
-    expect(loaded("deepseek-coder:6.7b")).toBeGreaterThan(loaded("llama3.1:8b"))
-    expect(startedAt.get("c")).toBeGreaterThanOrEqual(startedAt.get("b") as number)
-    // A request arriving while its model is loaded skips the queue.
-    const d = timed("llama3.1:8b", "d")
-    await env.clock.advance(10)
-    expect(d.settled).toBe(true)
-    expect(env.engine.state().overcommits).toBe(0)
   })
 
   it("swap-aware: keeps the busy model, loads what fits meanwhile, and drains only for a starving request", async () => {

@@ -6,11 +6,10 @@
  */
 import { parseArgs } from "node:util"
 import { packageVersion } from "../../config/paths.js"
-import { SCHEDULING_POLICIES } from "../../config/schema.js"
 import { logEvents, makeLogger } from "../../logging/logger.js"
 import { makeMetrics } from "../../metrics/metrics.js"
 import { type RunningServer, startServer } from "../../server/server.js"
-import { enumFlag, intFlag, withUsage } from "../args.js"
+import { intFlag, withUsage } from "../args.js"
 import { BACKEND_OPTIONS, backendOptions, describeBackend, startConductor } from "../backend.js"
 import { usageOf } from "../help.js"
 import { ExitError } from "../setup.js"
@@ -26,7 +25,6 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
           ...BACKEND_OPTIONS,
           host: { type: "string" },
           port: { type: "string" },
-          policy: { type: "string" },
         },
         allowPositionals: false,
         strict: true,
@@ -35,7 +33,6 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
   )
   const port = intFlag("port", values.port, 0)
   if (port !== undefined && port > 65535) throw new ExitError("--port: expected 0 to 65535", 2)
-  const policy = enumFlag("policy", values.policy, SCHEDULING_POLICIES)
   const chosen = backendOptions(values)
 
   const overrides = {
@@ -47,7 +44,6 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
           },
         }
       : {}),
-    ...(policy !== undefined ? { scheduler: { policy } } : {}),
   }
   const options = { ...chosen, config: overrides }
   const conductor = await startConductor(options)

@@ -1,15 +1,9 @@
-/** The policies by configuration name. */
+/** The scheduling policy from the configuration. */
 import type { SchedulerConfig } from "../../config/schema.js"
 import type { SchedulingPolicy } from "../policy.js"
-import { ollamaPolicy } from "./ollama.js"
 import { swapAwarePolicy } from "./swap-aware.js"
 
-export { ollamaPolicy, swapAwarePolicy }
+export { swapAwarePolicy }
 
-/** The configured policy. */
-export const makePolicy = (
-  config: Pick<SchedulerConfig, "policy" | "minResidency" | "maxWait">,
-): SchedulingPolicy =>
-  config.policy === "ollama"
-    ? ollamaPolicy()
-    : swapAwarePolicy({ minResidencyMs: config.minResidency, maxWaitMs: config.maxWait })
+export const makePolicy = (config: Pick<SchedulerConfig, "minResidency" | "maxWait">): SchedulingPolicy =>
+  swapAwarePolicy({ minResidencyMs: config.minResidency, maxWaitMs: config.maxWait })
