@@ -25,6 +25,7 @@ import type { GenerateChunk, GenerateRequest } from "../src/backends/port.js"
 import type { RoutingDecision } from "../src/domain/decision.js"
 import { type ConductorError, conductorError, type ErrorReason } from "../src/domain/errors.js"
 import type { Attempt, FinishReason, RequestEvent, Timings, ToolCall, Usage } from "../src/domain/events.js"
+import type { Priority } from "../src/domain/tenant.js"
 import type { Admission, AttemptOutcome, Ticket } from "../src/health/health.js"
 import type { Deadlines } from "../src/requests/deadlines.js"
 import { continuation, type PreparedRequest } from "../src/requests/request.js"
@@ -51,6 +52,9 @@ export interface AttemptInput {
   readonly model: string
   readonly attempt: number
   readonly request: GenerateRequest
+  /** Whom it runs for and how urgent it is: the order it waits in for a slot. */
+  readonly tenant: string
+  readonly priority: Priority
 }
 
 /** What a request needs from Conductor (health, events, rules); passed in with its input. */
@@ -500,6 +504,8 @@ export const makeRequestMachine = (actors: {
                 id: context.input.id,
                 model: context.model as string,
                 attempt: context.attempt,
+                tenant: context.input.prepared.tenant,
+                priority: context.input.prepared.priority,
                 request: attemptRequest(
                   context.input.services,
                   context.model as string,

@@ -39,6 +39,7 @@ import type {
 import { TERMINAL_TYPES } from "./domain/events.js"
 import { GB, type ModelProfile, memoryBytes } from "./domain/model-profile.js"
 import type { TaskType } from "./domain/task.js"
+import { DEFAULT_TENANT } from "./domain/tenant.js"
 import type { Tier } from "./domain/tier.js"
 import { EventBus, type EventBusShape, makeEventBus } from "./events/bus.js"
 import { Replay, Subscription } from "./events/stream.js"
@@ -48,13 +49,7 @@ import { hardwareForOllama } from "./gpu/remote.js"
 import type { ModelResidency } from "./gpu/residency.js"
 import { Residency, type ResidencyCore, residentSpecs } from "./gpu/residency.js"
 import { type QueueSnapshot, Scheduler, type SchedulerCore } from "./gpu/scheduler.js"
-import {
-  DEFAULT_TENANT,
-  Health,
-  type HealthCore,
-  healthOptionsOf,
-  type ModelHealth,
-} from "./health/health.js"
+import { Health, type HealthCore, healthOptionsOf, type ModelHealth } from "./health/health.js"
 import { discover, factsOf } from "./registry/discover.js"
 import { estimateFootprintBytes } from "./registry/footprint.js"
 import { ModelRegistry, normaliseName } from "./registry/registry.js"

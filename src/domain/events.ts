@@ -8,6 +8,7 @@
 import type { DecisionReason, RoutingDecision } from "./decision.js"
 import type { ErrorReason } from "./errors.js"
 import type { TaskType } from "./task.js"
+import type { Priority } from "./tenant.js"
 import type { Tier } from "./tier.js"
 
 export const TOPICS = ["models", "vram", "breakers", "health", "queues", "requests"] as const
@@ -136,6 +137,9 @@ export type RequestEvent =
       readonly model: string
       readonly position: number
       readonly estimatedWaitMs: number
+      /** Its class and whom it runs for: the order it waits in depends on both. */
+      readonly priority?: Priority
+      readonly tenant?: string
     }
   | { readonly type: "loading"; readonly id: string; readonly model: string }
   | { readonly type: "loaded"; readonly id: string; readonly model: string; readonly loadMs: number }

@@ -5,12 +5,31 @@
  * decisions out; residency enforces the invariants (evict only idle, never pinned, one load at a
  * time) whatever a policy says.
  */
+import type { Priority } from "../domain/tenant.js"
 
 /**
  * `draining`: resident but marked to unload as soon as its in-flight requests end (a victim
  * chosen while busy). Whether it still takes new requests is the policy's call.
  */
 export type ResidencyState = "unloaded" | "loading" | "resident" | "draining" | "unloading"
+
+/** A request waiting for a slot, as a policy orders it. */
+export interface WaitingRequest {
+  /** Global arrival order. */
+  readonly seq: number
+  readonly model: string
+  readonly tenant: string
+  readonly priority: Priority
+  /** When it arrived. */
+  readonly since: number
+}
+
+/** What ordering waiting requests needs: the time, and each tenant's fair-share level. */
+export interface OrderContext {
+  readonly now: number
+  /** The tenant's weighted slot time so far (fair-share.ts): lower goes first. */
+  readonly level: (tenant: string) => number
+}
 
 export interface ModelView {
   readonly name: string
@@ -26,6 +45,11 @@ export interface ModelView {
   /** When its oldest waiting request arrived, and that request's global arrival number. */
   readonly oldestSince: number | undefined
   readonly oldestSeq: number | undefined
+  /** The waiting request that goes first (by the policy's order), if any. */
+  readonly head: WaitingRequest | undefined
+  /** Interactive requests waiting, and holding a slot. */
+  readonly queuedInteractive: number
+  readonly inflightInteractive: number
   readonly pinned: boolean
   /** Loaded by someone else (adopted by reconciliation). */
   readonly external: boolean
@@ -39,7 +63,7 @@ export interface ModelView {
   readonly demand: number
 }
 
-export interface SchedulerView {
+export interface SchedulerView extends OrderContext {
   readonly now: number
   readonly capacityBytes: number
   /** Bytes held by every model that is loading, resident, draining or unloading. */
@@ -67,6 +91,8 @@ export interface SchedulingPolicy {
   readonly name: string
   /** How many requests may hold this model at once (0: it takes none now): usually its slots. */
   concurrency(model: ModelView): number
+  /** Whether waiting request `a` goes before `b` (a strict order: priority, fair share, age). */
+  before(ctx: OrderContext, a: WaitingRequest, b: WaitingRequest): boolean
   /** The next load and its evictions, or undefined to wait. Asked only when no load is under way. */
   nextLoad(view: SchedulerView): LoadPlan | undefined
   /**

@@ -1,19 +1,23 @@
 /**
- * The scheduler: per-model FIFO queues of requests waiting for a slot on their model, served
- * as the policy decides. A request leaves its queue with a lease (its model resident, one of its
- * parallel slots taken) or with an error; cancelling it removes it. The total queue is bounded:
- * beyond `maxQueued`, requests fail at once with QueueFull and a retry-after hint. The scheduler
- * commits to at most one load at a time (residency allows one per host): it makes the
- * evictions the policy asks for, then waits for the memory and loads. Every decision is made
- * synchronously in `pump`, on each change and when the policy asks to look again later.
+ * The scheduler: per-model queues of requests waiting for a slot on their model, served in the
+ * policy's order (priority, the tenants' fair share, age). A request leaves its queue with a
+ * lease (its model resident, one of its parallel slots taken) or with an error; cancelling it
+ * removes it. The total queue is bounded: beyond `maxQueued`, requests fail at once with
+ * QueueFull and a retry-after hint. The scheduler commits to at most one load at a time
+ * (residency allows one per host): it makes the evictions the policy asks for, then waits for the
+ * memory and loads. Every decision is made synchronously in `pump`, on each change and when the
+ * policy asks to look again later. Granted slot time is charged to the tenants' fair share.
  */
 import { Context, Effect, Layer, type Scope } from "effect"
 import { type ConductorError, conductorError } from "../domain/errors.js"
 import type { ConductorEvent } from "../domain/events.js"
+import { DEFAULT_TENANT, type Priority } from "../domain/tenant.js"
 import { EventBus } from "../events/bus.js"
 import type { TimeSource } from "../time/clock.js"
 import { Time } from "../time/effect-clock.js"
-import type { ModelView, SchedulerView, SchedulingPolicy } from "./policy.js"
+import { ModelEstimates } from "./estimates.js"
+import { FairShare } from "./fair-share.js"
+import type { ModelView, OrderContext, SchedulerView, SchedulingPolicy, WaitingRequest } from "./policy.js"
 import { type Lease, type ModelResidency, Residency, type ResidencyCore } from "./residency.js"
 
 export interface GrantedLease extends Lease {
@@ -26,6 +30,10 @@ export interface GrantedLease extends Lease {
 export interface AcquireOptions {
   /** Correlates `queued`, `loading` and `loaded` events with the request. */
   readonly requestId?: string | undefined
+  /** Whom it runs for (fair share); default `library`. */
+  readonly tenant?: string | undefined
+  /** `interactive` (default) goes before `batch`, within the aging bound. */
+  readonly priority?: Priority | undefined
   /** Leaves the queue. */
   readonly signal?: AbortSignal | undefined
   /** Called once if the request starts waiting for its model's load. */
@@ -36,6 +44,8 @@ export interface SchedulerOptions {
   readonly maxQueued: number
   /** Models the backend keeps loaded at most (OLLAMA_MAX_LOADED_MODELS). */
   readonly maxLoaded: number
+  /** A tenant's fair-share weight (`tenants.<name>.weight`); default 1. */
+  readonly weightOf?: (tenant: string) => number
 }
 
 export interface SchedulerDeps {
@@ -46,10 +56,7 @@ export interface SchedulerDeps {
   readonly options: SchedulerOptions
 }
 
-interface Ticket {
-  /** Global arrival order. */
-  readonly seq: number
-  readonly model: string
+interface Ticket extends WaitingRequest {
   readonly requestId: string | undefined
   readonly onLoading: (() => void) | undefined
   readonly since: number
@@ -74,6 +81,9 @@ export interface QueueSnapshot {
   readonly depth: number
   readonly inflight: number
   readonly oldestWaitMs: number | undefined
+  /** Waiting requests by priority, and by tenant. */
+  readonly byPriority: Readonly<Record<Priority, number>>
+  readonly byTenant: Readonly<Record<string, number>>
 }
 
 export interface SchedulerSnapshot {
@@ -84,8 +94,8 @@ export interface SchedulerSnapshot {
   readonly queues: ReadonlyArray<QueueSnapshot>
 }
 
-/** Demand decays with this time constant (a decayed count ≈ requests in the last minute). */
-const DEMAND_TAU_MS = 60_000
+/** Charged for a grant on a model whose service time is not known yet. */
+const DEFAULT_SERVICE_MS = 1000
 /** Queue positions up to this are all published; beyond it, every tenth. */
 const POSITIONS_ALWAYS = 10
 const RETRY_MIN_MS = 1000
@@ -102,13 +112,18 @@ export class SchedulerCore {
   private pumping = false
   private again = false
   private wake: { at: number; ctl: AbortController } | undefined
-  private readonly demand = new Map<string, { count: number; at: number }>()
-  private readonly serviceMs = new Map<string, number>()
+  private readonly estimates = new ModelEstimates()
+  // Invariant: every ticket waiting or holding a lease has joined its tenant's fair share once.
+  private readonly fair: FairShare
+  /** Interactive leases held per model (the rest are batch). */
+  private readonly interactiveInflight = new Map<string, number>()
   private readonly published = new Map<string, string>()
   private readonly unsubscribe: () => void
   private closed = false
 
   constructor(private readonly deps: SchedulerDeps) {
+    const weightOf = deps.options.weightOf ?? (() => 1)
+    this.fair = new FairShare({ weightOf })
     this.unsubscribe = deps.residency.onChange(() => this.pump())
   }
 
@@ -144,11 +159,13 @@ export class SchedulerCore {
       )
     }
     if (options.signal?.aborted) return Promise.reject(cancelled(model))
-    this.noteDemand(spec.name)
+    this.estimates.noteRequest(spec.name, this.now())
+    const tenant = options.tenant ?? DEFAULT_TENANT
     return new Promise<GrantedLease>((resolve, reject) => {
       const signal = options.signal
       const onAbort = () => {
         if (this.remove(ticket)) {
+          this.fair.leave(ticket.tenant)
           ticket.reject(cancelled(model))
           this.pump()
         }
@@ -156,6 +173,8 @@ export class SchedulerCore {
       const ticket: Ticket = {
         seq: this.seq++,
         model: spec.name,
+        tenant,
+        priority: options.priority ?? "interactive",
         requestId: options.requestId,
         onLoading: options.onLoading,
         since: this.now(),
@@ -172,6 +191,7 @@ export class SchedulerCore {
         position: 0,
       }
       signal?.addEventListener("abort", onAbort, { once: true })
+      this.fair.join(tenant)
       this.queueOf(spec.name).push(ticket)
       this.queuedCount++
       this.publishPositions(spec.name)
@@ -190,7 +210,7 @@ export class SchedulerCore {
     const slots = Math.max(1, m.slots)
     const ahead = (this.queues.get(m.name)?.length ?? 0) + m.leases
     const queueing =
-      ahead >= slots ? (Math.floor((ahead - slots) / slots) + 1) * (this.serviceMs.get(m.name) ?? 0) : 0
+      ahead >= slots ? (Math.floor((ahead - slots) / slots) + 1) * (this.estimates.serviceMs(m.name) ?? 0) : 0
     return m.state === "resident" ? queueing : queueing + m.loadMs
   }
 
@@ -200,11 +220,19 @@ export class SchedulerCore {
     for (const m of this.deps.residency.models()) {
       const q = this.queues.get(m.name) ?? []
       if (q.length === 0 && m.leases === 0) continue
+      const byTenant: Record<string, number> = {}
+      let interactive = 0
+      for (const t of q) {
+        byTenant[t.tenant] = (byTenant[t.tenant] ?? 0) + 1
+        if (t.priority === "interactive") interactive++
+      }
       queues.push({
         model: m.name,
         depth: q.length,
         inflight: m.leases,
         oldestWaitMs: q[0] === undefined ? undefined : now - q[0].since,
+        byPriority: { interactive, batch: q.length - interactive },
+        byTenant,
       })
     }
     return {
@@ -216,18 +244,35 @@ export class SchedulerCore {
     }
   }
 
+  /** The ordering context: now, and the tenants' fair-share levels. */
+  private order(): OrderContext {
+    return { now: this.now(), level: (tenant) => this.fair.level(tenant) }
+  }
+
+  /** The ticket of `q` that goes first, and its index. */
+  private best(ctx: OrderContext, q: ReadonlyArray<Ticket>): number {
+    let best = -1
+    for (let i = 0; i < q.length; i++) {
+      if (best < 0 || this.deps.policy.before(ctx, q[i] as Ticket, q[best] as Ticket)) best = i
+    }
+    return best
+  }
+
   /** The view a policy decides on. */
   view(): SchedulerView {
-    const now = this.now()
+    const ctx = this.order()
     const budget = this.deps.residency.budget
     return {
-      now,
+      ...ctx,
       capacityBytes: budget.capacity,
       usedBytes: budget.used,
       maxLoaded: this.deps.options.maxLoaded,
       models: this.deps.residency.models().map((m): ModelView => {
         const q = this.queues.get(m.name)
-        const head = q?.[0]
+        const oldest = q?.[0]
+        const b = q === undefined || q.length === 0 ? -1 : this.best(ctx, q)
+        let queuedInteractive = 0
+        for (const t of q ?? []) if (t.priority === "interactive") queuedInteractive++
         return {
           name: m.name,
           state: m.state,
@@ -235,14 +280,17 @@ export class SchedulerCore {
           inflight: m.leases,
           slots: m.slots,
           queued: q?.length ?? 0,
-          oldestSince: head?.since,
-          oldestSeq: head?.seq,
+          oldestSince: oldest?.since,
+          oldestSeq: oldest?.seq,
+          head: b < 0 ? undefined : (q?.[b] as Ticket),
+          queuedInteractive,
+          inflightInteractive: this.interactiveInflight.get(m.name) ?? 0,
           pinned: m.pinned,
           external: m.external,
           loadedAt: m.loadedAt,
           lastUsedAt: m.lastUsedAt,
           loadMs: m.loadMs,
-          demand: this.demandOf(m.name, now),
+          demand: this.estimates.demandOf(m.name, ctx.now),
         }
       }),
     }
@@ -255,7 +303,10 @@ export class SchedulerCore {
     this.wake?.ctl.abort()
     this.commit?.abandon.abort()
     for (const q of this.queues.values()) {
-      for (const t of q.splice(0)) t.reject(conductorError("Unavailable", reason, { model: t.model }))
+      for (const t of q.splice(0)) {
+        this.fair.leave(t.tenant)
+        t.reject(conductorError("Unavailable", reason, { model: t.model }))
+      }
     }
     this.queuedCount = 0
   }
@@ -283,7 +334,7 @@ export class SchedulerCore {
     }
   }
 
-  /** Start waiting requests on models that can take them. */
+  /** Start waiting requests on models that can take them, each model's in the policy's order. */
   private dispatch(): void {
     const view = this.view()
     for (const m of view.models) {
@@ -293,7 +344,9 @@ export class SchedulerCore {
       for (let free = this.deps.policy.concurrency(m) - m.inflight; free > 0 && q.length > 0; free--) {
         const lease = this.deps.residency.lease(m.name)
         if (lease === undefined) break
-        const t = q.shift() as Ticket
+        // Levels change with every grant: the next one is chosen afresh.
+        const i = this.best(this.order(), q)
+        const t = q.splice(i, 1)[0] as Ticket
         this.queuedCount--
         this.grant(t, lease)
         granted++
@@ -358,7 +411,10 @@ export class SchedulerCore {
       // Its waiting requests fail now; falling back to another model is theirs to decide.
       const q = this.queues.get(c.model) ?? []
       this.queuedCount -= q.length
-      for (const t of q.splice(0)) t.reject(error)
+      for (const t of q.splice(0)) {
+        this.fair.leave(t.tenant)
+        t.reject(error)
+      }
     }
     this.pump()
   }
@@ -396,15 +452,25 @@ export class SchedulerCore {
       if (t.requestId !== undefined)
         this.deps.publish({ type: "loaded", id: t.requestId, model, loadMs: t.loadMs })
     }
+    // Charged now at the expected service time (the next grant must see it), corrected at release.
+    const charged = this.estimates.serviceMs(model) ?? DEFAULT_SERVICE_MS
+    this.fair.charge(t.tenant, charged)
+    const interactive = t.priority === "interactive"
+    if (interactive) this.interactiveInflight.set(model, (this.interactiveInflight.get(model) ?? 0) + 1)
+    let released = false
     t.resolve({
       model,
       waitedMs: grantedAt - t.since,
       loadMs: t.loadMs,
       release: () => {
         lease.release()
+        if (released) return
+        released = true
         const took = this.now() - grantedAt
-        const prev = this.serviceMs.get(model)
-        this.serviceMs.set(model, prev === undefined ? took : 0.8 * prev + 0.2 * took)
+        this.estimates.noteService(model, took)
+        this.fair.charge(t.tenant, took - charged)
+        this.fair.leave(t.tenant)
+        if (interactive) this.interactiveInflight.set(model, (this.interactiveInflight.get(model) ?? 1) - 1)
       },
     })
   }
@@ -431,12 +497,19 @@ export class SchedulerCore {
   // ---------------------------------------------------------------- estimates and events
 
   private publishPositions(model: string): void {
-    const q = this.queues.get(model)
-    if (q === undefined) return
+    const queue = this.queues.get(model)
+    if (queue === undefined) return
     const m = this.deps.residency.get(model)
     const slots = Math.max(1, m?.slots ?? 1)
-    const service = this.serviceMs.get(model) ?? 0
+    const service = this.estimates.serviceMs(model) ?? 0
     const loading = m === undefined || m.state === "resident" || m.state === "draining" ? 0 : m.loadMs
+    // Positions in the policy's order (the order requests will start in, as things stand).
+    const ctx = this.order()
+    const before = this.deps.policy.before
+    const q =
+      queue.length < 2
+        ? queue
+        : [...queue].sort((a, b) => (before(ctx, a, b) ? -1 : before(ctx, b, a) ? 1 : 0))
     q.forEach((t, i) => {
       const position = i + 1
       if (t.requestId === undefined || t.position === position) return
@@ -449,6 +522,8 @@ export class SchedulerCore {
         model,
         position,
         estimatedWaitMs: Math.round(loading + Math.ceil(position / slots) * service),
+        priority: t.priority,
+        tenant: t.tenant,
       })
     })
   }
@@ -463,18 +538,8 @@ export class SchedulerCore {
     }
   }
 
-  private noteDemand(model: string): void {
-    const now = this.now()
-    this.demand.set(model, { count: this.demandOf(model, now) + 1, at: now })
-  }
-
-  private demandOf(model: string, now: number): number {
-    const d = this.demand.get(model)
-    return d === undefined ? 0 : d.count * Math.exp(-(now - d.at) / DEMAND_TAU_MS)
-  }
-
   private retryAfter(m: ModelResidency): number {
-    const service = this.serviceMs.get(m.name) ?? RETRY_MIN_MS
+    const service = this.estimates.serviceMs(m.name) ?? RETRY_MIN_MS
     return Math.round(Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, service / Math.max(1, m.slots))))
   }
 

@@ -20,6 +20,7 @@ import { Cause, Context, Effect, Layer } from "effect"
 import type { HealthConfig } from "../config/schema.js"
 import { type ConductorError, conductorError, type ErrorReason } from "../domain/errors.js"
 import type { BreakerState, SystemEvent } from "../domain/events.js"
+import { DEFAULT_TENANT } from "../domain/tenant.js"
 import { EventBus } from "../events/bus.js"
 import type { TimeSource } from "../time/clock.js"
 import { Time } from "../time/effect-clock.js"
@@ -38,9 +39,6 @@ export const COUNTED_REASONS: ReadonlySet<ErrorReason> = new Set<ErrorReason>([
 
 /** Reasons that are the backend's failure (it could not be reached), not the model's. */
 export const BACKEND_REASONS: ReadonlySet<ErrorReason> = new Set<ErrorReason>(["Unavailable"])
-
-/** Who a request runs for when it does not say (library callers). */
-export const DEFAULT_TENANT = "library"
 
 export type AttemptOutcome =
   | { readonly kind: "success"; readonly latencyMs: number }

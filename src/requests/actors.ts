@@ -40,6 +40,8 @@ export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Schedule
           const leased = yield* Effect.result(
             scheduler.lease(input.model, {
               requestId: input.id,
+              tenant: input.tenant,
+              priority: input.priority,
               onLoading: () => send({ type: "LOADING", attempt }),
             }),
           )

@@ -13,14 +13,9 @@ import { Backend, type EmbedResult } from "../backends/port.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
 import type { RequestEvent, Timings } from "../domain/events.js"
 import type { ModelProfile } from "../domain/model-profile.js"
+import { DEFAULT_TENANT } from "../domain/tenant.js"
 import { Scheduler } from "../gpu/scheduler.js"
-import {
-  type Admission,
-  type AttemptOutcome,
-  circuitOpen,
-  DEFAULT_TENANT,
-  type Ticket,
-} from "../health/health.js"
+import { type Admission, type AttemptOutcome, circuitOpen, type Ticket } from "../health/health.js"
 
 const NonEmpty = Schema.String.check(Schema.isNonEmpty())
 
@@ -156,7 +151,7 @@ export const embedProgram = (
       const backend = yield* Backend
       const started = deps.now()
       return yield* Effect.gen(function* () {
-        yield* scheduler.lease(model.name, { requestId: id })
+        yield* scheduler.lease(model.name, { requestId: id, tenant: req.tenant ?? DEFAULT_TENANT })
         deps.publish({ type: "started", id, model: model.name, attempt: 1 })
         return yield* backend.embed(model.name, {
           input: typeof req.input === "string" ? [req.input] : req.input,

@@ -11,7 +11,7 @@ import type { ChatMessage, GenerateRequest, ToolDefinition } from "../backends/p
 import { CapabilitySchema, TierSchema } from "../config/schema.js"
 import type { RoutingRequest } from "../domain/decision.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
-import { DEFAULT_TENANT } from "../health/health.js"
+import { DEFAULT_TENANT, PRIORITIES, type Priority } from "../domain/tenant.js"
 import { type CompiledFormat, type OutputFormat, prepareFormat } from "../validate/json-format.js"
 import { checkJsonLimits, MAX_JSON_DEPTH } from "../validate/json-limits.js"
 import type { OfferedTools } from "../validate/validate.js"
@@ -114,6 +114,11 @@ export const ConductorRequestSchema = Schema.Struct({
       }),
     ),
   ),
+  /**
+   * `interactive` (default: someone is waiting) goes before `batch` work, within the aging bound
+   * (`scheduler.maxWait`): batch work waits, but never starves.
+   */
+  priority: Schema.optionalKey(Schema.Literals(PRIORITIES)),
   /** Routing hints: documents retrieved for the query, a context window the answer needs. */
   context: Schema.optionalKey(
     Schema.Struct({
@@ -139,6 +144,7 @@ export interface PreparedRequest {
   readonly lengthCapped: boolean
   /** Whom it runs for (`request.tenant`, else `library`). */
   readonly tenant: string
+  readonly priority: Priority
 }
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -252,6 +258,7 @@ export const prepareRequest = (
       tools,
       lengthCapped: r.options?.numPredict !== undefined,
       tenant: r.tenant ?? DEFAULT_TENANT,
+      priority: r.priority ?? "interactive",
     },
   }
 }

@@ -57,7 +57,14 @@ const record = (runtime: ReturnType<typeof runtimeWith>) => {
       running: {
         invoke: {
           src: "attempt",
-          input: { id: "r1", model: "m", attempt: 1, request: { prompt: "hi", numCtx: 2048 } },
+          input: {
+            id: "r1",
+            model: "m",
+            attempt: 1,
+            tenant: "library",
+            priority: "interactive",
+            request: { prompt: "hi", numCtx: 2048 },
+          },
         },
         on: { STOP: "stopped" },
       },

@@ -6,6 +6,12 @@
  *   ahead of it (aging bounds every wait).
  * - The next load is the model whose oldest request has waited longest; a model that does not fit
  *   beside the busy ones yields to one that does (unless it is starving).
+ * - Waiting requests go in this order: those that have waited `maxWaitMs` first (oldest first: the
+ *   aging bound holds for every class and tenant), then interactive before batch, then the tenant
+ *   with the lowest fair-share level, then arrival. The same order picks the next model to load
+ *   (by each model's first request), so a tenant flooding one model does not hold a polite
+ *   tenant's model out of memory; and a model serving only batch work may be drained for an
+ *   interactive request (busy models are otherwise kept until a request starves).
  * - Victims are the idle models cheapest to lose: lowest expected reload cost (recent demand ×
  *   load time) per byte freed. A model counts as idle only once unused for as long as it takes
  *   to reload (so back-to-back requests keep it), and one loaded less than `minResidencyMs` ago
@@ -19,8 +25,10 @@ import {
   loadCandidates,
   type ModelView,
   NO_EVICTION,
+  type OrderContext,
   type SchedulerView,
   type SchedulingPolicy,
+  type WaitingRequest,
 } from "../policy.js"
 
 export interface SwapAwareOptions {
@@ -55,12 +63,42 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
   // The same sum as the wake-up time in `wakeAt`, so that waking at it always finds it starving.
   const starving = (view: SchedulerView, m: ModelView): boolean =>
     m.oldestSince !== undefined && view.now >= m.oldestSince + options.maxWaitMs
+  const aged = (ctx: OrderContext, w: WaitingRequest): boolean => ctx.now >= w.since + options.maxWaitMs
+
+  const before = (ctx: OrderContext, a: WaitingRequest, b: WaitingRequest): boolean => {
+    const agedA = aged(ctx, a)
+    if (agedA !== aged(ctx, b)) return agedA
+    if (agedA) return a.seq < b.seq
+    if (a.priority !== b.priority) return a.priority === "interactive"
+    const la = ctx.level(a.tenant)
+    const lb = ctx.level(b.tenant)
+    return la !== lb ? la < lb : a.seq < b.seq
+  }
+
+  /** Models to load, best first: starving ones by age, then by their first request's order. */
+  const loadOrder = (view: SchedulerView): ModelView[] =>
+    loadCandidates(view).sort((a, b) => {
+      const sa = starving(view, a)
+      if (sa !== starving(view, b)) return sa ? -1 : 1
+      if (sa) return (a.oldestSeq ?? 0) - (b.oldestSeq ?? 0)
+      const ha = a.head as WaitingRequest
+      const hb = b.head as WaitingRequest
+      return before(view, ha, hb) ? -1 : before(view, hb, ha) ? 1 : 0
+    })
+
+  /** An interactive request may drain a model whose every request, running or waiting, is batch. */
+  const batchOnly = (m: ModelView): boolean => m.inflightInteractive === 0 && m.queuedInteractive === 0
 
   /**
    * Victims freeing room for `target` — its bytes, and a place under the loaded-model limit:
    * idle ones, and busy ones too when `drainBusy`.
    */
-  const victims = (view: SchedulerView, target: ModelView, drainBusy: boolean): Eviction | undefined => {
+  const victims = (
+    view: SchedulerView,
+    target: ModelView,
+    drainBusy: boolean,
+    drainBatch = false,
+  ): Eviction | undefined => {
     let draining = 0
     let drainingCount = 0
     for (const m of view.models) {
@@ -93,9 +131,11 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
       take(m)
     }
     if (satisfied()) return { now, whenIdle }
-    if (!drainBusy) return undefined
-    // Starving: warm and busy models go too (busy ones once their in-flight requests end).
-    for (const m of evictable.filter((v) => !now.includes(v.name)).sort(byKeepValue)) {
+    if (!drainBusy && !drainBatch) return undefined
+    // Starving: warm and busy models go too (busy ones once their in-flight requests end). For an
+    // interactive request, models doing batch work only.
+    const more = evictable.filter((v) => !now.includes(v.name) && (drainBusy || batchOnly(v)))
+    for (const m of more.sort(byKeepValue)) {
       if (satisfied()) break
       take(m)
     }
@@ -107,10 +147,10 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
 
     concurrency: (m) => (m.state === "resident" ? m.slots : 0),
 
+    before,
+
     nextLoad(view: SchedulerView): LoadPlan | undefined {
-      const candidates = loadCandidates(view).sort(
-        (a, b) => (a.oldestSince ?? 0) - (b.oldestSince ?? 0) || (a.oldestSeq ?? 0) - (b.oldestSeq ?? 0),
-      )
+      const candidates = loadOrder(view)
       const first = candidates[0]
       if (first === undefined) return undefined
       if (starving(view, first)) {
@@ -119,7 +159,7 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
         return room === undefined ? undefined : { model: first.name, ...room }
       }
       for (const c of candidates) {
-        const room = victims(view, c, false)
+        const room = victims(view, c, false, c.head?.priority === "interactive")
         if (room !== undefined) return { model: c.name, ...room }
       }
       return undefined
@@ -128,7 +168,7 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
     moreRoom(view: SchedulerView, model: string): Eviction | undefined {
       const target = view.models.find((m) => m.name === model)
       if (target === undefined) return undefined
-      const room = victims(view, target, starving(view, target))
+      const room = victims(view, target, starving(view, target), target.head?.priority === "interactive")
       return room !== undefined && (room.now.length > 0 || room.whenIdle.length > 0) ? room : undefined
     },
 

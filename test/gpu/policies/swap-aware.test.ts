@@ -93,3 +93,66 @@ describe("gpu/policies/swap-aware", () => {
     expect(policy.nextLoad(v)).toEqual({ model: "d", now: ["b"], whenIdle: [] })
   })
 })
+
+describe("gpu/policies/swap-aware: priorities and fair share", () => {
+  const w = (seq: number, tenant: string, priority: "interactive" | "batch", since: number) => ({
+    seq,
+    model: "m",
+    tenant,
+    priority,
+    since,
+  })
+  const ctx = (now: number, levels: Record<string, number> = {}) => ({
+    now,
+    level: (t: string) => levels[t] ?? 0,
+  })
+
+  it("orders waiting requests: aged first (oldest first), then interactive, then the lowest fair-share level, then arrival", () => {
+    const c = ctx(40_000, { flooder: 500, polite: 10 })
+    const agedBatch = w(1, "flooder", "batch", 0)
+    const interactive = w(5, "flooder", "interactive", 35_000)
+    const batch = w(2, "polite", "batch", 20_000)
+    expect(policy.before(c, agedBatch, interactive)).toBe(true)
+    expect(policy.before(c, interactive, batch)).toBe(true)
+    expect(policy.before(c, w(9, "polite", "interactive", 39_000), interactive)).toBe(true)
+    expect(policy.before(c, w(3, "polite", "batch", 30_000), w(4, "polite", "batch", 31_000))).toBe(true)
+    expect(policy.before(c, w(4, "polite", "batch", 31_000), w(3, "polite", "batch", 30_000))).toBe(false)
+  })
+
+  it("loads first the model whose first request goes first: a polite tenant's model before a flooder's older backlog", () => {
+    const levels: Record<string, number> = { flooder: 10_000, polite: 0 }
+    const v = {
+      ...view(20_000, 12, [
+        waiting("flooded", 1_000, 1, { head: w(1, "flooder", "interactive", 1_000) }),
+        waiting("polite", 9_000, 7, { head: w(7, "polite", "interactive", 9_000) }),
+      ]),
+      level: (t: string) => levels[t] ?? 0,
+    }
+    expect(policy.nextLoad(v)?.model).toBe("polite")
+  })
+
+  it("an interactive request may drain a model doing only batch work; a model with interactive work is kept", () => {
+    const batchBusy = resident("batchy", {
+      bytes: 8 * GB,
+      inflight: 1,
+      queued: 2,
+      inflightInteractive: 0,
+      queuedInteractive: 0,
+    })
+    const interactiveBusy = resident("chatty", { bytes: 8 * GB, inflight: 1, queued: 2 })
+    const want = waiting("chat", 19_000, 9, { bytes: 8 * GB })
+    expect(policy.nextLoad(view(20_000, 12, [batchBusy, want]))).toEqual({
+      model: "chat",
+      now: [],
+      whenIdle: ["batchy"],
+    })
+    expect(policy.nextLoad(view(20_000, 12, [interactiveBusy, want]))).toBeUndefined()
+    // A batch request does not drain anything before it starves.
+    const batchWant = waiting("job", 19_000, 9, {
+      bytes: 8 * GB,
+      head: w(9, "library", "batch", 19_000),
+      queuedInteractive: 0,
+    })
+    expect(policy.nextLoad(view(20_000, 12, [batchBusy, batchWant]))).toBeUndefined()
+  })
+})

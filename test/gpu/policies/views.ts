@@ -12,24 +12,37 @@ export const model = (name: string, over: Partial<ModelView> = {}): ModelView =>
   queued: 0,
   oldestSince: undefined,
   oldestSeq: undefined,
+  head: undefined,
   pinned: false,
   external: false,
   loadedAt: undefined,
   lastUsedAt: undefined,
   loadMs: 2000,
   demand: 0,
+  // Interactive work unless a test says otherwise.
+  queuedInteractive: over.queued ?? 0,
+  inflightInteractive: over.inflight ?? 0,
   ...over,
 })
 
 export const resident = (name: string, over: Partial<ModelView> = {}): ModelView =>
   model(name, { state: "resident", loadedAt: 0, ...over })
 
+/** A model with one interactive request waiting (of tenant `library`), since `since`. */
 export const waiting = (name: string, since: number, seq: number, over: Partial<ModelView> = {}): ModelView =>
-  model(name, { queued: 1, oldestSince: since, oldestSeq: seq, ...over })
+  model(name, {
+    queued: 1,
+    oldestSince: since,
+    oldestSeq: seq,
+    head: { seq, model: name, tenant: "library", priority: "interactive", since },
+    queuedInteractive: 1,
+    ...over,
+  })
 
 /** A view (three models at most, as Ollama's default); used bytes are those of every model in memory. */
 export const view = (now: number, capacityGb: number, models: ModelView[]): SchedulerView => ({
   now,
+  level: () => 0,
   maxLoaded: 3,
   capacityBytes: capacityGb * GB,
   usedBytes: models.filter((m) => m.state !== "unloaded").reduce((s, m) => s + m.bytes, 0),
