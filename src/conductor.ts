@@ -61,8 +61,10 @@ import {
   embedProgram,
 } from "./requests/embed.js"
 import { type ConductorRequest, prepareRequest } from "./requests/request.js"
+import type { RoutingClassifier } from "./routing/classifier.js"
 import { route } from "./routing/router.js"
 import { preferWarm } from "./routing/warm.js"
+import { classifierFor } from "./routing/weights.js"
 import { ScaledClock, type TimeSource } from "./time/clock.js"
 import { Time } from "./time/effect-clock.js"
 import { ruleFor } from "./validate/validate.js"
@@ -268,6 +270,9 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   if (Result.isFailure(loaded)) throw loaded.failure
   const config = loaded.success
   const c = config.conductor
+  // The routing classifier's weights load at start; a missing or corrupt file fails here.
+  const classifier = classifierFor(config)
+  if (Result.isFailure(classifier)) throw classifier.failure
 
   // ---- backend and time
   const host = resolveOllamaHost(options.ollamaHost ?? c.backend.host, options.env ?? process.env)
@@ -349,6 +354,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
 
   return new ConductorImpl({
     config,
+    classifier: classifier.success?.classifier,
     kind,
     engine,
     time,
@@ -384,6 +390,7 @@ const withEstimates = (
 
 interface Parts {
   readonly config: Config
+  readonly classifier: RoutingClassifier | undefined
   readonly kind: "ollama" | "sim"
   readonly engine: SimEngine | undefined
   readonly time: TimeSource
@@ -479,6 +486,7 @@ class ConductorImpl implements Conductor {
         routing: c.routing,
         fallbacks: c.fallbacks,
         budgetBytes: this.p.hardware.budgetBytes,
+        classifier: this.p.classifier,
       },
     )
     const decision = Result.isSuccess(routed)

@@ -91,7 +91,7 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
     ROUTE_USAGE,
   )
   const vramGb = numberFlag("vram-gb", values["vram-gb"], 0)
-  const config = configOrExit(values.config)
+  const config = configOrExit(values.config, { classifier: true })
   const budgetBytes = configuredBudgetBytes(config, vramGb)
   const env = routerEnv(config, budgetBytes)
 
