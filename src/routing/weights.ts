@@ -209,7 +209,12 @@ export const classifierFor = (config: Config): Result.Result<LoadedClassifier | 
       new ConfigError({
         issues: [
           {
-            source: setting === undefined ? "shipped weights" : config.sources.conductor,
+            source:
+              setting === undefined
+                ? "shipped weights"
+                : config.envApplied.includes("CONDUCTOR_ROUTING_CLASSIFIER")
+                  ? "env CONDUCTOR_ROUTING_CLASSIFIER"
+                  : config.sources.conductor,
             path: "routing.classifier",
             message: loaded.failure,
           },
