@@ -63,8 +63,10 @@ import {
   embedProgram,
 } from "./requests/embed.js"
 import { type ConductorRequest, prepareRequest } from "./requests/request.js"
+import type { RoutingClassifier } from "./routing/classifier.js"
 import { route } from "./routing/router.js"
 import { preferWarm } from "./routing/warm.js"
+import { classifierFor } from "./routing/weights.js"
 import { ScaledClock, type TimeSource } from "./time/clock.js"
 import { Time } from "./time/effect-clock.js"
 import { ruleFor } from "./validate/validate.js"
@@ -324,6 +326,9 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   if (Result.isFailure(loaded)) throw loaded.failure
   const config = loaded.success
   const c = config.conductor
+  // The routing classifier's weights load at start; a missing or corrupt file fails here.
+  const classifier = classifierFor(config)
+  if (Result.isFailure(classifier)) throw classifier.failure
 
   // ---- backend and time
   const host = resolveOllamaHost(options.ollamaHost ?? c.backend.host, options.env ?? process.env)
@@ -405,6 +410,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
 
   return new ConductorImpl({
     config,
+    classifier: classifier.success?.classifier,
     kind,
     engine,
     time,
@@ -442,6 +448,7 @@ const withEstimates = (
 
 interface Parts {
   readonly config: Config
+  readonly classifier: RoutingClassifier | undefined
   readonly kind: "ollama" | "sim"
   readonly engine: SimEngine | undefined
   readonly time: TimeSource
@@ -488,7 +495,7 @@ class ConductorImpl implements Conductor {
       publish: (e) => p.bus.publish(e),
       admit: (m, tenant) => p.health.admit(m, tenant),
       record: (ticket, outcome) => p.health.record(ticket, outcome),
-      rule: (d) => ruleFor(c.validation, d.taskType),
+      rule: (d) => ruleFor(c.validation, d.taskType, d.confidence),
       numCtxOf: (m) => p.getRegistry().get(m)?.numCtx ?? 8192,
       // The backend's word where it described the model, else the registry's.
       thinks: (m) =>
@@ -558,6 +565,7 @@ class ConductorImpl implements Conductor {
         routing: c.routing,
         fallbacks: c.fallbacks,
         budgetBytes: this.p.hardware.budgetBytes,
+        classifier: this.p.classifier,
       },
     )
     // A request routing calls bad (a persona it does not know) is refused, never accepted.

@@ -36,6 +36,26 @@ const run = async (e: ConductorEnv, handle: RequestHandle) => {
 }
 
 describe("conductor (in-process simulator, virtual time)", () => {
+  it("the routed event carries the routing classifier's verdict; routing.classifier: off leaves it out", async () => {
+    const routedOf = async (e: ConductorEnv, id: string) => {
+      await run(e, e.conductor.submit({ prompt: PROMPT, id }))
+      const routed = e.of(id).find((x) => x.type === "routed")
+      if (routed?.type !== "routed") throw new Error("no routed event")
+      return routed.decision
+    }
+    const withModel = await routedOf(await start(), "model")
+    expect(withModel.breakdown.model).toMatchObject({
+      task: { type: "general_qa" },
+      tier: { type: "fast" },
+      used: { task: "model", complexity: "model" },
+    })
+    expect(withModel.breakdown.model?.task.probabilities.general_qa).toBeGreaterThan(0.5)
+    await env?.conductor.close()
+    const rulesOnly = await routedOf(await start({ routing: { classifier: "off" } }), "rules")
+    expect(rulesOnly.breakdown.model).toBeUndefined()
+    expect(rulesOnly.taskType).toBe("general_qa")
+  })
+
   it("happy path: routed, queued, loaded, streamed, validated, completed — with a result and timings", async () => {
     const e = await start()
     const h = e.conductor.submit({ prompt: PROMPT, id: "happy" })

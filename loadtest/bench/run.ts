@@ -10,9 +10,14 @@ const BENCHES: Record<
   string,
   { about: string; run: () => Promise<Record<string, number>> | Record<string, number> }
 > = {
-  routing: { about: "routing decision latency (target p99 < 50 µs)", run: () => benchRouting() },
+  routing: {
+    about:
+      "routing decision latency with the classifier, and rules only (target p99 < 50 µs); weights load time",
+    run: () => benchRouting(),
+  },
   "routing-accuracy": {
-    about: "task and tier accuracy, golden and held-out sets",
+    about:
+      "task and tier accuracy, rules vs rules + classifier: corpus held-out split, golden and held-out sets",
     run: () => benchRoutingAccuracy(),
   },
 }

@@ -1,5 +1,7 @@
 /**
- * Human-readable explanation of a routing decision, stage by stage, for `conductor route`.
+ * Human-readable explanation of a routing decision, stage by stage, for `conductor route`. When
+ * the routing classifier ran, the task and complexity stages show its probabilities beside the
+ * rules' verdicts and say which decided.
  */
 import type { RoutingDecision, RoutingRequest } from "../domain/decision.js"
 
@@ -7,6 +9,7 @@ const pad = (label: string) => label.padEnd(13)
 
 export const explainDecision = (req: RoutingRequest, d: RoutingDecision, budgetNote: string): string => {
   const b = d.breakdown
+  const model = b.model
   const out: string[] = []
   out.push(`Query: ${JSON.stringify(req.query)}`)
   out.push("")
@@ -27,26 +30,54 @@ export const explainDecision = (req: RoutingRequest, d: RoutingDecision, budgetN
         : `${b.persona.name}${b.persona.applied.length > 0 ? ` — ${b.persona.applied.join("; ")}` : " (no adjustment applied)"}`
     }`,
   )
-  const taskSignals = b.task.signals
-    .filter((s) => s.startsWith(`${b.task.type}:`))
-    .map((s) => s.slice(b.task.type.length + 1))
-  out.push(
-    `3. ${pad("Task")}${b.task.type} (confidence ${b.task.confidence.toFixed(2)})${
-      taskSignals.length > 0 ? ` — ${taskSignals.join(", ")}` : " — no task signals: general question"
-    }`,
-  )
-  const others = b.task.scores.filter((s) => s.task !== b.task.type)
-  if (others.length > 0)
-    out.push(`   ${pad("")}also scored: ${others.map((s) => `${s.task} ${s.score}`).join(", ")}`)
+  const signalsOf = (task: string) =>
+    b.task.signals.filter((s) => s.startsWith(`${task}:`)).map((s) => s.slice(task.length + 1))
+  const scores = (skip: string) =>
+    b.task.scores
+      .filter((s) => s.task !== skip)
+      .map((s) => `${s.task} ${s.score}`)
+      .join(", ")
+  if (model === undefined) {
+    const taskSignals = signalsOf(b.task.type)
+    out.push(
+      `3. ${pad("Task")}${b.task.type} (confidence ${b.task.confidence.toFixed(2)})${
+        taskSignals.length > 0 ? ` — ${taskSignals.join(", ")}` : " — no task signals: general question"
+      }`,
+    )
+    const others = scores(b.task.type)
+    if (others !== "") out.push(`   ${pad("")}also scored: ${others}`)
+  } else {
+    const top = Object.entries(model.task.probabilities)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 3)
+      .map(([t, p]) => `${t} ${p.toFixed(2)}`)
+    const ruleSignals = signalsOf(model.rules.task)
+    out.push(
+      `3. ${pad("Task")}${b.task.type} (confidence ${b.task.confidence.toFixed(2)}) — decided by ${model.used.task}`,
+    )
+    out.push(`   ${pad("")}classifier: ${top.join(", ")}`)
+    out.push(
+      `   ${pad("")}rules: ${model.rules.task}${ruleSignals.length > 0 ? ` — ${ruleSignals.join(", ")}` : " — no task signals"}${
+        scores(model.rules.task) !== "" ? `; also scored ${scores(model.rules.task)}` : ""
+      }`,
+    )
+  }
   out.push(
     `   ${pad("Needs")}${b.task.needs.length > 0 ? b.task.needs.join(", ") : "none"}${
       b.task.minContextWindow !== undefined ? `; context window ≥ ${b.task.minContextWindow}` : ""
     }`,
   )
   const c = b.complexity
-  out.push(
-    `4. ${pad("Complexity")}${c.total.toFixed(2)}/10 → ${b.tier.base}  [structural ${c.structural} · reasoning ${c.reasoning} · context ${c.context} · domain ${c.domain} · output ${c.output}]`,
-  )
+  const dims = `structural ${c.structural} · reasoning ${c.reasoning} · context ${c.context} · domain ${c.domain} · output ${c.output}`
+  if (model === undefined)
+    out.push(`4. ${pad("Complexity")}${c.total.toFixed(2)}/10 → ${b.tier.base}  [${dims}]`)
+  else {
+    const tp = model.tier.probabilities
+    out.push(
+      `4. ${pad("Complexity")}${c.total.toFixed(2)}/10 → ${b.tier.base}  [classifier: fast ${tp.fast.toFixed(2)} · balanced ${tp.balanced.toFixed(2)} · quality ${tp.quality.toFixed(2)} → ${model.tier.complexity.toFixed(2)}${model.used.complexity === "model" ? "" : " + request context"}]`,
+    )
+    out.push(`   ${pad("")}rules alone: ${model.rules.complexity.toFixed(2)}/10 [${dims}]`)
+  }
   if (c.signals.length > 0) out.push(`   ${pad("")}signals: ${c.signals.join(", ")}`)
   out.push(`   ${pad("Tier")}${b.tier.steps.join(" → ")}; target ${b.tier.target}, served ${b.tier.served}`)
   out.push(`5. ${pad("Matching")}${b.candidates.length} model(s); ${budgetNote}`)

@@ -25,6 +25,13 @@ export const ENV_OVERRIDES: ReadonlyArray<EnvOverride> = [
     description: "persona applied when a request names none",
   },
   {
+    variable: "CONDUCTOR_ROUTING_CLASSIFIER",
+    file: "conductor",
+    path: ["routing", "classifier"],
+    kind: "string",
+    description: "routing classifier weights file, or `off` for rules only",
+  },
+  {
     variable: "CONDUCTOR_FALLBACKS_ENABLED",
     file: "conductor",
     path: ["fallbacks", "enabled"],

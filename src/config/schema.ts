@@ -117,6 +117,11 @@ export const RoutingSection = Schema.Struct({
   ),
   /** Persona applied when a request names none. */
   defaultPersona: Schema.optionalKey(Schema.String),
+  /**
+   * The routing classifier's weights (decision 16): a path (relative to the config directory),
+   * `off` for the rules alone; default the shipped `data/routing/model.json`.
+   */
+  classifier: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
   /** Embedding model for embedding requests that name none (default: resident, else the smallest). */
   embeddingModel: Schema.optionalKey(ModelName),
   /**

@@ -85,6 +85,27 @@ export interface CandidateNote {
   readonly eligible: boolean
 }
 
+/** The routing classifier's verdict next to the rules', and which of them decided (decision 16). */
+export interface ModelBreakdown {
+  /** The weights file. */
+  readonly source: string
+  /** The model's task and its calibrated probabilities (every task type). */
+  readonly task: { readonly type: TaskType; readonly probabilities: Readonly<Record<TaskType, number>> }
+  /** The model's tier (the median), its calibrated probabilities, and its 0–10 complexity. */
+  readonly tier: {
+    readonly type: Tier
+    readonly probabilities: Readonly<Record<Tier, number>>
+    readonly complexity: number
+  }
+  /** What the rules alone would have said. */
+  readonly rules: { readonly task: TaskType; readonly complexity: number }
+  /** Who decided: the model, or a hard rule over it; the complexity is the model's, plus the request context's share. */
+  readonly used: {
+    readonly task: "model" | "rules: decisive signals" | "rule: retrieved documents" | "rule: code block"
+    readonly complexity: "model" | "model + request context"
+  }
+}
+
 export interface RoutingBreakdown {
   readonly override?: { readonly model?: string; readonly tier?: Tier }
   readonly persona?: { readonly name: string; readonly applied: ReadonlyArray<string> }
@@ -92,6 +113,8 @@ export interface RoutingBreakdown {
   readonly complexity: ComplexityBreakdown
   readonly tier: TierBreakdown
   readonly candidates: ReadonlyArray<CandidateNote>
+  /** Present when the routing classifier ran: its verdict and what it decided. */
+  readonly model?: ModelBreakdown
 }
 
 export interface RoutingDecision {

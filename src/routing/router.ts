@@ -1,8 +1,10 @@
 /**
  * The routing pipeline, a pure function: explicit override → persona → task classification →
- * complexity → tier → capability matching → fallback chain. Returns a decision that explains
- * every stage, or a `ConductorError` (BadRequest for a bad request, NoModelAvailable naming what
- * was required). No I/O; microseconds per call.
+ * complexity → tier → capability matching → fallback chain. Task and complexity come from the
+ * rules and, when the environment has one, the routing classifier (combine.ts: hard signals stay
+ * rules, the model judges the rest). Returns a decision that explains every stage, or a
+ * `ConductorError` (BadRequest for a bad request, NoModelAvailable naming what was required).
+ * No I/O; microseconds per call.
  */
 import { Result } from "effect"
 import type { ChainConfig, RoutingConfig } from "../config/schema.js"
@@ -12,7 +14,9 @@ import { GB, type ModelProfile } from "../domain/model-profile.js"
 import type { Persona } from "../domain/persona.js"
 import type { Capability } from "../domain/task.js"
 import type { ModelRegistry } from "../registry/registry.js"
+import type { RoutingClassifier } from "./classifier.js"
 import { classify } from "./classify.js"
+import { combine } from "./combine.js"
 import { scoreComplexity } from "./complexity.js"
 import { fallbackChain } from "./fallback.js"
 import { labelsFor } from "./labels.js"
@@ -28,6 +32,8 @@ export interface RouterEnv {
   readonly fallbacks: ChainConfig
   /** Models whose footprint exceeds this many bytes are never chosen. Unconstrained when absent. */
   readonly budgetBytes?: number | undefined
+  /** The routing classifier; rules alone decide task and tier when absent (`routing.classifier: off`). */
+  readonly classifier?: RoutingClassifier | undefined
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -66,16 +72,25 @@ export const route = (
   }
 
   const text = readQuery(req.query)
-  const cls = classify(text, req.context)
-  const cx = scoreComplexity(text, req.context, cls.type)
-  const needs: Capability[] = [...cls.needs]
+  const ruled = classify(text, req.context)
+  const cx = scoreComplexity(text, req.context, ruled.type)
+  // The model reads the text only: request context (retrieved documents, a required window) is
+  // the rules' to weigh, so the model gets the rules' verdicts on the text alone.
+  const plain = req.context === undefined ? ruled : classify(text, undefined)
+  const plainCx = req.context === undefined ? cx : scoreComplexity(text, undefined, plain.type)
+  const verdict = env.classifier?.classify(text, plain, plainCx)
+  const decided = combine(ruled, cx, plainCx, verdict, req.context, text.hasCodeBlock, env.classifier?.source)
+  const task = decided.task
+  const complexity = decided.complexity
+  // Hard needs stay the rules' (tools for a tool request, a vision cue), whatever the model says.
+  const needs: Capability[] = [...ruled.needs]
   for (const c of req.requires ?? []) if (!needs.includes(c)) needs.push(c)
   const promptTokens = Math.ceil(text.length / 4)
   const minContextWindow = Math.max(req.context?.minContextWindow ?? 0, promptTokens + ANSWER_ROOM)
-  const taskRule = env.routing.tasks[cls.type]
-  const choice = chooseTier(cls.type, cx.total, env.routing, persona, req.tier)
+  const taskRule = env.routing.tasks[task]
+  const choice = chooseTier(task, complexity, env.routing, persona, req.tier)
   const requirements: MatchRequirements = {
-    task: cls.type,
+    task,
     target: choice.target,
     minTier: taskRule?.minTier,
     maxTier: taskRule?.maxTier,
@@ -86,10 +101,10 @@ export const route = (
       cx.estimatedContextTokens > 4096 ? cx.estimatedContextTokens : 0,
     ),
     preferSpecialised: taskRule?.preferSpecialised ?? false,
-    specialisedModels: persona?.specialisedModels[cls.type] ?? [],
+    specialisedModels: persona?.specialisedModels[task] ?? [],
     budgetBytes: env.budgetBytes,
   }
-  const taskWarning = TASK_PROFILES[cls.type].warning
+  const taskWarning = TASK_PROFILES[task].warning
   const personaApplied = persona !== undefined ? choice.steps.filter((s) => s.startsWith("persona")) : []
 
   const decide = (
@@ -102,14 +117,14 @@ export const route = (
     // Built without object spread: spreading conditional parts is a slow path in V8.
     const breakdown: Mutable<RoutingBreakdown> = {
       task: {
-        type: cls.type,
-        confidence: cls.confidence,
-        scores: cls.scores,
-        signals: cls.signals,
+        type: task,
+        confidence: decided.confidence,
+        scores: ruled.scores,
+        signals: ruled.signals,
         needs,
       },
       complexity: {
-        total: cx.total,
+        total: complexity,
         structural: cx.structural,
         reasoning: cx.reasoning,
         context: cx.context,
@@ -130,17 +145,18 @@ export const route = (
       breakdown.override = override
     }
     if (persona !== undefined) breakdown.persona = { name: persona.name, applied: personaApplied }
+    if (decided.model !== undefined) breakdown.model = decided.model
     return Result.succeed({
       model: chosen.name,
       tier: chosen.tier,
-      taskType: cls.type,
-      complexity: cx.total,
-      confidence: cls.confidence,
+      taskType: task,
+      complexity,
+      confidence: decided.confidence,
       reason,
       fallbacks: fallbackChain(chosen, eligible, requirements, env.fallbacks),
       breakdown,
       warnings,
-      labels: labelsFor(cls.type, text.lower),
+      labels: labelsFor(task, text.lower),
     })
   }
   const eligibleOf = () => models.filter((p) => exclusion(p, requirements) === undefined)

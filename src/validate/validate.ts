@@ -65,9 +65,18 @@ export interface ValidationResult {
   readonly failures: ReadonlyArray<ValidationFailure>
 }
 
-export const ruleFor = (config: ValidationConfig, task: TaskType): ResolvedRule => ({
+/** Below this task confidence a task's own checks do not apply (see `ruleFor`). */
+export const TASK_CHECKS_MIN_CONFIDENCE = 0.9
+
+/**
+ * The checks for an answer: the defaults, then the task's own — when the router is sure of the
+ * task. A task-specific check (code present for a code task) on a doubtful classification would
+ * fail good answers to a misread question on every model, and blame the models for the router's
+ * doubt; below `TASK_CHECKS_MIN_CONFIDENCE` the default checks alone apply.
+ */
+export const ruleFor = (config: ValidationConfig, task: TaskType, confidence = 1): ResolvedRule => ({
   ...config.default,
-  ...config.tasks[task],
+  ...(confidence >= TASK_CHECKS_MIN_CONFIDENCE ? config.tasks[task] : {}),
 })
 
 /**

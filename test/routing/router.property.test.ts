@@ -5,7 +5,9 @@ import type { ChainConfig } from "../../src/config/schema.js"
 import { GB } from "../../src/domain/model-profile.js"
 import { CAPABILITIES } from "../../src/domain/task.js"
 import { TIERS } from "../../src/domain/tier.js"
+import { classify } from "../../src/routing/classify.js"
 import { route } from "../../src/routing/router.js"
+import { readQuery } from "../../src/routing/text.js"
 import { bundledConfig, routerEnv } from "../support/router-env.js"
 
 const models = bundledConfig().models
@@ -59,6 +61,9 @@ const WORDS = [
   "API",
   ",",
   "?",
+  "```",
+  "photo",
+  "screenshot",
 ]
 const query = fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 40 }).map((w) => w.join(" "))
 const request = fc.record(
@@ -142,6 +147,52 @@ describe("routing/router properties", () => {
         }
       }),
       { numRuns: 400, seed: 7 },
+    )
+  })
+
+  it("never lets the classifier override a hard signal: requires, vision cues, overrides, documents", () => {
+    const withModel = routerEnv()
+    const rulesOnly = routerEnv({ classifier: undefined })
+    expect(withModel.classifier).toBeDefined()
+    fc.assert(
+      fc.property(request, (req) => {
+        const r = route(req, withModel)
+        const plain = route(req, rulesOnly)
+        // The classifier never turns a routable request into a failure or the reverse by a hard
+        // constraint: an explicit model that is unavailable fails both ways.
+        if (req.model !== undefined && !(req.available ?? names).includes(req.model)) {
+          expect(Result.isFailure(r)).toBe(true)
+          expect(Result.isFailure(plain)).toBe(true)
+          return
+        }
+        if (Result.isFailure(r)) {
+          expect(r.failure.reason).toBe("NoModelAvailable")
+          return
+        }
+        const d = r.success
+        const b = d.breakdown
+        expect(b.model).toBeDefined()
+        for (const c of req.requires ?? []) expect(b.task.needs).toContain(c)
+        // Needs are the rules' (with the request context) and the request's, never the model's.
+        const ruled = classify(readQuery(req.query), req.context)
+        expect([...b.task.needs].sort()).toEqual(
+          [...new Set([...ruled.needs, ...(req.requires ?? [])])].sort(),
+        )
+        if (req.model !== undefined) {
+          expect(d.model).toBe(req.model)
+          expect(d.reason).toBe("explicit_override")
+        } else {
+          const p = withModel.registry.get(d.model)
+          for (const need of b.task.needs) expect(p?.capabilities).toContain(need)
+          expect(p?.contextWindow).toBeGreaterThanOrEqual(req.context?.minContextWindow ?? 0)
+          if (req.tier !== undefined) expect(b.tier.target).toBe(req.tier)
+        }
+        // A question over retrieved documents is a rag_query; a question about fenced code is code.
+        const question = d.taskType === "general_qa" || d.taskType === "reasoning"
+        if ((req.context?.retrievedDocs ?? 0) > 0) expect(question).toBe(false)
+        if (req.query.includes("```")) expect(question).toBe(false)
+      }),
+      { numRuns: 400, seed: 16 },
     )
   })
 

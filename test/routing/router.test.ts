@@ -29,13 +29,28 @@ describe("routing/router", () => {
   })
 
   it("routes the researcher persona to quality", () => {
+    // Persona mechanics on the rules' verdict (the classifier reads this two-word query as code or
+    // a general question, nearly a tie, and the researcher persona overrides code to balanced).
+    const d = ok(
+      {
+        query: "Explain neural networks",
+        persona: "researcher",
+        available: ["llama3.3:70b", "llama3.1:8b"],
+      },
+      routerEnv({ classifier: undefined }),
+    )
+    expect(d).toMatchObject({ tier: "quality", model: "llama3.3:70b", reason: "persona_tier" })
+    expect(d.breakdown.persona?.name).toBe("researcher")
+  })
+
+  it("routes the researcher persona to quality with the classifier", () => {
     const d = ok({
-      query: "Explain neural networks",
+      query: "Why did the Roman Republic collapse into an empire?",
       persona: "researcher",
       available: ["llama3.3:70b", "llama3.1:8b"],
     })
     expect(d).toMatchObject({ tier: "quality", model: "llama3.3:70b", reason: "persona_tier" })
-    expect(d.breakdown.persona?.name).toBe("researcher")
+    expect(d.breakdown.model?.used.task).toBe("model")
   })
 
   it("routes the reference tiers with every model available", () => {

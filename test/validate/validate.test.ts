@@ -31,6 +31,10 @@ describe("validate", () => {
     expect(validateAnswer(answer("Use a loop.", { taskType: "code_generation" }), code).failures).toEqual([
       { validator: "codePresent", message: "no code in the answer to a code task", blame: "model" },
     ])
+    // A doubtful classification is checked by the defaults only: a misread question's good
+    // answer must not fail (and blame every model) for want of code.
+    const doubtful = ruleFor(config(), "code_generation", 0.84)
+    expect(validateAnswer(answer("Use a loop.", { taskType: "code_generation" }), doubtful).ok).toBe(true)
   })
 
   it("a length cut fails unless the client capped the length or the task allows it", () => {

@@ -1,12 +1,14 @@
 /**
  * `conductor config check [--config DIR]`: validate the configuration and print a summary of what
- * resolved (files, overrides, models, personas, routing, fallbacks, hardware), or every problem
+ * resolved (files, overrides, models, personas, routing and its classifier, fallbacks, hardware), or every problem
  * with its file and path, exiting 1.
  */
 
 import { parseArgs } from "node:util"
+import { Result } from "effect"
 import { TASK_TYPES, type TaskType } from "../../domain/task.js"
 import { TIERS } from "../../domain/tier.js"
+import { classifierFor } from "../../routing/weights.js"
 import { UsageError, withUsage } from "../args.js"
 import { usageOf } from "../help.js"
 import { configOrExit } from "../setup.js"
@@ -26,7 +28,7 @@ export const runConfig = async (argv: ReadonlyArray<string>): Promise<number> =>
   if (positionals[0] !== "check" || positionals.length !== 1) {
     throw new UsageError(`unknown config subcommand '${positionals.join(" ")}'\n\n${CONFIG_USAGE}`)
   }
-  const c = configOrExit(values.config)
+  const c = configOrExit(values.config, { classifier: true })
   const { routing, fallbacks, hardware } = c.conductor
   const lines: string[] = []
   lines.push(`config ok: ${c.dir}`)
@@ -47,6 +49,10 @@ export const runConfig = async (argv: ReadonlyArray<string>): Promise<number> =>
   )
   lines.push(
     `  tiers       fast < ${routing.tierThresholds.balanced} ≤ balanced < ${routing.tierThresholds.quality} ≤ quality`,
+  )
+  const classifier = Result.getOrThrow(classifierFor(c))
+  lines.push(
+    `  classifier  ${classifier === undefined ? "off (rules only)" : `${classifier.classifier.source}${classifier.stale !== undefined ? " (stale: retrain)" : ""}`}`,
   )
   const rules = TASK_TYPES.flatMap((t: TaskType) => {
     const r = routing.tasks[t]

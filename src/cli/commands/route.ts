@@ -98,7 +98,7 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
     ROUTE_USAGE,
   )
   const vramGb = numberFlag("vram-gb", values["vram-gb"], 0)
-  const config = configOrExit(values.config)
+  const config = configOrExit(values.config, { classifier: true })
   // What serve would plan against on --backend, else the registry and the configured budget.
   const plan = await planning(config, values, vramGb)
   const { budgetBytes } = plan

@@ -1,0 +1,176 @@
+/**
+ * The routing classifier's inference: two linear heads over the features of features.ts.
+ *   task — multinomial logistic regression over the nine task types, softmax(z / T_task);
+ *   tier — ordinal (cumulative-logit) regression: one latent score s, two thresholds θ₀ < θ₁,
+ *          P(tier ≤ fast) = σ((θ₀ − s) / T_tier), P(tier ≤ balanced) = σ((θ₁ − s) / T_tier).
+ * The temperatures are fitted on the validation split (calibration); they never move a decision.
+ * The complexity score is the latent score placed on the 0–10 scale so that the configured
+ * thresholds keep their meaning: s = θ₀ ↦ 3.5, s = θ₁ ↦ 7.0, linear between and beyond, clamped
+ * to 0–10 — so complexity ≥ 3.5 exactly when P(fast) ≤ ½ and ≥ 7.0 exactly when P(quality) ≥ ½
+ * (the median tier). Pure and allocation-light; the weights come from weights.ts.
+ */
+import { TASK_TYPES, type TaskType } from "../domain/task.js"
+import { TIERS, type Tier } from "../domain/tier.js"
+import type { Classification } from "./classify.js"
+import type { ComplexityResult } from "./complexity.js"
+import { DENSE, type FeatureBuffer, featureBuffer, featurise } from "./features.js"
+import type { QueryText } from "./text.js"
+
+/** Outputs per feature row: nine task logits, then the tier's latent score. */
+export const OUTPUTS = TASK_TYPES.length + 1
+const TIER_COLUMN = TASK_TYPES.length
+
+export interface ClassifierWeights {
+  /** Sparse table rows: 2^bits. */
+  readonly bits: number
+  /**
+   * 2^bits × OUTPUTS int8, row-major; weight = value × `scales[output]`. Kept quantised: a
+   * quarter of the memory of floats, so the random row reads of a query mostly hit cache.
+   */
+  readonly sparse: Int8Array
+  readonly scales: Float64Array
+  /** DENSE × OUTPUTS, row-major. */
+  readonly dense: Float32Array
+  readonly taskTemperature: number
+  readonly tierTemperature: number
+  /** θ₀ < θ₁ on the latent tier score. */
+  readonly thresholds: readonly [number, number]
+}
+
+export interface ModelVerdict {
+  readonly task: TaskType
+  /** Calibrated probability per task type, in TASK_TYPES order. */
+  readonly taskProbabilities: ReadonlyArray<number>
+  /** The median tier (the tier of `complexity` under the default thresholds). */
+  readonly tier: Tier
+  /** Calibrated probability per tier, in TIERS order. */
+  readonly tierProbabilities: readonly [number, number, number]
+  /** The latent tier score on the 0–10 complexity scale (see the header). */
+  readonly complexity: number
+}
+
+/** Complexity anchors: where θ₀ and θ₁ land on the 0–10 scale (the default tier thresholds). */
+export const COMPLEXITY_AT_THETA = [3.5, 7.0] as const
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
+
+/** The latent tier score → 0–10 complexity (see the header). */
+export const complexityOf = (latent: number, thresholds: readonly [number, number]): number => {
+  const [a, b] = COMPLEXITY_AT_THETA
+  const c = a + ((b - a) * (latent - thresholds[0])) / (thresholds[1] - thresholds[0])
+  return Math.round(Math.min(10, Math.max(0, c)) * 100) / 100
+}
+
+/** Raw scores: nine task logits and the tier latent, into `out` (length OUTPUTS). */
+export const scoreFeatures = (w: ClassifierWeights, f: FeatureBuffer, out: Float64Array): void => {
+  const table = w.sparse
+  let z0 = 0
+  let z1 = 0
+  let z2 = 0
+  let z3 = 0
+  let z4 = 0
+  let z5 = 0
+  let z6 = 0
+  let z7 = 0
+  let z8 = 0
+  let z9 = 0
+  const index = f.index
+  for (let i = 0; i < f.count; i++) {
+    const r = (index[i] as number) * OUTPUTS
+    z0 += table[r] as number
+    z1 += table[r + 1] as number
+    z2 += table[r + 2] as number
+    z3 += table[r + 3] as number
+    z4 += table[r + 4] as number
+    z5 += table[r + 5] as number
+    z6 += table[r + 6] as number
+    z7 += table[r + 7] as number
+    z8 += table[r + 8] as number
+    z9 += table[r + 9] as number
+  }
+  const norm = f.count > 0 ? 1 / Math.sqrt(f.count) : 0
+  const s = w.scales
+  out[0] = z0 * (s[0] as number) * norm
+  out[1] = z1 * (s[1] as number) * norm
+  out[2] = z2 * (s[2] as number) * norm
+  out[3] = z3 * (s[3] as number) * norm
+  out[4] = z4 * (s[4] as number) * norm
+  out[5] = z5 * (s[5] as number) * norm
+  out[6] = z6 * (s[6] as number) * norm
+  out[7] = z7 * (s[7] as number) * norm
+  out[8] = z8 * (s[8] as number) * norm
+  out[9] = z9 * (s[9] as number) * norm
+  const dense = w.dense
+  const x = f.dense
+  for (let j = 0; j < DENSE; j++) {
+    const v = x[j] as number
+    if (v === 0) continue
+    const r = j * OUTPUTS
+    for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + v * (dense[r + k] as number)
+  }
+}
+
+/** Calibrated task probabilities from the logits (softmax of z / T). */
+export const taskProbabilities = (scores: Float64Array, temperature: number): number[] => {
+  let max = Number.NEGATIVE_INFINITY
+  for (let k = 0; k < TIER_COLUMN; k++) max = Math.max(max, scores[k] as number)
+  const p: number[] = []
+  let sum = 0
+  for (let k = 0; k < TIER_COLUMN; k++) {
+    const e = Math.exp(((scores[k] as number) - max) / temperature)
+    p.push(e)
+    sum += e
+  }
+  for (let k = 0; k < TIER_COLUMN; k++) p[k] = (p[k] as number) / sum
+  return p
+}
+
+/** Calibrated tier probabilities from the latent score (cumulative logit). */
+export const tierProbabilities = (
+  latent: number,
+  thresholds: readonly [number, number],
+  temperature: number,
+): [number, number, number] => {
+  const atMostFast = sigmoid((thresholds[0] - latent) / temperature)
+  const atMostBalanced = sigmoid((thresholds[1] - latent) / temperature)
+  return [atMostFast, Math.max(0, atMostBalanced - atMostFast), 1 - atMostBalanced]
+}
+
+/** The tier of a complexity under the default thresholds (the median tier, up to rounding). */
+const tierOf = (complexity: number): Tier =>
+  (complexity >= COMPLEXITY_AT_THETA[1]
+    ? TIERS[2]
+    : complexity >= COMPLEXITY_AT_THETA[0]
+      ? TIERS[1]
+      : TIERS[0]) as Tier
+
+/** A classifier bound to its weights, with its own reused buffers (one per router, not shared across threads). */
+export class RoutingClassifier {
+  private readonly features = featureBuffer()
+  private readonly scores = new Float64Array(OUTPUTS)
+
+  constructor(
+    readonly weights: ClassifierWeights,
+    /** Where the weights came from, for explanations. */
+    readonly source: string,
+  ) {}
+
+  /** The verdict on a query, given the rules' verdicts on the same text (no request context). */
+  classify(q: QueryText, cls: Classification, cx: ComplexityResult): ModelVerdict {
+    const w = this.weights
+    featurise(q, cls, cx, w.bits, this.features)
+    scoreFeatures(w, this.features, this.scores)
+    const taskP = taskProbabilities(this.scores, w.taskTemperature)
+    let best = 0
+    for (let k = 1; k < taskP.length; k++) if ((taskP[k] as number) > (taskP[best] as number)) best = k
+    const latent = this.scores[TIER_COLUMN] as number
+    const complexity = complexityOf(latent, w.thresholds)
+    return {
+      task: TASK_TYPES[best] as TaskType,
+      taskProbabilities: taskP,
+      tier: tierOf(complexity),
+      tierProbabilities: tierProbabilities(latent, w.thresholds, w.tierTemperature),
+      complexity,
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The training report (`data/routing/training-report.md`): what was trained on, what tuning
+ * tried and chose (validation only), and the held-out numbers — test-split accuracy, confusion
+ * matrices, quality-tier recall, reliability tables, leave-one-author-out — plus size and time.
+ */
+import { TIERS } from "../../src/domain/tier.js"
+import type { LabelledQuery } from "./corpus.js"
+import type { Evaluation } from "./evaluate.js"
+import { pct, renderConfusion, renderReliability } from "./metrics.js"
+import type { FittedModel } from "./model.js"
+import type { Side } from "./split.js"
+import type { SourceResult } from "./train.js"
+
+export interface ReportInput {
+  readonly rows: ReadonlyArray<LabelledQuery>
+  readonly side: ReadonlyArray<Side>
+  readonly tuning: ReadonlyArray<{ head: string; lambda: number; score: number }>
+  readonly chosen: {
+    taskLambda: number
+    tierLambda: number
+    shift: readonly [number, number]
+    model: FittedModel
+  }
+  readonly validation: Evaluation
+  readonly test: Evaluation
+  readonly loao: ReadonlyArray<SourceResult>
+  readonly bytes: number
+  readonly seconds: number
+  readonly sparseColumns: number
+}
+
+const block = (s: string) => `\`\`\`\n${s}\n\`\`\``
+
+export const renderReport = (r: ReportInput): string => {
+  const count = (s: Side) => r.side.filter((x) => x === s).length
+  const m = r.chosen.model
+  const lines = [
+    "# Routing classifier — training report",
+    "",
+    "Written by `npm run train:router` (training/routing/train.ts); do not edit by hand.",
+    "",
+    "## Data",
+    "",
+    `${r.rows.length} labelled queries (${[...new Set(r.rows.map((x) => x.source))].join(", ")}); train ${count("train")}, validation ${count("validation")}, test ${count("test")} (data/routing/split.json). Rows without a tier (${r.rows.filter((x) => x.tier === null).length}) train the task head only.`,
+    "",
+    "## Tuning (validation split only)",
+    "",
+    "| head | L2 λ | validation accuracy |",
+    "| --- | --- | --- |",
+    ...r.tuning.map((t) => `| ${t.head} | ${t.lambda} | ${pct(t.score)} |`),
+    "",
+    `Chosen: task λ = ${r.chosen.taskLambda}, tier λ = ${r.chosen.tierLambda}; tier thresholds shifted by [${r.chosen.shift.join(", ")}] (latent units, maximising mean per-tier recall on validation) to θ = [${m.thresholds.map((t) => t.toFixed(3)).join(", ")}]; temperatures fitted on validation: task ${m.taskTemperature.toFixed(3)}, tier ${m.tierTemperature.toFixed(3)}. ${r.sparseColumns} hashed table rows seen in training (of ${2 ** m.bits}).`,
+    "",
+    "## Held-out test split",
+    "",
+    `| | task | tier | quality-tier recall |`,
+    `| --- | --- | --- | --- |`,
+    `| validation (${r.validation.n}) | ${pct(r.validation.taskAccuracy)} | ${pct(r.validation.tierAccuracy)} | ${pct(r.validation.qualityRecall)} |`,
+    `| **test (${r.test.n}; ${r.test.tiered} with a tier)** | **${pct(r.test.taskAccuracy)}** | **${pct(r.test.tierAccuracy)}** | **${pct(r.test.qualityRecall)}** |`,
+    "",
+    "Task confusion (test):",
+    "",
+    block(renderConfusion(r.test.task)),
+    "",
+    "Tier confusion (test):",
+    "",
+    block(renderConfusion(r.test.tier)),
+    "",
+    "Calibration of the task head (test; top-class confidence, 10 bins; `#` accuracy, `|` mean confidence):",
+    "",
+    block(renderReliability(r.test.taskReliability)),
+    "",
+    "Calibration of the tier head (test):",
+    "",
+    block(renderReliability(r.test.tierReliability)),
+    "",
+  ]
+  if (r.loao.length > 0) {
+    lines.push(
+      "## Leave one author out",
+      "",
+      "Refit on the train and validation rows of the other authors (near copies of the held-out author's rows removed), with the settings chosen above; scored on all of the held-out author's rows.",
+      "",
+      "| held out | rows | task | tier | quality recall |",
+      "| --- | --- | --- | --- | --- |",
+      ...r.loao.map(
+        (s) => `| ${s.source} | ${s.n} | ${pct(s.task)} | ${pct(s.tier)} | ${pct(s.qualityRecall)} |`,
+      ),
+      `| mean | | ${pct(r.loao.reduce((a, s) => a + s.task, 0) / r.loao.length)} | ${pct(r.loao.reduce((a, s) => a + s.tier, 0) / r.loao.length)} | ${pct(r.loao.reduce((a, s) => a + s.qualityRecall, 0) / r.loao.length)} |`,
+      "",
+    )
+  }
+  lines.push(
+    "## Output",
+    "",
+    `data/routing/model.json: ${(r.bytes / 1e6).toFixed(2)} MB (int8 sparse table 2^${m.bits} × 10 with per-output scales, float dense rows over ${TIERS.length} tiers and 9 tasks). Trained in ${r.seconds.toFixed(0)} s.`,
+    "",
+  )
+  return lines.join("\n")
+}
