@@ -62,6 +62,7 @@ import {
   embeddingModelFor,
   embedProgram,
 } from "./requests/embed.js"
+import { Quotas } from "./requests/quotas.js"
 import { type ConductorRequest, prepareRequest } from "./requests/request.js"
 import type { RoutingClassifier } from "./routing/classifier.js"
 import { route } from "./routing/router.js"
@@ -396,8 +397,17 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     maxLoaded,
     reconcileIntervalMs: c.scheduler.reconcileInterval,
   })
+  const modelRates = new Map(
+    config.models.flatMap((m) => (m.requestsPerMinute !== undefined ? [[m.name, m.requestsPerMinute]] : [])),
+  )
+  const quotas = new Quotas(c.tenants, modelRates, () => time.now())
   const layer = Layer.mergeAll(
-    Scheduler.layer({ policy: makePolicy(c.scheduler), maxQueued: c.scheduler.maxQueued, maxLoaded }),
+    Scheduler.layer({
+      policy: makePolicy(c.scheduler),
+      maxQueued: c.scheduler.maxQueued,
+      maxLoaded,
+      weightOf: (tenant) => quotas.weightOf(tenant),
+    }),
     Health.layer(healthOptionsOf(c.health)),
   ).pipe(Layer.provideMerge(residencyLayer), Layer.provideMerge(base))
   const runtime = ManagedRuntime.make(layer)
@@ -426,6 +436,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     details,
     policy: services.scheduler.core.snapshot().policy,
     maxLoaded,
+    quotas,
     backendDescription: backend.description,
     backendChoice: choice,
     reachable: Result.isSuccess(found),
@@ -468,6 +479,7 @@ interface Parts {
   readonly details: ReadonlyMap<string, BackendModelDetails>
   readonly policy: string
   readonly maxLoaded: number
+  readonly quotas: Quotas
   readonly backendDescription: string
   readonly backendChoice: string
   readonly reachable: boolean
@@ -580,6 +592,11 @@ class ConductorImpl implements Conductor {
           c.routing.warm,
         )
       : undefined
+    // Limits: the tenant's requests in flight and rate, the chosen model's rate.
+    const tenant = prepared.value.tenant
+    const quota = this.p.quotas.check(tenant, decision?.model)
+    if (!quota.ok) throw quota.error
+    quota.commit()
     const input: RequestInput = {
       id,
       prepared: prepared.value,
@@ -624,6 +641,7 @@ class ConductorImpl implements Conductor {
       unsubscribe()
       handle.replay.end()
       this.running.delete(id)
+      this.p.quotas.ended(tenant)
       settle(handle, id, output, crash, decision?.warnings ?? [])
       if (this.running.size === 0) for (const w of this.idle) w()
     }
@@ -655,13 +673,17 @@ class ConductorImpl implements Conductor {
     })
     if (!picked.ok) return Promise.reject(picked.error)
     const model = picked.model
+    const tenant = req.tenant ?? DEFAULT_TENANT
+    const quota = this.p.quotas.check(tenant, model.name)
+    if (!quota.ok) return Promise.reject(quota.error)
+    quota.commit()
     const bus = this.p.bus
     const c = this.p.config.conductor
     bus.publish({
       type: "accepted",
       id,
       ...(req.client !== undefined ? { client: req.client } : {}),
-      tenant: req.tenant ?? DEFAULT_TENANT,
+      tenant,
     })
     const acceptedAt = this.p.time.now()
     const totalMs = deadlinesFor(c.requests.deadlines, model.tier, "general_qa").totalMs
@@ -687,6 +709,7 @@ class ConductorImpl implements Conductor {
       fiber.addObserver((exit) => {
         options.signal?.removeEventListener("abort", cancel)
         this.running.delete(id)
+        this.p.quotas.ended(tenant)
         const attempt = (outcome: Attempt["outcome"], reason?: ConductorError): Attempt => ({
           model: model.name,
           outcome,

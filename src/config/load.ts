@@ -113,6 +113,7 @@ const toProfile = (m: ModelsFile["models"][number]): ModelProfile => ({
   numCtx: m.numCtx ?? Math.min(8192, m.contextWindow),
   pinned: m.pinned,
   quantisation: m.quantisation,
+  ...(m.requestsPerMinute !== undefined ? { requestsPerMinute: m.requestsPerMinute } : {}),
   source: "registry",
 })
 

@@ -47,6 +47,8 @@ export const ModelEntry = Schema.Struct({
   parallel: PositiveInt.pipe(withDefault(1)),
   numCtx: Schema.optionalKey(PositiveInt),
   pinned: Schema.Boolean.pipe(withDefault(false)),
+  /** Requests routed to it per minute at most (a rate limit: beyond it QueueFull with a retry-after). */
+  requestsPerMinute: Schema.optionalKey(Positive),
   quantisation: Schema.String.pipe(withDefault("Q4_K_M")),
 })
 export type ModelEntry = typeof ModelEntry.Type
@@ -313,6 +315,27 @@ export const LoggingSection = Schema.Struct({
   prompts: Schema.Boolean.pipe(withDefault(false)),
 })
 
+export const TenantEntry = Schema.Struct({
+  /** Fair-share weight: twice the weight, twice the share of contended slots and residency. */
+  weight: Positive.pipe(withDefault(1)),
+  /** Requests accepted and not yet ended at most; beyond it QueueFull with a retry-after. */
+  maxInFlight: Schema.optionalKey(PositiveInt),
+  /** Requests accepted per minute at most (a token bucket holding `burst`); beyond it QueueFull. */
+  requestsPerMinute: Schema.optionalKey(Positive),
+  /** Requests the bucket holds (default: 10 seconds' worth, at least 1). */
+  burst: Schema.optionalKey(PositiveInt),
+})
+export type TenantEntry = typeof TenantEntry.Type
+
+/**
+ * Tenants by name (a request's `tenant`: `library`, `console`, an OpenAI `user`, …); `default`
+ * applies to every tenant not named. Metric labels use the names given here, else `other`.
+ */
+export const TenantsSection = Schema.Record(
+  Schema.String.check(Schema.isPattern(/^[\x21-\x7e]{1,128}$/)),
+  TenantEntry,
+)
+
 export const ConductorFile = Schema.Struct({
   routing: RoutingSection.pipe(withDefault({})),
   fallbacks: FallbacksSection.pipe(withDefault({})),
@@ -324,8 +347,10 @@ export const ConductorFile = Schema.Struct({
   requests: RequestsSection.pipe(withDefault({})),
   server: ServerSection.pipe(withDefault({})),
   logging: LoggingSection.pipe(withDefault({})),
+  tenants: TenantsSection.pipe(withDefault({})),
 })
 export type ConductorFile = typeof ConductorFile.Type
+export type TenantsConfig = ConductorFile["tenants"]
 export type RoutingConfig = ConductorFile["routing"]
 export type FallbacksConfig = ConductorFile["fallbacks"]
 /** What building a fallback chain needs (the mode is the request's business). */

@@ -30,6 +30,8 @@ export interface ModelProfile {
   readonly numCtx: number
   /** Pinned models are never evicted (e.g. the router model). */
   readonly pinned: boolean
+  /** Requests routed to it per minute at most (a rate limit), when configured. */
+  readonly requestsPerMinute?: number
   /** Quantisation, e.g. `Q4_K_M`. */
   readonly quantisation: string
   /** Where the profile came from. */

@@ -2,9 +2,11 @@
  * Weighted fair share between tenants (start-time fair queueing over GPU slot time): each
  * tenant's level is the slot time its requests were granted, divided by its weight; the request
  * of the tenant with the lowest level goes first. A tenant that starts waiting again is lifted to
- * the lowest level among the tenants already active, so time spent idle is not banked as credit
- * to flood with later. Grants are charged the model's expected service time, corrected to the
- * real time when the lease ends. Pure state: no clock, no I/O.
+ * the system's virtual time — the lowest start level among the tenants already active (a
+ * tenant's level when its latest grant began) — so time spent idle is not banked as credit to
+ * flood with later, and a newcomer is not put behind a backlog either. Grants are charged the
+ * model's expected service time, corrected to the real time when the lease ends. Pure state: no
+ * clock, no I/O.
  */
 
 export interface FairShareOptions {
@@ -17,6 +19,8 @@ export interface FairShareOptions {
 export class FairShare {
   // Invariant: every active tenant (with work waiting or running) has a level here.
   private readonly levels = new Map<string, number>()
+  /** Each tenant's level when its latest grant began (its start tag). */
+  private readonly starts = new Map<string, number>()
   /** Work waiting or running per tenant. */
   private readonly active = new Map<string, number>()
   private readonly maxTenants: number
@@ -50,6 +54,12 @@ export class FairShare {
     else this.active.set(tenant, n - 1)
   }
 
+  /** A request of `tenant` is granted, charged `ms` of expected slot time. */
+  grant(tenant: string, ms: number): void {
+    this.starts.set(tenant, this.levels.get(tenant) ?? this.floor())
+    this.charge(tenant, ms)
+  }
+
   /** Charge `ms` of slot time to `tenant` (negative to correct an estimate down). */
   charge(tenant: string, ms: number): void {
     const w = this.options.weightOf(tenant)
@@ -57,10 +67,10 @@ export class FairShare {
     this.levels.set(tenant, Math.max(0, level))
   }
 
-  /** The lowest level among active tenants (0 when none is active). */
+  /** The virtual time: the lowest start level among active tenants (0 when none is active). */
   private floor(): number {
     let min = Number.POSITIVE_INFINITY
-    for (const t of this.active.keys()) min = Math.min(min, this.levels.get(t) ?? 0)
+    for (const t of this.active.keys()) min = Math.min(min, this.starts.get(t) ?? this.levels.get(t) ?? 0)
     return Number.isFinite(min) ? min : 0
   }
 
@@ -69,7 +79,10 @@ export class FairShare {
     // Maps iterate in insertion order, and `join` re-inserts: the first inactive ones are oldest.
     for (const t of this.levels.keys()) {
       if (this.levels.size <= this.maxTenants) return
-      if (!this.active.has(t)) this.levels.delete(t)
+      if (!this.active.has(t)) {
+        this.levels.delete(t)
+        this.starts.delete(t)
+      }
     }
   }
 }

@@ -454,7 +454,7 @@ export class SchedulerCore {
     }
     // Charged now at the expected service time (the next grant must see it), corrected at release.
     const charged = this.estimates.serviceMs(model) ?? DEFAULT_SERVICE_MS
-    this.fair.charge(t.tenant, charged)
+    this.fair.grant(t.tenant, charged)
     const interactive = t.priority === "interactive"
     if (interactive) this.interactiveInflight.set(model, (this.interactiveInflight.get(model) ?? 0) + 1)
     let released = false
@@ -596,7 +596,11 @@ export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("con
           policy: options.policy,
           time,
           publish: bus.publish,
-          options: { maxQueued: options.maxQueued, maxLoaded: options.maxLoaded },
+          options: {
+            maxQueued: options.maxQueued,
+            maxLoaded: options.maxLoaded,
+            ...(options.weightOf !== undefined ? { weightOf: options.weightOf } : {}),
+          },
         })
         yield* Effect.addFinalizer(() => Effect.sync(() => core.close()))
         const wait = (model: string, acquire: Omit<AcquireOptions, "signal"> = {}) =>

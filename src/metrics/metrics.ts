@@ -8,6 +8,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
 import type { Attempt, ConductorEvent } from "../domain/events.js"
+import { DEFAULT_TENANT, tenantLabel } from "../domain/tenant.js"
 
 /** Seconds: from sub-second answers to twenty-minute ones. */
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200]
@@ -45,7 +46,14 @@ interface RequestLabels {
   tier: string
 }
 
-export const makeMetrics = (options: { readonly processMetrics?: boolean } = {}): ConductorMetrics => {
+export const makeMetrics = (
+  options: {
+    readonly processMetrics?: boolean
+    /** Tenants named in the configuration: their own label values; every other tenant is `other`. */
+    readonly tenants?: ReadonlyArray<string>
+  } = {},
+): ConductorMetrics => {
+  const configuredTenants = new Set(options.tenants ?? [])
   const registry = new Registry()
   if (options.processMetrics !== false) {
     collectDefaultMetrics({ register: registry })
@@ -210,9 +218,34 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
   // Routing facts of requests in flight, to label their terminal counts; removed at the end.
   const routed = new Map<string, RequestLabels>()
   const lastModel = new Map<string, string>()
+  /** Each request in flight's tenant label. */
+  const tenantOf = new Map<string, string>()
+  const tenantRequests = new Counter({
+    name: "conductor_tenant_requests_total",
+    help: "Requests that ended, by tenant (configured tenants by name, every other as other) and outcome.",
+    labelNames: ["tenant", "outcome"],
+    ...r,
+  })
+  const tenantQueueWait = new Histogram({
+    name: "conductor_tenant_queue_wait_seconds",
+    help: "Time completed requests waited for a slot (loads excluded), by tenant.",
+    labelNames: ["tenant"],
+    buckets: LATENCY_BUCKETS,
+    ...r,
+  })
+  const endTenant = (id: string, outcome: string, queueMs?: number) => {
+    const tenant = tenantOf.get(id)
+    if (tenant === undefined) return
+    tenantOf.delete(id)
+    tenantRequests.inc({ tenant, outcome })
+    if (queueMs !== undefined) tenantQueueWait.observe({ tenant }, queueMs / 1000)
+  }
 
   const observe = (e: ConductorEvent): void => {
     switch (e.type) {
+      case "accepted":
+        tenantOf.set(e.id, tenantLabel(e.tenant ?? DEFAULT_TENANT, configuredTenants))
+        return
       case "routed":
         decisions.inc({ task: e.decision.taskType, tier: e.decision.tier, reason: e.decision.reason })
         routed.set(e.id, { model: e.decision.model, task: e.decision.taskType, tier: e.decision.tier })
@@ -229,6 +262,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
         queueWait.observe({ model: e.model }, e.timings.queueMs / 1000)
         tokens.inc({ model: e.model, kind: "prompt" }, e.usage.promptTokens)
         tokens.inc({ model: e.model, kind: "completion" }, e.usage.evalTokens)
+        endTenant(e.id, "completed", e.timings.queueMs)
         forget(e.id)
         return
       case "failed":
@@ -242,6 +276,7 @@ export const makeMetrics = (options: { readonly processMetrics?: boolean } = {})
           tier: labels?.tier ?? "none",
           outcome: e.type,
         })
+        endTenant(e.id, e.type)
         forget(e.id)
         return
       }

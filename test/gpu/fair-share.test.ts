@@ -26,6 +26,17 @@ describe("gpu/fair-share", () => {
     expect(f.level("flooder")).toBe(25_000)
   })
 
+  it("a newcomer joins at the virtual time — the start of the active tenants' latest grants — not behind a backlog", () => {
+    const f = new FairShare({ weightOf: () => 1 })
+    f.join("flooder")
+    f.grant("flooder", 1000)
+    f.join("flooder")
+    f.join("polite")
+    // The flooder's running request started at 0: the newcomer starts there, below the flooder.
+    expect(f.level("polite")).toBe(0)
+    expect(f.level("flooder")).toBe(1000)
+  })
+
   it("corrections never take a level below zero; levels of inactive tenants are forgotten past the cap", () => {
     const f = new FairShare({ weightOf: () => 1, maxTenants: 3 })
     f.join("a")

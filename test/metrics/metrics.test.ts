@@ -15,6 +15,31 @@ const sampleOf = async (
 }
 
 describe("metrics", () => {
+  it("counts requests and queue waits per tenant: configured tenants by name, every other as other", async () => {
+    const metrics = makeMetrics({ processMetrics: false, tenants: ["batch-jobs"] })
+    const env = await conductorEnv()
+    try {
+      env.conductor.subscribe(metrics.observe)
+      for (const tenant of ["batch-jobs", "ws:7", "ws:8"]) {
+        await env.settle(env.conductor.submit({ prompt: "What is the capital of France?", tenant }).result)
+      }
+      expect(
+        await sampleOf(metrics, "conductor_tenant_requests_total", {
+          tenant: "batch-jobs",
+          outcome: "completed",
+        }),
+      ).toBe(1)
+      expect(
+        await sampleOf(metrics, "conductor_tenant_requests_total", { tenant: "other", outcome: "completed" }),
+      ).toBe(2)
+      const waits = await metrics.registry.getSingleMetric("conductor_tenant_queue_wait_seconds")?.get()
+      const tenants = new Set(waits?.values.map((v) => v.labels.tenant))
+      expect([...tenants].sort()).toEqual(["batch-jobs", "other"])
+    } finally {
+      await env.conductor.close()
+    }
+  })
+
   it("derives counters, gauges and histograms from events, with bounded labels", async () => {
     const metrics = makeMetrics({ processMetrics: false })
     const env = await conductorEnv({

@@ -70,7 +70,7 @@ export const waitUntil = async (
   predicate: () => boolean | Promise<boolean>,
   what = "condition",
 ): Promise<void> => {
-  const deadline = Date.now() + 3_000
+  const deadline = Date.now() + 20_000
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 3))

@@ -49,7 +49,7 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
   const conductor = await startConductor(options)
   const c = conductor.config.conductor
   const logger = makeLogger(c.logging.level)
-  const metrics = makeMetrics()
+  const metrics = makeMetrics({ tenants: Object.keys(conductor.config.conductor.tenants) })
   conductor.subscribe(metrics.observe)
   logEvents((l) => conductor.subscribe(l), logger, c.logging.prompts)
   const snap = conductor.snapshot()
