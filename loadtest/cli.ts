@@ -28,7 +28,7 @@ import {
 import { runDirect } from "./run-direct.js"
 import { type Progress, type RunOptions, runLocal } from "./run-local.js"
 import { runWs } from "./run-ws.js"
-import { LOADTEST_POLICIES, type LoadtestPolicy, loadScenario, type Scenario } from "./scenario.js"
+import { LOADTEST_POLICIES, type LoadtestPolicy, loadScenario, type Scenario, variantOf } from "./scenario.js"
 
 const USAGE =
   "usage: npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]\n" +
@@ -171,6 +171,16 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
       policies[policy] = await run(args, io, policy, { policy, durationSec: args.durationSec })
     }
   }
+  // Conductor again on a changed trace: without priorities, without some populations.
+  const variants: Record<string, PolicyResult> = {}
+  if (args.target === undefined) {
+    for (const v of scenario.variants) {
+      variants[v.name] = await run({ ...args, scenario: variantOf(scenario, v) }, io, v.name, {
+        policy: "swap-aware",
+        durationSec: args.durationSec,
+      })
+    }
+  }
   let bound: Report["bound"] = {
     throughputRps: null,
     why:
@@ -202,6 +212,7 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
     timeScale: scenario.timeScale,
     target: args.target ?? (scenario.transport === "ws" ? "conductor serve over /ws" : "in-process"),
     policies: withCeilingFractions(policies, ceiling),
+    ...(Object.keys(variants).length > 0 ? { variants } : {}),
     bound,
     ...optional("ceiling", ceiling),
     ...optional("comparison", compare(policies, bound.throughputRps)),

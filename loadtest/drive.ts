@@ -6,8 +6,8 @@
  */
 import type { ConductorRequest } from "../src/conductor.js"
 import type { Recorder } from "./recorder.js"
-import type { Scenario } from "./scenario.js"
-import { arrivals, clientStream } from "./trace.js"
+import { DEFAULT_POPULATION, type Population, type Scenario } from "./scenario.js"
+import { arrivals, clientStream, type TraceItem } from "./trace.js"
 
 export interface Target {
   /** Simulated milliseconds since the run began. */
@@ -43,33 +43,49 @@ export const drive = async (
     void p.finally(() => inFlight.delete(p))
     return p
   }
-  if (scenario.clients !== undefined) {
-    await Promise.all(
-      Array.from({ length: scenario.clients.count }, async (_, c) => {
-        const next = clientStream(scenario, c)
-        for (let n = 0; ; n++) {
-          const item = next()
-          if (item.thinkMs > 0) await target.sleep(item.thinkMs)
-          if (target.now() >= endMs || sent >= limit) return
-          sent++
-          const id = `${options.label}-c${c}-${n}`
-          recorder.sent(id, item.mix)
-          await track(target.send(c, id, item.request))
-        }
-      }),
-    )
-  } else {
-    const list = arrivals(scenario)
-    for (const [i, item] of list.entries()) {
-      const wait = item.atMs - target.now()
-      if (wait > 0) await target.sleep(wait)
-      if (target.now() >= endMs) break
-      sent++
-      const id = `${options.label}-a${i}`
-      recorder.sent(id, item.mix)
-      void track(target.send(i, id, item.request))
-    }
-  }
+  const record = (id: string, item: TraceItem) =>
+    recorder.sent(id, item.mix, { tenant: item.tenant ?? "library", priority: item.priority })
+  // Clients are numbered across populations: a transport assigns connections by number.
+  let firstClient = 0
+  const populations = scenario.populations.map((p) => {
+    const base = firstClient
+    firstClient += p.clients?.count ?? 0
+    return { p, base }
+  })
+  const label = (p: Population) =>
+    p.name === DEFAULT_POPULATION ? options.label : `${options.label}-${p.name}`
+  await Promise.all(
+    populations.map(async ({ p, base }) => {
+      if (p.clients !== undefined) {
+        const popEndMs = Math.min(endMs, (p.endSec ?? Number.POSITIVE_INFINITY) * 1000)
+        if (p.startSec > 0) await target.sleep(p.startSec * 1000)
+        await Promise.all(
+          Array.from({ length: p.clients.count }, async (_, c) => {
+            const next = clientStream(scenario, p, c)
+            for (let n = 0; ; n++) {
+              const item = next()
+              if (item.thinkMs > 0) await target.sleep(item.thinkMs)
+              if (target.now() >= popEndMs || sent >= limit) return
+              sent++
+              const id = `${label(p)}-c${c}-${n}`
+              record(id, item)
+              await track(target.send(base + c, id, item.request))
+            }
+          }),
+        )
+        return
+      }
+      for (const [i, item] of arrivals(scenario, p).entries()) {
+        const wait = item.atMs - target.now()
+        if (wait > 0) await target.sleep(wait)
+        if (target.now() >= endMs || sent >= limit) break
+        sent++
+        const id = `${label(p)}-a${i}`
+        record(id, item)
+        void track(target.send(i, id, item.request))
+      }
+    }),
+  )
   const graceEnd = target.now() + (options.graceMs ?? 600_000)
   while (inFlight.size > 0 && target.now() < graceEnd) {
     await Promise.race([Promise.all(inFlight), target.sleep(1_000)])

@@ -55,6 +55,32 @@ export interface PolicyResult {
   >
   /** The host the run was on (for the ceiling): its VRAM budget, loaded-model limit and models. */
   readonly host?: HostFacts
+  /** Completed requests by priority class: time to first token, queue wait, latency. */
+  readonly byPriority: Readonly<
+    Record<
+      string,
+      {
+        readonly completed: number
+        readonly ttftMs: Quantiles
+        readonly queueWaitMs: Quantiles
+        readonly latencyMs: Quantiles
+      }
+    >
+  >
+  /** Per tenant (the trace's): requests sent, completed, queue wait and latency of the completed. */
+  readonly byTenant: Readonly<
+    Record<
+      string,
+      {
+        readonly sent: number
+        readonly completed: number
+        readonly queueWaitMs: Quantiles
+        readonly latencyMs: Quantiles
+      }
+    >
+  >
+  /** Tenants that sent more than twice what the median other tenant sent (the flooders). */
+  readonly noisyTenants: ReadonlyArray<string>
   readonly durationSec: number
   readonly memory?: {
     /** The lowest sample in each quarter of the run (flat floors: no growth). */
@@ -84,6 +110,8 @@ export interface HostFacts {
 interface Record_ {
   readonly id: string
   readonly mix: string
+  readonly tenant: string
+  readonly priority: string
   readonly sentAt: number
   accepted: boolean
   rejected: boolean
@@ -99,6 +127,8 @@ interface Record_ {
   queueMs: number | undefined
   overheadMs: number | undefined
 }
+
+const DEFAULT_WHO = { tenant: "library", priority: "interactive" } as const
 
 const q = (samples: ReadonlyArray<number>): Quantiles => {
   const s = summary(samples)
@@ -145,10 +175,16 @@ export class Recorder {
     return this.requests.size
   }
 
-  sent(id: string, mix: string): void {
+  sent(
+    id: string,
+    mix: string,
+    who: { readonly tenant: string; readonly priority: string } = DEFAULT_WHO,
+  ): void {
     this.requests.set(id, {
       id,
       mix,
+      tenant: who.tenant,
+      priority: who.priority,
       sentAt: this.now(),
       accepted: false,
       rejected: false,
@@ -295,10 +331,53 @@ export class Recorder {
       ).length,
       perModel,
       ...(host !== undefined ? { host } : {}),
+      ...groups(all, completed),
       durationSec: round(seconds, 1),
       ...(this.memory.length >= 4 ? { memory: memoryTrend(this.memory) } : {}),
     }
   }
+}
+
+/** The results by priority and by tenant, and the tenants that flooded the run. */
+const groups = (all: ReadonlyArray<Record_>, completed: ReadonlyArray<Record_>) => {
+  const byPriority: Record<
+    string,
+    { completed: number; ttftMs: Quantiles; queueWaitMs: Quantiles; latencyMs: Quantiles }
+  > = {}
+  for (const priority of new Set(all.map((r) => r.priority))) {
+    const mine = completed.filter((r) => r.priority === priority)
+    byPriority[priority] = {
+      completed: mine.length,
+      ttftMs: q(mine.flatMap((r) => (r.ttftMs !== undefined ? [r.ttftMs] : []))),
+      queueWaitMs: q(mine.flatMap((r) => (r.queueMs !== undefined ? [r.queueMs] : []))),
+      latencyMs: q(mine.map((r) => r.latencyMs as number)),
+    }
+  }
+  const byTenant: Record<
+    string,
+    { sent: number; completed: number; queueWaitMs: Quantiles; latencyMs: Quantiles }
+  > = {}
+  const tenants = new Set(all.map((r) => r.tenant))
+  for (const tenant of tenants) {
+    const mine = completed.filter((r) => r.tenant === tenant)
+    byTenant[tenant] = {
+      sent: all.filter((r) => r.tenant === tenant).length,
+      completed: mine.length,
+      queueWaitMs: q(mine.flatMap((r) => (r.queueMs !== undefined ? [r.queueMs] : []))),
+      latencyMs: q(mine.map((r) => r.latencyMs as number)),
+    }
+  }
+  const sent = (t: string) => byTenant[t]?.sent ?? 0
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b)
+    const m = Math.floor(s.length / 2)
+    return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+  }
+  const noisyTenants =
+    tenants.size < 2
+      ? []
+      : [...tenants].filter((t) => sent(t) > 2 * median([...tenants].filter((o) => o !== t).map(sent))).sort()
+  return { byPriority, byTenant, noisyTenants }
 }
 
 /** First and last samples, and the least-squares slope per hour (second half, after warm-up). */

@@ -16,6 +16,8 @@ export interface Report {
   readonly target: string
   /** Each policy's result, with its throughput as a fraction of the ceiling. */
   readonly policies: Readonly<Record<string, PolicyResult & { readonly fractionOfCeiling?: number }>>
+  /** Conductor on the trace changed as the scenario's `variants` say (no priorities, no flooder). */
+  readonly variants?: Readonly<Record<string, PolicyResult>>
   /** The same trace with every model resident (unlimited VRAM): the throughput ceiling. */
   readonly bound:
     | (PolicyResult & { readonly policy: string })

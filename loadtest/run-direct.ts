@@ -20,7 +20,7 @@ import { ScaledClock, type TimeSource } from "../src/time/clock.js"
 import { drive } from "./drive.js"
 import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
 import { onVirtualTime, profileFile, type RunOptions, reportProgress } from "./run-local.js"
-import type { Scenario } from "./scenario.js"
+import { type Scenario, windowEndMs } from "./scenario.js"
 
 export const runDirect = (scenario: Scenario, options: RunOptions): Promise<PolicyResult> => {
   if (options.clock !== undefined || !scenario.virtualTime) {
@@ -216,7 +216,7 @@ const directOn = async (
       recorder,
       { label: "ollama", durationSec: options.durationSec },
     )
-    const endMs = scenario.clients !== undefined ? options.durationSec * 1000 : clock.now()
+    const endMs = windowEndMs(scenario, options.durationSec, clock.now())
     const s = engine.state()
     const host: HostFacts = {
       budgetBytes: s.vram.capacityBytes,

@@ -16,7 +16,7 @@ import type { ConductorEvent } from "../src/domain/events.js"
 import { ManualClock, ScaledClock, type TimeSource } from "../src/time/clock.js"
 import { drive } from "./drive.js"
 import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
-import type { LoadtestPolicy, Scenario } from "./scenario.js"
+import { type LoadtestPolicy, type Scenario, windowEndMs } from "./scenario.js"
 
 export interface RunOptions {
   readonly policy: LoadtestPolicy
@@ -198,7 +198,7 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
       recorder,
       { label: options.policy, durationSec: options.durationSec },
     )
-    const endMs = scenario.clients !== undefined ? options.durationSec * 1000 : clock.now()
+    const endMs = windowEndMs(scenario, options.durationSec, clock.now())
     recorder.sampleMemory()
     const snap = conductor.snapshot()
     const overcommits = snap.simulator?.overcommits ?? 0

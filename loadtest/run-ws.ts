@@ -21,7 +21,7 @@ import { ScaledClock } from "../src/time/clock.js"
 import { drive } from "./drive.js"
 import { type PolicyResult, Recorder } from "./recorder.js"
 import { configDir, hostFacts, profileFile, type RunOptions, reportProgress } from "./run-local.js"
-import type { Scenario } from "./scenario.js"
+import { type Scenario, windowEndMs } from "./scenario.js"
 
 export interface WsRunOptions extends RunOptions {
   /** A running server's WebSocket URL (`ws://host:port/ws`); without it one is started here. */
@@ -311,13 +311,17 @@ export const runWs = async (scenario: Scenario, options: WsRunOptions): Promise<
     let clock = new ScaledClock(scenario.timeScale)
     const recorder = new Recorder(() => clock.now(), scenario.timeScale, healthy)
     const sleep = (ms: number) => clock.sleep(ms)
-    const count =
-      scenario.clients !== undefined
-        ? scenario.clients.count
-        : Math.min(
-            POOL_MAX,
-            Math.max(1, Math.ceil(scenario.arrivals?.rate ?? 1) + (scenario.arrivals?.bursts?.count ?? 0)),
-          )
+    // One connection per closed-loop client; a pool for open-loop arrivals.
+    let count = 0
+    for (const p of scenario.populations) {
+      count +=
+        p.clients !== undefined
+          ? p.clients.count
+          : Math.min(
+              POOL_MAX,
+              Math.max(1, Math.ceil(p.arrivals?.rate ?? 1) + (p.arrivals?.bursts?.count ?? 0)),
+            )
+    }
     const observer = await Connection.open(url, headers, recorder, sleep)
     connections.push(observer)
     await observer.subscribe(["models", "vram"])
@@ -351,7 +355,7 @@ export const runWs = async (scenario: Scenario, options: WsRunOptions): Promise<
       recorder,
       { label: options.policy, durationSec: options.durationSec },
     )
-    const endMs = scenario.clients !== undefined ? options.durationSec * 1000 : clock.now()
+    const endMs = windowEndMs(scenario, options.durationSec, clock.now())
     if (memory !== undefined) {
       clearInterval(memory)
       memory = undefined

@@ -3,8 +3,10 @@
  * how long, who sends what — closed-loop clients (each sends its next query when the last ends,
  * after a think time) or open-loop arrivals (a Poisson rate, with bursts) — the request mix as
  * prompt templates by task, faults on the simulated models, the policies to compare, the
- * Conductor settings to run with, and the SLOs to report against. Every problem in a file is
- * reported with its path.
+ * Conductor settings to run with, and the SLOs to report against. Several populations (tenants
+ * with their own clients or arrivals, mix and priority) may share one run; `variants` rerun
+ * Conductor without priorities or without some populations, for comparisons. Every problem in a
+ * file is reported with its path.
  */
 import { readFileSync } from "node:fs"
 import { dirname, isAbsolute, resolve } from "node:path"
@@ -13,6 +15,7 @@ import { parse } from "yaml"
 import { FaultSettings } from "../src/backends/sim/profile.js"
 import { TaskTypeSchema } from "../src/config/schema.js"
 import { NonNegative, Positive, PositiveInt, withDefault } from "../src/config/schema-parts.js"
+import { PRIORITIES } from "../src/domain/tenant.js"
 
 const Range = Schema.Tuple([NonNegative, NonNegative])
 
@@ -37,8 +40,50 @@ const MixEntry = Schema.Struct({
   topics: Schema.Array(Schema.String).pipe(withDefault(["databases", "compilers", "caching", "graphs"])),
   /** Answer length cap, drawn uniformly from [min, max]. */
   maxTokens: Range.pipe(withDefault([64, 256])),
+  /** `interactive` or `batch` (default: the population's). */
+  priority: Schema.optionalKey(Schema.Literals(PRIORITIES)),
 })
 export type MixEntry = typeof MixEntry.Type
+
+const Clients = Schema.Struct({
+  count: PositiveInt,
+  /** Think time between a client's answer and its next query, seconds, uniform in [min, max]. */
+  thinkSec: Range.pipe(withDefault([0, 0])),
+})
+
+const Arrivals = Schema.Struct({
+  /** Poisson arrivals per second. */
+  rate: Positive,
+  /** Every `every` seconds, `count` extra requests at once. */
+  bursts: Schema.optionalKey(Schema.Struct({ every: Positive, count: PositiveInt })),
+})
+
+/** One group of senders: a tenant with its clients or arrivals, its mix and its priority. */
+const Population = Schema.Struct({
+  name: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.-]{1,64}$/)),
+  /** The tenant its requests run for (default: the population's name). */
+  tenant: Schema.optionalKey(Schema.String),
+  priority: Schema.Literals(PRIORITIES).pipe(withDefault("interactive")),
+  clients: Schema.optionalKey(Clients),
+  arrivals: Schema.optionalKey(Arrivals),
+  mix: Schema.Array(MixEntry).check(Schema.isMinLength(1)),
+  /** Sends only within [startSec, endSec) of the run (a flood that comes and goes). */
+  startSec: NonNegative.pipe(withDefault(0)),
+  endSec: Schema.optionalKey(Positive),
+})
+export type Population = Omit<typeof Population.Type, "tenant"> & {
+  /** The tenant its requests run for; undefined: the library's (the default population). */
+  readonly tenant: string | undefined
+}
+
+/** A rerun of Conductor with the trace changed, for a comparison the report makes. */
+const Variant = Schema.Struct({
+  name: Schema.String,
+  /** Every request interactive (what swap-aware does without priorities). */
+  dropPriorities: Schema.Boolean.pipe(withDefault(false)),
+  /** Leave these populations out (e.g. the flooder). */
+  dropPopulations: Schema.Array(Schema.String).pipe(withDefault([])),
+})
 
 export const Scenario = Schema.Struct({
   name: Schema.String,
@@ -57,22 +102,13 @@ export const Scenario = Schema.Struct({
   /** …or stop after this many requests, whichever comes first. */
   requests: Schema.optionalKey(PositiveInt),
   seed: Schema.Int.pipe(withDefault(1)),
-  clients: Schema.optionalKey(
-    Schema.Struct({
-      count: PositiveInt,
-      /** Think time between a client's answer and its next query, seconds, uniform in [min, max]. */
-      thinkSec: Range.pipe(withDefault([0, 0])),
-    }),
-  ),
-  arrivals: Schema.optionalKey(
-    Schema.Struct({
-      /** Poisson arrivals per second. */
-      rate: Positive,
-      /** Every `every` seconds, `count` extra requests at once. */
-      bursts: Schema.optionalKey(Schema.Struct({ every: Positive, count: PositiveInt })),
-    }),
-  ),
-  mix: Schema.Array(MixEntry).check(Schema.isMinLength(1)),
+  /** One population: closed-loop `clients` or open-loop `arrivals`, and its `mix`… */
+  clients: Schema.optionalKey(Clients),
+  arrivals: Schema.optionalKey(Arrivals),
+  mix: Schema.optionalKey(Schema.Array(MixEntry).check(Schema.isMinLength(1))),
+  /** …or several (tenants with their own senders, mix and priority). */
+  populations: Schema.optionalKey(Schema.Array(Population).check(Schema.isMinLength(1))),
+  variants: Schema.Array(Variant).pipe(withDefault([])),
   /** Faults per simulated model (probabilities per request or load). */
   faults: Schema.Record(Schema.String, FaultSettings).pipe(withDefault({})),
   policies: Schema.Array(Schema.Literals(LOADTEST_POLICIES)).pipe(withDefault(["ollama", "swap-aware"])),
@@ -97,7 +133,34 @@ export const Scenario = Schema.Struct({
     healthyChainsComplete: Schema.optionalKey(Schema.Boolean),
   }).pipe(withDefault({})),
 })
-export type Scenario = typeof Scenario.Type & { readonly file: string; readonly profilePath: string }
+export type Scenario = Omit<typeof Scenario.Type, "populations"> & {
+  readonly file: string
+  readonly profilePath: string
+  /** Who sends what: the `populations`, or the one the top-level clients/arrivals and mix make. */
+  readonly populations: ReadonlyArray<Population>
+}
+
+/** The population the top-level `clients` or `arrivals` and `mix` make (its trace as before). */
+export const DEFAULT_POPULATION = "default"
+
+/** The scenario a variant runs: its populations dropped, its priorities all interactive. */
+export const variantOf = (scenario: Scenario, v: (typeof Scenario.Type)["variants"][number]): Scenario => ({
+  ...scenario,
+  populations: scenario.populations
+    .filter((p) => !v.dropPopulations.includes(p.name))
+    .map((p) =>
+      v.dropPriorities
+        ? { ...p, priority: "interactive", mix: p.mix.map(({ priority: _priority, ...m }) => m) }
+        : p,
+    ),
+})
+
+/**
+ * Where a run's throughput window ends: at the duration when every population is closed-loop (it
+ * sends until then); else when the last request ended (open-loop arrivals are all counted).
+ */
+export const windowEndMs = (scenario: Scenario, durationSec: number, nowMs: number): number =>
+  scenario.populations.every((p) => p.clients !== undefined) ? durationSec * 1000 : nowMs
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
@@ -115,14 +178,45 @@ export const loadScenario = (file: string): Scenario => {
     throw new Error(`${file}: invalid scenario:\n${problems.join("\n")}`)
   }
   const s = decoded.success
-  if ((s.clients === undefined) === (s.arrivals === undefined)) {
-    throw new Error(`${file}: invalid scenario:\n  (top): give exactly one of clients and arrivals`)
+  const problems: string[] = []
+  if (s.populations === undefined) {
+    if ((s.clients === undefined) === (s.arrivals === undefined))
+      problems.push("(top): give exactly one of clients and arrivals")
+    if (s.mix === undefined) problems.push("mix: required (or give populations)")
+  } else if (s.clients !== undefined || s.arrivals !== undefined || s.mix !== undefined) {
+    problems.push("(top): give either populations or clients/arrivals and mix, not both")
   }
+  for (const [i, p] of (s.populations ?? []).entries()) {
+    if ((p.clients === undefined) === (p.arrivals === undefined)) {
+      problems.push(`populations.${i}: give exactly one of clients and arrivals`)
+    }
+  }
+  const names = new Set((s.populations ?? []).map((p) => p.name))
+  for (const [i, v] of s.variants.entries()) {
+    for (const n of v.dropPopulations)
+      if (!names.has(n)) problems.push(`variants.${i}.dropPopulations: no population '${n}'`)
+  }
+  if (problems.length > 0)
+    throw new Error(`${file}: invalid scenario:\n${problems.map((p) => `  ${p}`).join("\n")}`)
+  const populations: Population[] =
+    s.populations !== undefined
+      ? s.populations.map((p) => ({ ...p, tenant: p.tenant ?? p.name }))
+      : [
+          {
+            name: DEFAULT_POPULATION,
+            tenant: undefined,
+            priority: "interactive",
+            ...(s.clients !== undefined ? { clients: s.clients } : {}),
+            ...(s.arrivals !== undefined ? { arrivals: s.arrivals } : {}),
+            mix: s.mix ?? [],
+            startSec: 0,
+          },
+        ]
   const profilePath =
     s.profile.endsWith(".yaml") || s.profile.includes("/")
       ? isAbsolute(s.profile)
         ? s.profile
         : resolve(dirname(file), s.profile)
       : s.profile
-  return { ...s, file, profilePath }
+  return { ...s, file, profilePath, populations }
 }
