@@ -188,10 +188,10 @@ export interface WarmUp {
 }
 
 /**
- * Warm one server until its JIT has settled: blocks of `blockSeconds` at 10 clients until
- * `minRequests` were answered or `maxSeconds` passed. Conductor runs a lot of distinct code per
- * request and needs ~10,000 requests before its CPU per request stops falling (5 ms → 1 ms on
- * the benchmark machine); a few seconds of warm-up would measure the JIT, not the gateway.
+ * Warm one server until V8 has settled (optimised code, heap sizing): blocks of `blockSeconds` at
+ * 10 clients until `minRequests` were answered or `maxSeconds` passed. Conductor runs a lot of
+ * distinct code per request and needs ~10,000 requests before its CPU per request stops falling
+ * (~4 ms → ~1.3 ms on the benchmark machine); a few seconds of warm-up would measure the warm-up.
  */
 export const warmUp = async (
   call: Call,

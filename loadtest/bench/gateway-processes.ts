@@ -3,7 +3,7 @@
  * event loop with the load generator: `conductor sim` (a zero-latency simulated Ollama host),
  * `conductor serve --backend ollama` in front of it, and the Portkey gateway (`@portkey-ai/gateway`,
  * installed on first use into a cache folder under the OS temp dir — never a dependency of this
- * project). Each child's output goes to a log file (not through this process); `cpuMs` reads a
+ * project). Each child's output goes to a log file (not through this process); `procCpuMs` reads a
  * child's user + system time from `/proc/<pid>/stat` (Linux; undefined elsewhere).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
@@ -157,8 +157,8 @@ export const startConductor = (
 export const PORTKEY_PACKAGE = "@portkey-ai/gateway"
 export const PORTKEY_VERSION = "1.15"
 /**
- * Portkey 1.15 declares `@hono/node-server ^1.3.3`, which npm resolves to 1.19; from 1.14 on,
- * Portkey's streamed chat completions fail on Node with `TypeError: immutable` (it appends headers
+ * Portkey 1.15 declares `@hono/node-server ^1.3.3`, which npm resolves to 1.19; with 1.14.2 and
+ * later, Portkey's streamed chat completions fail on Node with `TypeError: immutable` (it appends headers
  * to a response whose headers are immutable; Portkey-AI/gateway#1389 and #1550). 1.13.8 is the
  * last release before that change: streams work, and non-streamed requests cost the same CPU.
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { DEFAULT_OPTIONS, parseGatewayFlags, runGatewayBench } from "../../loadtest/bench/gateway.bench.js"
+import { runGatewayBench } from "../../loadtest/bench/gateway.bench.js"
+import { DEFAULT_OPTIONS, parseGatewayFlags } from "../../loadtest/bench/gateway-options.js"
 
 describe("gateway benchmark harness", () => {
   it("reads its flags and refuses unknown ones", () => {

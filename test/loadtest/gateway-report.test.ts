@@ -94,7 +94,23 @@ describe("gateway benchmark report", () => {
         ),
       )
     }
+    const streamed = (round: number, path: PathName, ttft: number) =>
+      sampleOf(
+        { phase: "stream-c1", round, path, client: "fetch" },
+        block(Array(50).fill(ttft + 1), { firstTokens: Array(50).fill(ttft) }),
+        {},
+      )
+    for (const round of [0, 1, 2]) {
+      samples.push(
+        streamed(round, "direct", 1),
+        streamed(round, "portkey", 26),
+        streamed(round, "conductor-auto", 2.5),
+      )
+    }
     const lines = verdict(samples, "fetch")
+    expect(lines.find((l) => l.startsWith("1 client, streamed"))).toMatch(
+      /added first-token p50 1\.50 ms vs Portkey 25\.00 ms \(0\.06×\) met/,
+    )
     expect(lines.find((l) => l.startsWith('1 client, Conductor, `model: "auto"`'))).toMatch(
       /added p50 0\.50 ms vs Portkey 1\.00 ms \(0\.50×\) met/,
     )
