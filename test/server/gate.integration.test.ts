@@ -2,7 +2,9 @@
  * The gate in front of `conductor serve`, as a browser or an attacker meets it: a request whose
  * Host names another server (DNS rebinding) is refused on every route and on the WebSocket
  * upgrade; IP literals, localhost and `server.allowedHosts` pass. A path no route has answers 404
- * whatever the method; a known path with the wrong method answers 405 with `Allow`.
+ * whatever the method; a known path with the wrong method answers 405 with `Allow`. The
+ * compatible APIs answer an allowed browser origin with CORS headers, and a request without
+ * Origin with `Vary: Origin` only.
  */
 
 import { mkdtempSync, writeFileSync } from "node:fs"
@@ -106,5 +108,28 @@ describe("conductor serve: the Host gate and unknown routes", () => {
     expect(post.status).toBe(405)
     expect(post.headers.allow).toBe("GET, HEAD")
     expect(JSON.parse(post.body)).toMatchObject({ code: "method_not_allowed" })
+  })
+
+  it("sends CORS headers to an allowed browser origin on /v1 and /api, and only Vary without an Origin", async () => {
+    for (const path of ["/v1/models", "/api/tags"]) {
+      const browser = await raw(server.url, path, { headers: { origin: "http://localhost:5173" } })
+      expect(browser.status, path).toBe(200)
+      expect(browser.headers["access-control-allow-origin"], path).toBe("http://localhost:5173")
+      expect(browser.headers["access-control-expose-headers"], path).toContain("x-conductor-request-id")
+      expect(browser.headers.vary, path).toContain("Origin")
+      const preflight = await raw(server.url, path, {
+        method: "OPTIONS",
+        headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" },
+      })
+      expect(preflight.status, path).toBe(204)
+      expect(preflight.headers["access-control-allow-headers"], path).toContain("x-conductor-persona")
+      const plain = await raw(server.url, path)
+      expect(plain.status, path).toBe(200)
+      expect(plain.headers["access-control-allow-origin"], path).toBeUndefined()
+      expect(plain.headers.vary, path).toBe("Origin")
+    }
+    const evil = await raw(server.url, "/v1/models", { headers: { origin: "https://evil.example" } })
+    expect(evil.status).toBe(403)
+    expect(JSON.parse(evil.body)).toMatchObject({ error: { code: "forbidden_origin" } })
   })
 })

@@ -136,7 +136,15 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
     Stream.unwrap(
       Effect.gen(function* () {
         const ctl = new AbortController()
-        yield* Effect.addFinalizer(() => Effect.sync(() => ctl.abort()))
+        // Set once the server has sent its done part: the generation is over and there is no GPU
+        // work to stop, so the finalizer skips the abort (which builds a DOMException with a
+        // stack and runs fetch's abort steps on every answered request).
+        let finished = false
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            if (!finished) ctl.abort()
+          }),
+        )
         const client = clientFor(host, ctl.signal)
         const call = generationCall(name, req)
         async function* chunks(): AsyncGenerator<GenerateChunk> {
@@ -145,8 +153,12 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
           const mapper = new ChunkMapper()
           for await (const part of parts) {
             const mapped = mapper.map(part as WireChatPart | WireGeneratePart)
+            if (mapped.at(-1)?.kind === "done") {
+              finished = true
+              yield* mapped
+              return
+            }
             yield* mapped
-            if (mapped.at(-1)?.kind === "done") return
           }
           throw new Error("stream ended without a done chunk")
         }
