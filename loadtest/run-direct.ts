@@ -59,7 +59,11 @@ const staticModel = (
   }
 }
 
-const directOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource): Promise<PolicyResult> => {
+const directOn = async (
+  scenario: Scenario,
+  options: RunOptions,
+  clock: TimeSource,
+): Promise<PolicyResult> => {
   const file = profileFile(scenario, { unlimitedVram: options.unlimitedVram === true, withFaults: true })
   const profile = loadProfile(file)
   const engine = new SimEngine(profile, { clock, seed: scenario.seed })
@@ -95,7 +99,12 @@ const directOn = async (scenario: Scenario, options: RunOptions, clock: TimeSour
         loadingSince.delete(e.model)
         return vram()
       case "unload_started":
-        recorder.event({ type: "model_evicted", model: e.model, reason: e.reason === "expired" ? "idle" : "make_room", bytes: 0 })
+        recorder.event({
+          type: "model_evicted",
+          model: e.model,
+          reason: e.reason === "expired" ? "idle" : "make_room",
+          bytes: 0,
+        })
         return
       case "unloaded":
       case "crashed":
@@ -122,7 +131,13 @@ const directOn = async (scenario: Scenario, options: RunOptions, clock: TimeSour
           const sentAt = clock.now()
           recorder.event({ type: "accepted", id })
           if (model === undefined) {
-            recorder.event({ type: "failed", id, reason: "NoModelAvailable", message: "no model for it", attempts: [] })
+            recorder.event({
+              type: "failed",
+              id,
+              reason: "NoModelAvailable",
+              message: "no model for it",
+              attempts: [],
+            })
             return
           }
           recorder.event({ type: "started", id, model, attempt: 1 })
@@ -132,7 +147,9 @@ const directOn = async (scenario: Scenario, options: RunOptions, clock: TimeSour
               model,
               prompt: request.prompt ?? "",
               stream: true,
-              ...(request.options?.numPredict !== undefined ? { options: { num_predict: request.options.numPredict } } : {}),
+              ...(request.options?.numPredict !== undefined
+                ? { options: { num_predict: request.options.numPredict } }
+                : {}),
             })
             if (response.kind === "single") throw new Error("stream ended without a done chunk")
             let part = response.first
@@ -200,7 +217,9 @@ const directOn = async (scenario: Scenario, options: RunOptions, clock: TimeSour
     const host: HostFacts = {
       budgetBytes: s.vram.capacityBytes,
       maxLoaded: profile.server.maxLoadedModels * profile.gpus.length,
-      models: Object.fromEntries(profile.models.map((m) => [m.name, { bytes: m.vramGb * 1e9, slots: m.parallel }])),
+      models: Object.fromEntries(
+        profile.models.map((m) => [m.name, { bytes: m.vramGb * 1e9, slots: m.parallel }]),
+      ),
     }
     return recorder.result(0, endMs, s.overcommits, host)
   } finally {
