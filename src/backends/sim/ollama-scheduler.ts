@@ -22,62 +22,16 @@ import { effectiveContext, nextLowerAutoContext, type RequestedContext, requeste
 import { modelDigest } from "./digest.js"
 import { canceled, loadOom, loadTerminated, runnerCrashed, serverBusy, tooLarge } from "./errors.js"
 import type { Faults, LoadFault } from "./faults.js"
+import { HostMemory } from "./host-memory.js"
 import { parseKeepAlive } from "./keep-alive.js"
 import { loadMs, loadTimesOf } from "./load-time.js"
-import { PageCache, type PageCacheSnapshot } from "./page-cache.js"
+import type { PageCache } from "./page-cache.js"
 import { place } from "./placement.js"
-import {
-  fileBytes,
-  footprintBytes,
-  GB,
-  type SimModelSpec,
-  type SimProfile,
-  totalVramBytes,
-} from "./profile.js"
-import { type EvictionCause, Runner, type RunnerState, type UnloadReason } from "./runner.js"
+import { fileBytes, footprintBytes, type SimModelSpec, type SimProfile, totalVramBytes } from "./profile.js"
+import { type EvictionCause, Runner, type UnloadReason } from "./runner.js"
+import type { SchedulerEvent, SchedulerSnapshot } from "./scheduler-report.js"
 
-export type { EvictionCause }
-
-export type SchedulerEvent =
-  | {
-      readonly type: "load_started"
-      readonly model: string
-      readonly bytes: number
-      readonly gpuBytes: number
-      readonly numCtx: number
-      /** Share of the model file in the page cache when the load began (1: a warm load). */
-      readonly cachedFraction: number
-      /** How long the load will take, ms of simulated time. */
-      readonly expectedMs: number
-      readonly at: number
-    }
-  | {
-      readonly type: "loaded"
-      readonly model: string
-      readonly bytes: number
-      readonly gpuBytes: number
-      readonly loadMs: number
-      readonly cachedFraction: number
-      readonly at: number
-    }
-  | { readonly type: "load_failed"; readonly model: string; readonly error: string; readonly at: number }
-  | {
-      readonly type: "unload_started"
-      readonly model: string
-      readonly reason: UnloadReason
-      /** Why the scheduler evicted it (evictions only). */
-      readonly cause?: EvictionCause
-      readonly at: number
-    }
-  | { readonly type: "unloaded"; readonly model: string; readonly bytes: number; readonly at: number }
-  | { readonly type: "crashed"; readonly models: ReadonlyArray<string>; readonly at: number }
-  | {
-      /** A request restored the keep-alive of a runner the scheduler is waiting to evict (ollama#17408). */
-      readonly type: "resurrected"
-      readonly model: string
-      readonly keepAliveMs: number
-      readonly at: number
-    }
+export type { EvictionCause, SchedulerEvent, SchedulerSnapshot }
 
 interface Pending {
   readonly model: SimModelSpec
@@ -101,39 +55,10 @@ type LoadOutcome =
   | { readonly kind: "evict-all" }
   | { readonly kind: "evict"; readonly cause: "headroom" | "no_room" }
 
-export interface SchedulerSnapshot {
-  readonly runners: ReadonlyArray<{
-    readonly name: string
-    readonly state: RunnerState
-    readonly numCtx: number
-    readonly bytes: number
-    readonly gpuBytes: number
-    readonly cpuBytes: number
-    readonly refCount: number
-    readonly active: number
-    readonly waitingForSlot: number
-    readonly keepAliveMs: number
-    readonly expiresAt: number | undefined
-  }>
-  readonly vram: { readonly usedBytes: number; readonly capacityBytes: number; readonly peakBytes: number }
-  readonly pageCache: PageCacheSnapshot
-  readonly loadCostScale: number
-  readonly overcommits: number
-  readonly pending: number
-  readonly processing: boolean
-  readonly loads: number
-  readonly loadFailures: number
-  readonly unloads: number
-  readonly evictions: number
-}
-
 /** Below this share of the free GPU memory a model loads beside others (sched.go load). */
 const FITS_BESIDE = 0.8
 /** A failed load fails this far into its load time. */
 const FAIL_AT = 0.6
-
-/** Ollama's host-memory headroom (sched.go mmapHostPressureHeadroom): max(8 GB, 10% of RAM). */
-const hostHeadroomBytes = (ramBytes: number): number => Math.max(8 * GB, ramBytes / 10)
 
 export class OllamaScheduler {
   /** Ollama's `loaded`: runners that finished loading, by model. */
@@ -151,9 +76,8 @@ export class OllamaScheduler {
   private readonly pending: Pending[] = []
   private processing = false
   private readonly capacity: number
-  private readonly ramBytes: number
   private readonly maxRunners: number
-  readonly pageCache: PageCache
+  private readonly host: HostMemory
   private peak = 0
   private overcommitCount = 0
   private counters = { loads: 0, loadFailures: 0, unloads: 0, evictions: 0 }
@@ -166,16 +90,12 @@ export class OllamaScheduler {
     private loadCostScale: number = profile.loadCostScale,
   ) {
     this.capacity = totalVramBytes(profile)
-    this.ramBytes = profile.systemRamGb * GB
     this.maxRunners = profile.server.maxLoadedModels * profile.gpus.length
-    this.pageCache = new PageCache(
-      profile.pageCacheGb !== undefined
-        ? profile.pageCacheGb * GB
-        : this.ramBytes - hostHeadroomBytes(this.ramBytes),
-    )
-    if (profile.warmStart) {
-      for (const m of profile.models) this.pageCache.read(m.name, fileBytes(m), fileBytes(m), new Set(), 0)
-    }
+    this.host = new HostMemory(profile, () => this.live())
+  }
+
+  get pageCache(): PageCache {
+    return this.host.pageCache
   }
 
   setLoadCostScale(scale: number): void {
@@ -274,7 +194,7 @@ export class OllamaScheduler {
         expiresAt: r.expiresAt,
       })),
       vram: { usedBytes: this.usedBytes(), capacityBytes: this.capacity, peakBytes: this.peak },
-      pageCache: this.pageCache.snapshot(),
+      pageCache: this.host.pageCache.snapshot(),
       loadCostScale: this.loadCostScale,
       overcommits: this.overcommitCount,
       pending: this.pending.length,
@@ -410,10 +330,11 @@ export class OllamaScheduler {
     // The pre-flight beside loaded models: predicted > 80% of free memory → evict first.
     if (!first && need > FITS_BESIDE * gpuFree)
       return { kind: "evict", cause: need <= gpuFree ? "headroom" : "no_room" }
-    const placement = place(model, need, gpuFree, this.hostFreeBytes(), this.profile.cpuMemoryGBps)
+    const hostFree = this.host.freeBytes()
+    const placement = place(model, need, gpuFree, hostFree, this.profile.cpuMemoryGBps)
     if (placement === undefined) {
       if (!first) return { kind: "evict", cause: "no_room" }
-      throw tooLarge(need, gpuFree + this.hostFreeBytes())
+      throw tooLarge(need, gpuFree + hostFree)
     }
     const now = this.clock.now()
     const runner = new Runner(
@@ -428,8 +349,7 @@ export class OllamaScheduler {
     this.track()
     this.counters.loads++
     const file = fileBytes(model)
-    this.pageCache.fit(this.pinnedFiles(), this.hostReservedBytes())
-    const cachedFraction = file > 0 ? this.pageCache.cachedBytes(model.name) / file : 1
+    const cachedFraction = this.host.startLoad(model)
     const ms = loadMs(loadTimesOf(model, this.profile), cachedFraction, this.loadCostScale)
     this.emit({
       type: "load_started",
@@ -449,7 +369,7 @@ export class OllamaScheduler {
     if (waited !== "done") {
       // The client left: llama-server is closed mid-load ("client connection closed before
       // llama-server finished loading, aborting load"); what it read stays cached.
-      this.readFile(model, (file * (this.clock.now() - now)) / Math.max(1, ms))
+      this.host.read(model, (file * (this.clock.now() - now)) / Math.max(1, ms))
       this.emit({
         type: "load_failed",
         model: model.name,
@@ -462,7 +382,7 @@ export class OllamaScheduler {
     if (fault !== "none") {
       const error = fault === "oom" ? loadOom() : loadTerminated()
       this.counters.loadFailures++
-      this.readFile(model, file * FAIL_AT)
+      this.host.read(model, file * FAIL_AT)
       this.emit({ type: "load_failed", model: model.name, error: error.message, at: this.clock.now() })
       if (fault === "oom" && !attempt.oomRetried) {
         const lower = req.ctx.auto ? nextLowerAutoContext(attempt.numCtx) : undefined
@@ -481,7 +401,7 @@ export class OllamaScheduler {
     runner.state = "ready"
     runner.loadedAt = this.clock.now()
     this.loaded.set(model.name, runner)
-    this.readFile(model, file)
+    this.host.read(model, file)
     this.emit({
       type: "loaded",
       model: model.name,
@@ -511,43 +431,6 @@ export class OllamaScheduler {
       signal?.removeEventListener("abort", onAbort)
       if (this.loadAbort === ctl) this.loadAbort = undefined
     }
-  }
-
-  private readFile(model: SimModelSpec, bytes: number): void {
-    this.pageCache.read(model.name, fileBytes(model), bytes, this.pinnedFiles(), this.hostReservedBytes())
-  }
-
-  // ---------------------------------------------------------------- host memory
-
-  /** Runners whose weights are used from host memory: their files cannot leave the page cache. */
-  private pinnedFiles(): Set<string> {
-    return new Set(
-      this.live()
-        .filter((r) => this.hostResidentBytes(r) > 0)
-        .map((r) => r.name),
-    )
-  }
-
-  /** Bytes of a runner in system memory: all of it on unified memory, else its CPU layers. */
-  private hostResidentBytes(r: Runner): number {
-    return this.profile.unifiedMemory ? r.bytes : r.placement.cpuBytes
-  }
-
-  /** Host memory runners take beyond their (cached) model files: KV caches and compute buffers. */
-  private hostReservedBytes(): number {
-    let reserved = 0
-    for (const r of this.live()) {
-      const share = Math.max(0, 1 - fileBytes(r.model) / Math.max(1, r.bytes))
-      reserved += this.hostResidentBytes(r) * share
-    }
-    return reserved
-  }
-
-  /** System memory left for layers offloaded to the CPU. */
-  private hostFreeBytes(): number {
-    let used = hostHeadroomBytes(this.ramBytes)
-    for (const r of this.live()) used += this.hostResidentBytes(r)
-    return Math.max(0, this.ramBytes - used)
   }
 
   // ---------------------------------------------------------------- eviction and unloads

@@ -723,6 +723,30 @@ describe("backends/sim over HTTP", () => {
       expect(engine.state().loads).toBe(2)
     })
 
+    it("load cost (POST /sim/load-cost) and the page cache (DELETE /sim/page-cache)", async () => {
+      const { ollama, url, events } = await start()
+      const post = (path: string, body: unknown, method = "POST") =>
+        fetch(`${url}${path}`, { method, body: JSON.stringify(body) })
+      const reload = async () => {
+        await ollama.generate({ model: "qwen3:4b", prompt: "", keep_alive: 0 })
+        await waitFor(() => events.some((e) => e.type === "unloaded"), 3_000, "the unload")
+        events.length = 0
+        await ollama.generate({ model: "qwen3:4b", prompt: "" })
+        return events.flatMap((e) => (e.type === "load_started" ? [e.expectedMs] : []))
+      }
+      await ollama.generate({ model: "qwen3:4b", prompt: "" })
+      // tiny-ci: 0.2 s start-up, the 2.5 GB file at 20 GB/s cold, 40 GB/s warm.
+      expect(events.flatMap((e) => (e.type === "load_started" ? [e.expectedMs] : []))).toEqual([325])
+      expect(await (await post("/sim/load-cost", { scale: 2 })).json()).toEqual({ loadCostScale: 2 })
+      expect(await reload()).toEqual([525])
+      const dropped = await post("/sim/page-cache", undefined, "DELETE")
+      expect(await dropped.json()).toMatchObject({ usedBytes: 0, files: [] })
+      expect(await reload()).toEqual([650])
+      const bad = await post("/sim/load-cost", { scale: 0 })
+      expect(bad.status).toBe(400)
+      expect(await bad.json()).toEqual({ error: "scale: expected a number > 0" })
+    })
+
     it("unreachable (POST /sim/unreachable): connections are refused, then served again", async () => {
       // Virtual time: the window ends only when the test says so.
       const clock = new ManualClock()
