@@ -608,6 +608,24 @@ export class SimEngine {
     // Abandoned streams (the consumer calls return()) end as canceled.
     let outcome: "completed" | "failed" | "canceled" = "canceled"
     let emitted = 0
+    let finished = false
+    // The request ends when its last chunk is ready, as Ollama's does when it writes it: a
+    // consumer that stops reading at the done chunk must not keep the slot and the runner.
+    const finish = () => {
+      if (finished) return
+      finished = true
+      dispose()
+      if (slot) this.freeSlot(runner)
+      this.counters[outcome]++
+      this.emit({
+        type: "request_finished",
+        model: model.name,
+        outcome,
+        tokens: emitted,
+        at: this.clock.now(),
+      })
+      this.scheduler.release(runner)
+    }
     try {
       await this.takeSlot(runner, stop)
       slot = true
@@ -646,29 +664,25 @@ export class SimEngine {
       this.counters.tokens += emitted
       if (plan.calls !== undefined) yield shape.calls(plan.calls)
       outcome = "completed"
-      yield shape.final(plan.cut ? "length" : "stop", plan.calls === undefined ? plan.hidden.join("") : "", {
-        totalMs: this.clock.now() - t0,
-        loadMs: loadedAt - t0,
-        promptTokens,
-        promptMs,
-        evalMs: this.clock.now() - evalStart,
-        evalCount: emitted,
-      })
+      const final = shape.final(
+        plan.cut ? "length" : "stop",
+        plan.calls === undefined ? plan.hidden.join("") : "",
+        {
+          totalMs: this.clock.now() - t0,
+          loadMs: loadedAt - t0,
+          promptTokens,
+          promptMs,
+          evalMs: this.clock.now() - evalStart,
+          evalCount: emitted,
+        },
+      )
+      finish()
+      yield final
     } catch (e) {
       outcome = stop.aborted ? "canceled" : "failed"
       throw e
     } finally {
-      dispose()
-      if (slot) this.freeSlot(runner)
-      this.counters[outcome]++
-      this.emit({
-        type: "request_finished",
-        model: model.name,
-        outcome,
-        tokens: emitted,
-        at: this.clock.now(),
-      })
-      this.scheduler.release(runner)
+      finish()
     }
   }
 

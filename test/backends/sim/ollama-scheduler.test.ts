@@ -369,6 +369,30 @@ describe("backends/sim scheduler (virtual time)", () => {
     expect(state.runners.every((x) => x.active === 0 && x.refCount === 0)).toBe(true)
   })
 
+  it("a request ends with its done chunk, also for a consumer that stops reading there", async () => {
+    const { clock, engine, order } = setup(withServer(tiny, { maxLoadedModels: 1 }))
+    const read = (async () => {
+      const r = await engine.generate({ model: "qwen3:4b", prompt: "hi", options: { num_predict: 5 } })
+      if (r.kind !== "stream") throw new Error("expected a stream")
+      let part = r.first
+      while (!part.done) {
+        const next = await r.rest.next()
+        if (next.done === true) throw new Error("no done chunk")
+        part = next.value
+      }
+      return part // and never asks for more
+    })()
+    await clock.advance(5_000)
+    expect((await read).done).toBe(true)
+    expect(engine.state().requests).toMatchObject({ started: 1, completed: 1 })
+    expect(engine.state().runners[0]).toMatchObject({ refCount: 0, active: 0 })
+    // So the runner can make room for the next model.
+    const other = engine.generate({ model: "mistral:7b", prompt: "", keep_alive: "1m" })
+    await clock.advance(5_000)
+    await other
+    expect(order("unload_started")).toEqual(["qwen3:4b"])
+  })
+
   it("rejects bad input the way Ollama does", async () => {
     const { engine } = setup()
     await expect(engine.generate({ model: "nope:1b", prompt: "hi" })).rejects.toMatchObject({
