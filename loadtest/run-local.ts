@@ -36,12 +36,19 @@ export interface Progress {
   readonly simSeconds: number
 }
 
-/** The scenario's profile as a file: faults added, or every model given room (bound runs). */
+/**
+ * The scenario's profile as a file: faults added, its load-cost scale applied, or every model
+ * given room (bound runs).
+ */
 export const profileFile = (
   scenario: Scenario,
   options: { unlimitedVram?: boolean; withFaults?: boolean },
 ): string => {
   const raw = parse(readFileSync(resolveProfilePath(scenario.profilePath), "utf8")) as Record<string, unknown>
+  if (scenario.loadCostScale !== 1) {
+    raw.loadCostScale =
+      (typeof raw.loadCostScale === "number" ? raw.loadCostScale : 1) * scenario.loadCostScale
+  }
   if (options.unlimitedVram === true) {
     raw.gpus = [{ name: "unlimited", vramGb: 100_000 }]
     raw.server = { ...(raw.server as Record<string, unknown>), maxLoadedModels: 1000 }

@@ -93,6 +93,11 @@ export const Scenario = Schema.Struct({
   /** How much faster than real time the simulated host (and Conductor) run. */
   timeScale: Positive.pipe(withDefault(1)),
   /**
+   * Multiplies the simulated host's calibrated load times (its profile's `loadCostScale` too):
+   * 0.5, 1 and 2 sweep how much model loads cost (docs/simulator.md, "Load time").
+   */
+  loadCostScale: Positive.pipe(withDefault(1)),
+  /**
    * In-process runs on virtual time instead: deterministic and as fast as the CPU allows (for
    * correctness and memory runs; Conductor's own overhead is then not measured).
    */

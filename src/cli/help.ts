@@ -177,19 +177,24 @@ export const HELP = {
   },
   sim: {
     about: "serve a simulated GPU host with Ollama's API",
-    usage: ["conductor sim [--profile NAME|PATH] [--port N] [--host ADDR] [--time-scale X] [--seed N]"],
+    usage: [
+      "conductor sim [--profile NAME|PATH] [--port N] [--host ADDR] [--time-scale X] [--seed N]",
+      "              [--load-cost-scale X]",
+    ],
     description:
-      "A simulated Ollama server for a described machine (GPUs, disk, models), with Ollama's\n" +
-      "scheduling and quirks, faults to inject and a time scale (docs/simulator.md).",
+      "A simulated Ollama server for a described machine (GPUs, disk, models), with the current\n" +
+      "Ollama's scheduling and quirks, faults to inject and a time scale (docs/simulator.md).",
     flags: [
       ["--profile NAME|PATH", "workstation-24gb (default), mac-studio-128gb, tiny-ci, or a profile file"],
       ["--port N", "port (default 11434)"],
       ["--host ADDR", "address to listen on (default 127.0.0.1)"],
       ["--time-scale X", "run X times faster than real time (default: the profile's)"],
       ["--seed N", "seed of the generated text and of probabilistic faults"],
+      ["--load-cost-scale X", "multiply every model load time by X (default: the profile's, 1)"],
     ],
     examples: [
       ["conductor sim", "workstation-24gb on 127.0.0.1:11434, real time"],
+      ["conductor sim --load-cost-scale 2", "loads twice as slow as calibrated"],
       ["conductor sim --profile mac-studio-128gb --port 11500 --time-scale 20", ""],
     ],
   },

@@ -21,6 +21,8 @@ describe("conductor sim", () => {
         "500",
         "--seed",
         "3",
+        "--load-cost-scale",
+        "2",
       ],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     )
@@ -39,7 +41,8 @@ describe("conductor sim", () => {
       }, 20)
       child.on("exit", () => reject(new Error(`exited early: ${out}`)))
     })
-    expect(out).toContain("tiny-ci — 1 GPU, 16 GB, time scale 500, seed 3")
+    expect(out).toContain("tiny-ci — 1 GPU, 16 GB, time scale 500, seed 3, load cost ×2")
+    expect(await (await fetch(`${url}/sim/state`)).json()).toMatchObject({ loadCostScale: 2 })
     const ollama = new Ollama({ host: url })
     const tags = await ollama.list()
     expect(tags.models.map((m) => m.name)).toContain("qwen3:4b")

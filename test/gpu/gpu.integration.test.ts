@@ -160,7 +160,13 @@ describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
 
   it("a model loaded outside Conductor is reconciled: adopted, counted, and evicted when room is needed", async () => {
     const env = await start({ reconcileIntervalMs: 1_000 })
-    await env.ollama.generate({ model: "qwen2.5:14b", prompt: "", keep_alive: -1 })
+    // With Conductor's context (without one, Ollama would give it 32768 on this GPU: 15 GB).
+    await env.ollama.generate({
+      model: "qwen2.5:14b",
+      prompt: "",
+      keep_alive: -1,
+      options: { num_ctx: 8192 },
+    })
     await env.waitFor("adoption", () => env.residency.get("qwen2.5:14b")?.state === "resident")
     expect(env.residency.get("qwen2.5:14b")).toMatchObject({ external: true, bytes: 10.2 * GB })
     expect(env.residency.budget.used).toBe(10.2 * GB)

@@ -22,6 +22,10 @@ describe("gpu/scheduler (property, virtual time)", () => {
           fc.array(request, { minLength: 1, maxLength: 30, size: "max" }),
           async (requests) => {
             const env = await gpuEnv({ policy: makePolicy() })
+            const serverEvictions: string[] = []
+            env.engine.subscribe((e) => {
+              if (e.type === "unload_started" && e.reason === "evicted") serverEvictions.push(e.cause ?? "?")
+            })
             const outcomes: Array<"served" | "cancelled" | "pending"> = requests.map(() => "pending")
             let held = 0
             const runs = requests.map(async (r, i) => {
@@ -54,8 +58,12 @@ describe("gpu/scheduler (property, virtual time)", () => {
             expect(env.residency.models().every((m) => m.leases === 0)).toBe(true)
             const sim = env.engine.state()
             expect(sim.overcommits).toBe(0)
-            // Conductor made all the room itself: the server never chose a victim on its own.
-            expect(sim.evictions).toBe(0)
+            // Conductor made the room a model needs itself: the server never chose a victim because
+            // a model did not fit or the loaded-model limit was reached. Since v0.30 Ollama also
+            // evicts for a model that fits but needs more than 80% of the free memory, which
+            // Conductor's budget does not plan for yet ("headroom"; see docs/simulator.md).
+            expect(serverEvictions.filter((cause) => cause !== "headroom")).toEqual([])
+            expect(sim.evictions).toBe(serverEvictions.length)
             // Every served request ran on a model the budget accounted for.
             expect(outcomes.filter((o) => o === "served").length).toBeGreaterThan(0)
           },

@@ -17,6 +17,7 @@ import type {
   WireToolCall,
 } from "../ollama/wire.js"
 import { type Plan, planAnswer } from "./answer-plan.js"
+import { modelDigest } from "./digest.js"
 import { normalised, rawEmbedding } from "./embeddings.js"
 import {
   badRequest,
@@ -30,7 +31,8 @@ import {
 } from "./errors.js"
 import { type FaultKind, type FaultState, Faults } from "./faults.js"
 import { fullModelName } from "./model-name.js"
-import { parameterCount, type SimModelSpec, type SimProfile } from "./profile.js"
+import { OllamaScheduler, type SchedulerEvent, type SchedulerSnapshot } from "./ollama-scheduler.js"
+import { parallelOf, parameterCount, type SimModelSpec, type SimProfile } from "./profile.js"
 import {
   type Conversation,
   isPlainObject,
@@ -41,7 +43,7 @@ import {
   readConversation,
   readEmbedInput,
 } from "./requests.js"
-import { type Runner, Scheduler, type SchedulerEvent, type SchedulerSnapshot } from "./scheduler.js"
+import type { Runner } from "./runner.js"
 import { hashString } from "./text.js"
 import { offeredTools } from "./tool-calls.js"
 
@@ -118,6 +120,8 @@ export interface EngineOptions {
   readonly timeScale?: number
   /** Overrides the profile's seed. */
   readonly seed?: number
+  /** Overrides the profile's `loadCostScale` (every load time is multiplied by it). */
+  readonly loadCostScale?: number
 }
 
 /** Tokens the chat template and system prompt add around the user's text. */
@@ -141,13 +145,6 @@ const iso = (epochMs: number): string => {
   return isoText
 }
 const ns = (ms: number): number => Math.max(0, Math.round(ms * 1e6))
-
-const digestOf = (name: string): string => {
-  let out = ""
-  for (let i = 0; out.length < 64; i++)
-    out += (hashString(`${name}#${i}`) >>> 0).toString(16).padStart(8, "0")
-  return out.slice(0, 64)
-}
 
 /** When every simulated model was "pulled" (list and show's `modified_at`). */
 const MODIFIED_AT = Date.UTC(2026, 0, 1)
@@ -183,16 +180,11 @@ const wireMetrics = (m: Metrics) => ({
   eval_duration: ns(m.evalMs),
 })
 
-/** Concurrent requests a runner of `m` serves. */
-const slotsOf = (m: SimModelSpec): number =>
-  // Ollama loads embedding models (no completion capability) with parallel 1 (server/sched.go).
-  m.capabilities.includes("completion") ? m.parallel : 1
-
 export class SimEngine {
   readonly clock: TimeSource
   readonly seed: number
   private readonly faults: Faults
-  private readonly scheduler: Scheduler
+  private readonly scheduler: OllamaScheduler
   private readonly models: ReadonlyMap<string, SimModelSpec>
   private readonly listeners = new Set<(e: SimEvent) => void>()
   private unreachableUntil: number | undefined
@@ -214,7 +206,13 @@ export class SimEngine {
     this.seed = options.seed ?? profile.seed
     this.models = new Map(profile.models.map((m) => [m.name, m]))
     this.faults = new Faults(profile.faults, profile.models, this.seed)
-    this.scheduler = new Scheduler(profile, this.clock, this.faults, (e) => this.emit(e))
+    this.scheduler = new OllamaScheduler(
+      profile,
+      this.clock,
+      this.faults,
+      (e) => this.emit(e),
+      options.loadCostScale ?? profile.loadCostScale,
+    )
   }
 
   get timeScale(): number {
@@ -281,6 +279,16 @@ export class SimEngine {
     this.scheduler.crash()
   }
 
+  /** Multiply every later load time by `scale` (the load-cost sweep: 0.5, 1, 2). */
+  setLoadCostScale(scale: number): void {
+    this.scheduler.setLoadCostScale(scale)
+  }
+
+  /** Empty the host's page cache: every model's next load reads its file from disk (cold). */
+  dropPageCache(): void {
+    this.scheduler.pageCache.drop()
+  }
+
   /** Refuse every request (connections, over HTTP) for `ms` simulated milliseconds. */
   unreachableFor(ms: number): void {
     this.unreachableUntil = this.clock.now() + ms
@@ -335,7 +343,7 @@ export class SimEngine {
         model: m.name,
         modified_at: modified,
         size: Math.round(m.sizeGb * 1e9),
-        digest: digestOf(m.name),
+        digest: modelDigest(m.name),
         details: this.details(m),
       })),
     }
@@ -371,22 +379,21 @@ export class SimEngine {
   ps() {
     this.guard()
     const runners = this.scheduler.loadedRunners()
+    const now = this.clock.now()
     const farFuture = this.clock.epochMs() + 292 * 365.25 * 24 * 3600 * 1000
     const models = runners.map((r) => {
-      const expires =
-        r.refCount > 0 || r.state === "loading"
-          ? farFuture
-          : r.expiresAt !== undefined
-            ? this.clock.epochMs() + (r.expiresAt - this.clock.now())
-            : farFuture
+      // Ollama shows the expiry set when the runner last went idle (kept while requests hold it),
+      // or now + keep-alive before it first went idle (loadedModels).
+      const at = r.lastExpiresAt ?? now + r.sessionMs
+      const expires = Number.isFinite(at) ? this.clock.epochMs() + (at - now) : farFuture
       return {
         name: r.name,
         model: r.name,
         size: r.bytes,
-        digest: digestOf(r.name),
+        digest: modelDigest(r.name),
         details: this.details(r.model),
         expires_at: iso(expires),
-        size_vram: r.bytes,
+        size_vram: r.gpuBytes,
         context_length: r.numCtx,
         _expires: expires,
       }
@@ -464,9 +471,9 @@ export class SimEngine {
       throw badRequest(`${fullModelName(model.name)} does not support insert`)
     }
 
-    const numCtx = options.num_ctx ?? model.numCtx
-    const runner = await this.scheduler.acquire(model, numCtx, keepAliveMs, signal)
+    const runner = await this.scheduler.acquire(model, options.num_ctx, keepAliveMs, signal)
     const loadedAt = this.clock.now()
+    const numCtx = runner.numCtx
     if (text === "") {
       this.scheduler.release(runner)
       return { kind: "single", body: shape.final("load", "", undefined) }
@@ -601,6 +608,24 @@ export class SimEngine {
     // Abandoned streams (the consumer calls return()) end as canceled.
     let outcome: "completed" | "failed" | "canceled" = "canceled"
     let emitted = 0
+    let finished = false
+    // The request ends when its last chunk is ready, as Ollama's does when it writes it: a
+    // consumer that stops reading at the done chunk must not keep the slot and the runner.
+    const finish = () => {
+      if (finished) return
+      finished = true
+      dispose()
+      if (slot) this.freeSlot(runner)
+      this.counters[outcome]++
+      this.emit({
+        type: "request_finished",
+        model: model.name,
+        outcome,
+        tokens: emitted,
+        at: this.clock.now(),
+      })
+      this.scheduler.release(runner)
+    }
     try {
       await this.takeSlot(runner, stop)
       slot = true
@@ -608,7 +633,8 @@ export class SimEngine {
       const fault = this.faults.forGeneration(model.name)
       const slow = fault.kind === "slow" ? fault.slowFactor : 1
       const promptStart = this.clock.now()
-      await this.clock.sleep((promptTokens / model.promptTokensPerSec) * 1000 * slow, stop)
+      const promptSec = (promptTokens / model.promptTokensPerSec) * runner.placement.slowdown
+      await this.clock.sleep(promptSec * 1000 * slow, stop)
       if (runner.dead) throw runnerCrashed()
       if (fault.kind === "error") throw runtimeError()
       const evalStart = this.clock.now()
@@ -625,7 +651,7 @@ export class SimEngine {
       const stallAt = fault.kind === "stall" ? Math.max(1, Math.floor(n * fault.atFraction)) : -1
       let due = evalStart
       for (let i = 0; i < n; i++) {
-        due += this.tokenInterval(model) * slow
+        due += this.tokenInterval(runner) * slow
         if (i === stallAt) due += fault.stallMs
         const wait = due - this.clock.now()
         if (wait > 0) await this.clock.sleep(wait, stop)
@@ -638,41 +664,41 @@ export class SimEngine {
       this.counters.tokens += emitted
       if (plan.calls !== undefined) yield shape.calls(plan.calls)
       outcome = "completed"
-      yield shape.final(plan.cut ? "length" : "stop", plan.calls === undefined ? plan.hidden.join("") : "", {
-        totalMs: this.clock.now() - t0,
-        loadMs: loadedAt - t0,
-        promptTokens,
-        promptMs,
-        evalMs: this.clock.now() - evalStart,
-        evalCount: emitted,
-      })
+      const final = shape.final(
+        plan.cut ? "length" : "stop",
+        plan.calls === undefined ? plan.hidden.join("") : "",
+        {
+          totalMs: this.clock.now() - t0,
+          loadMs: loadedAt - t0,
+          promptTokens,
+          promptMs,
+          evalMs: this.clock.now() - evalStart,
+          evalCount: emitted,
+        },
+      )
+      finish()
+      yield final
     } catch (e) {
       outcome = stop.aborted ? "canceled" : "failed"
       throw e
     } finally {
-      dispose()
-      if (slot) this.freeSlot(runner)
-      this.counters[outcome]++
-      this.emit({
-        type: "request_finished",
-        model: model.name,
-        outcome,
-        tokens: emitted,
-        at: this.clock.now(),
-      })
-      this.scheduler.release(runner)
+      finish()
     }
   }
 
-  /** Milliseconds per token now: the model's speed, shared with other generations on the GPU. */
-  private tokenInterval(model: SimModelSpec): number {
+  /**
+   * Milliseconds per token now: the model's speed (slower for layers offloaded to the CPU), shared
+   * with other generations on the GPU.
+   */
+  private tokenInterval(runner: Runner): number {
     let active = 0
     for (const r of this.scheduler.loadedRunners()) active += r.active
-    return (1000 / model.tokensPerSec) * (1 + CONTENTION * Math.max(0, active - 1))
+    const base = (1000 / runner.model.tokensPerSec) * runner.placement.slowdown
+    return base * (1 + CONTENTION * Math.max(0, active - 1))
   }
 
   private takeSlot(runner: Runner, signal: AbortSignal): Promise<void> {
-    if (runner.active < slotsOf(runner.model) && runner.slotWaiters.length === 0) {
+    if (runner.active < parallelOf(runner.model) && runner.slotWaiters.length === 0) {
       runner.active++
       return Promise.resolve()
     }
@@ -766,8 +792,7 @@ export class SimEngine {
   ): Promise<{ vectors: number[][]; promptTokens: number; loadedAt: number }> {
     const keepAliveMs = req.keep_alive === undefined ? undefined : parseKeepAliveOrThrow(req.keep_alive)
     const options = parseOptions(req.options)
-    const numCtx = options.num_ctx ?? model.numCtx
-    const runner = await this.scheduler.acquire(model, numCtx, keepAliveMs, signal)
+    const runner = await this.scheduler.acquire(model, options.num_ctx, keepAliveMs, signal)
     const loadedAt = this.clock.now()
     if (inputs.length === 0) {
       this.scheduler.release(runner)
@@ -787,7 +812,7 @@ export class SimEngine {
           "This server does not support embeddings. Start it with `--embeddings`",
         )
       }
-      const ctxLen = Math.min(numCtx, model.contextLength)
+      const ctxLen = runner.numCtx
       const texts: string[] = []
       let promptTokens = 0
       for (const input of inputs) {

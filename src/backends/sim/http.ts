@@ -4,8 +4,8 @@
  * compatible `/v1` endpoints come from `openai.ts`. Routing behaves as Ollama's gin router does:
  * CORS and the host guard before every route (`cors.ts`), 405 with `Allow` for a known path with
  * another method, a redirect for a trailing slash, gin's plain 404 otherwise. Control and
- * introspection live under `/sim/` (faults, crash, unreachable windows, state). A client that
- * disconnects cancels its request and frees its slot.
+ * introspection live under `/sim/` (faults, crash, unreachable windows, the load-cost scale, the
+ * page cache, state). A client that disconnects cancels its request and frees its slot.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -226,6 +226,17 @@ const handleSim = async (engine: SimEngine, req: IncomingMessage, res: ServerRes
     sendJson(res, 200, { unreachableForSec: seconds })
     engine.unreachableFor(seconds * 1000)
     return
+  }
+  if (path === "/sim/load-cost" && method === "POST") {
+    const body = await parseObject(req, "load-cost", false)
+    const scale = body.scale
+    if (typeof scale !== "number" || !(scale > 0)) throw new SimError(400, "scale: expected a number > 0")
+    engine.setLoadCostScale(scale)
+    return sendJson(res, 200, { loadCostScale: scale })
+  }
+  if (path === "/sim/page-cache" && method === "DELETE") {
+    engine.dropPageCache()
+    return sendJson(res, 200, engine.state().pageCache)
   }
   if (path === "/sim/faults" && method === "DELETE") {
     engine.clearFaults()

@@ -1,8 +1,9 @@
 /**
- * Simulated host profiles (`config/sim/*.yaml`): the GPUs, disk bandwidth, Ollama server
- * settings, the models installed with their sizes and speeds, default faults, a time scale and a
- * seed. Validated with Effect Schema like the rest of the configuration; every problem is
- * reported with the file and path.
+ * Simulated host profiles (`config/sim/*.yaml`): the GPUs, system memory and the load-cost model
+ * (cold reads from disk, warm reads from the page cache, start-up, per-model overrides, a global
+ * scale), Ollama server settings, the models installed with their sizes and speeds, default
+ * faults, a time scale and a seed. Validated with Effect Schema like the rest of the
+ * configuration; every problem is reported with the file and path.
  */
 import { readFileSync } from "node:fs"
 import { relative } from "node:path"
@@ -17,6 +18,9 @@ import {
 } from "../../config/issues.js"
 import { NonNegative, Positive, PositiveInt, Probability, withDefault } from "../../config/schema-parts.js"
 import { parseKeepAlive } from "./keep-alive.js"
+
+/** The Ollama release the scheduler replica follows (v0.33.0-rc2's scheduler is the same code). */
+export const OLLAMA_VERSION = "0.32.15"
 
 /** Fault probabilities per request (and load); all zero unless set. */
 export const FaultSettings = Schema.Struct({
@@ -49,7 +53,7 @@ export const SimModelSchema = Schema.Struct({
   /** Resident footprint at `numCtx` × `parallel`, GB: weights + KV cache + compute graph. */
   vramGb: Positive,
   contextLength: PositiveInt,
-  /** The context the footprint is quoted at (and the default when a request sets none). */
+  /** The context `vramGb` is quoted at (a request without num_ctx gets Ollama's default instead). */
   numCtx: PositiveInt.pipe(withDefault(4096)),
   layers: PositiveInt,
   heads: PositiveInt,
@@ -64,6 +68,13 @@ export const SimModelSchema = Schema.Struct({
   /** How often the model calls an offered tool when the last message is the user's (seeded; 1: always). */
   toolCallRate: Probability.pipe(withDefault(1)),
   faults: Schema.optionalKey(FaultSettings),
+  /**
+   * Measured load times in seconds (before `loadCostScale`), overriding the profile's formula:
+   * `cold` with the file read from disk, `warm` with it in the page cache. Either may be given.
+   */
+  loadSec: Schema.optionalKey(
+    Schema.Struct({ cold: Schema.optionalKey(Positive), warm: Schema.optionalKey(Positive) }),
+  ),
 })
 export type SimModelSpec = typeof SimModelSchema.Type
 
@@ -72,15 +83,35 @@ export const SimProfileSchema = Schema.Struct({
   description: Schema.String.pipe(withDefault("")),
   gpus: Schema.Array(Schema.Struct({ name: Schema.String, vramGb: Positive })).check(Schema.isMinLength(1)),
   systemRamGb: Positive.pipe(withDefault(64)),
-  /** Disk read bandwidth: load time = footprint / bandwidth + loadOverheadSec. */
-  diskReadGBps: Positive.pipe(withDefault(2)),
+  /** Apple silicon: the GPUs' memory is system RAM (the weights stay in the page cache, pinned). */
+  unifiedMemory: Schema.Boolean.pipe(withDefault(false)),
+  /** System memory bandwidth the CPU reaches: layers offloaded to the CPU run at this speed. */
+  cpuMemoryGBps: Positive.pipe(withDefault(60)),
+  /**
+   * Cold load: the model file read from disk at the rate Ollama reaches (mmap page faults, not the
+   * drive's sequential rating): load = loadOverheadSec + file / diskReadGBps.
+   */
+  diskReadGBps: Positive.pipe(withDefault(1.5)),
+  /** Warm load: the file is in the page cache; load = loadOverheadSec + file / pageCacheReadGBps. */
+  pageCacheReadGBps: Positive.pipe(withDefault(6)),
+  /** Runtime start-up of every load: process, GPU backend, KV cache allocation, warm-up. */
   loadOverheadSec: NonNegative.pipe(withDefault(1)),
-  /** Time for a runner to stop and its memory to be free again. */
+  /**
+   * Memory the page cache may hold model files in (LRU). Default: system RAM less what the OS and
+   * other programs take, max(8 GB, 10% of RAM) (Ollama's own host-memory headroom).
+   */
+  pageCacheGb: Schema.optionalKey(Positive),
+  /** Start with every model file in the page cache (as far as it holds them), as on a used machine. */
+  warmStart: Schema.Boolean.pipe(withDefault(false)),
+  /** Multiplies every load time (cold and warm): 0.5, 1, 2 sweep the load cost. */
+  loadCostScale: Positive.pipe(withDefault(1)),
+  /** Time for a runner to stop and its memory to be free again (Ollama's VRAM-recovery wait). */
   unloadSec: NonNegative.pipe(withDefault(0.5)),
   /** 1 = real time; 100 = a hundred times faster. */
   timeScale: Positive.pipe(withDefault(1)),
   seed: Schema.Int.pipe(withDefault(42)),
-  version: Schema.String.pipe(withDefault("0.12.6")),
+  /** What `/api/version` reports: the Ollama release whose scheduler this replica follows. */
+  version: Schema.String.pipe(withDefault(OLLAMA_VERSION)),
   server: Schema.Struct({
     /** OLLAMA_MAX_QUEUE */
     maxQueue: PositiveInt.pipe(withDefault(512)),
@@ -88,6 +119,8 @@ export const SimProfileSchema = Schema.Struct({
     maxLoadedModels: PositiveInt.pipe(withDefault(3)),
     /** OLLAMA_KEEP_ALIVE */
     keepAlive: Schema.String.pipe(withDefault("5m")),
+    /** OLLAMA_CONTEXT_LENGTH; unset, a request without num_ctx gets the VRAM-based default. */
+    contextLength: Schema.optionalKey(PositiveInt),
   }).pipe(withDefault({})),
   faults: FaultSettings.pipe(withDefault({})),
   models: Schema.Array(SimModelSchema).check(Schema.isMinLength(1)),
@@ -133,6 +166,9 @@ const checkProfile = (
     seen.set(m.name, i)
     if (m.numCtx > m.contextLength) at(["models", i, "numCtx"], `exceeds contextLength ${m.contextLength}`)
     if (m.vramGb < m.sizeGb) at(["models", i, "vramGb"], `smaller than the weights (sizeGb ${m.sizeGb})`)
+    const { cold, warm } = m.loadSec ?? {}
+    if (cold !== undefined && warm !== undefined && warm > cold)
+      at(["models", i, "loadSec", "warm"], `longer than the cold load (${cold} s)`)
   })
   try {
     parseKeepAlive(p.server.keepAlive)
@@ -185,9 +221,38 @@ export const GB = 1e9
 export const kvBytesPerToken = (m: SimModelSpec): number =>
   2 * m.layers * m.kvHeads * Math.round(m.embeddingLength / m.heads) * 2
 
-/** Resident bytes when loaded with `numCtx` (the profile quotes the footprint at `m.numCtx`). */
+/** Architectures Ollama loads with one slot whatever OLLAMA_NUM_PARALLEL says (server/sched.go load). */
+const SINGLE_SLOT_FAMILIES: ReadonlySet<string> = new Set([
+  "mllama",
+  "qwen3vl",
+  "qwen3vlmoe",
+  "qwen35",
+  "qwen35moe",
+  "qwen3next",
+  "lfm2",
+  "lfm2moe",
+  "nemotron_h",
+  "nemotron_h_moe",
+  "nemotron_h_omni",
+])
+
+/** Concurrent requests a runner of `m` serves: embedding models and some architectures get one. */
+export const parallelOf = (m: SimModelSpec): number =>
+  !m.capabilities.includes("completion") || SINGLE_SLOT_FAMILIES.has(m.family) ? 1 : m.parallel
+
+/**
+ * Resident bytes when loaded with `numCtx` per slot (the profile quotes the footprint at
+ * `m.numCtx`): the KV cache grows with the context times the slots (llama-server's `-c` is
+ * num_ctx × parallel).
+ */
 export const footprintBytes = (m: SimModelSpec, numCtx: number): number =>
-  Math.max(m.sizeGb * GB, Math.round(m.vramGb * GB + kvBytesPerToken(m) * (numCtx - m.numCtx) * m.parallel))
+  Math.max(
+    m.sizeGb * GB,
+    Math.round(m.vramGb * GB + kvBytesPerToken(m) * (numCtx - m.numCtx) * parallelOf(m)),
+  )
+
+/** The model file's bytes: what a load reads from disk or the page cache. */
+export const fileBytes = (m: SimModelSpec): number => Math.round(m.sizeGb * GB)
 
 export const totalVramBytes = (p: SimProfile): number =>
   Math.round(p.gpus.reduce((s, g) => s + g.vramGb, 0) * GB)

@@ -28,6 +28,7 @@ export const runSim = async (argv: ReadonlyArray<string>): Promise<number> => {
           host: { type: "string" },
           "time-scale": { type: "string" },
           seed: { type: "string" },
+          "load-cost-scale": { type: "string" },
         },
         allowPositionals: false,
         strict: true,
@@ -37,7 +38,10 @@ export const runSim = async (argv: ReadonlyArray<string>): Promise<number> => {
   const port = intFlag("port", values.port, 0) ?? 11434
   const timeScale = numberFlag("time-scale", values["time-scale"], 0)
   const seed = intFlag("seed", values.seed, 0)
+  const loadCostScale = numberFlag("load-cost-scale", values["load-cost-scale"], 0)
   if (timeScale !== undefined && timeScale <= 0) throw new ExitError(`--time-scale: expected a number > 0`, 2)
+  if (loadCostScale !== undefined && loadCostScale <= 0)
+    throw new ExitError(`--load-cost-scale: expected a number > 0`, 2)
   let profile: SimProfile
   try {
     profile = loadProfile(resolveProfilePath(values.profile))
@@ -49,6 +53,7 @@ export const runSim = async (argv: ReadonlyArray<string>): Promise<number> => {
   const engine = new SimEngine(profile, {
     ...(timeScale !== undefined ? { timeScale } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(loadCostScale !== undefined ? { loadCostScale } : {}),
   })
   engine.subscribe((e) => {
     if (e.type === "request_started" || e.type === "request_finished") return
@@ -62,7 +67,7 @@ export const runSim = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   const capacity = profile.gpus.reduce((s, g) => s + g.vramGb, 0)
   process.stdout.write(
-    `conductor sim: ${profile.name} — ${profile.gpus.length} GPU, ${capacity} GB, time scale ${engine.timeScale}, seed ${engine.seed}\n` +
+    `conductor sim: ${profile.name} — ${profile.gpus.length} GPU, ${capacity} GB, time scale ${engine.timeScale}, seed ${engine.seed}, load cost ×${engine.state().loadCostScale}\n` +
       `  Ollama API on ${server.url} (OpenAI-compatible under ${server.url}/v1, control under ${server.url}/sim/)\n` +
       `  models: ${profile.models.map((m) => `${m.name} (${m.vramGb} GB)`).join(", ")}\n`,
   )

@@ -90,9 +90,9 @@ describe("Ollama API: models and residency (ollama-js against conductor serve)",
   })
 
   it("reports the backend's Ollama version, and Conductor's beside it", async () => {
-    expect(await ollama.version()).toMatchObject({ version: "0.12.6" })
+    expect(await ollama.version()).toMatchObject({ version: "0.32.15" })
     expect(await (await fetch(`${server.url}/api/version`)).json()).toEqual({
-      version: "0.12.6",
+      version: "0.32.15",
       conductor: expect.stringMatching(/^\d+\.\d+\.\d+/),
     })
   })

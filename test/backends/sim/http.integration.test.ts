@@ -223,14 +223,17 @@ describe("backends/sim over HTTP", () => {
       const { models } = await ollama.ps()
       expect(models).toHaveLength(1)
       const m = models[0]
+      // No num_ctx: Ollama's default for a GPU under 23 GiB, 4096 tokens (the profile quotes 3 GB
+      // at 8192; the KV cache is 92160 bytes a token).
+      const size = 3_000_000_000 - 92160 * 4096
       expect(m).toMatchObject({
         name: "qwen3:4b",
         model: "qwen3:4b",
-        size: 3_000_000_000,
-        size_vram: 3_000_000_000,
+        size,
+        size_vram: size,
         details: { family: "qwen3", parameter_size: "4.0B", quantization_level: "Q4_K_M" },
       })
-      expect(fields(m).context_length).toBe(8192)
+      expect(fields(m).context_length).toBe(4096)
       expect(m?.digest).toMatch(/^[0-9a-f]{64}$/)
       const expires = new Date(m?.expires_at ?? 0).getTime()
       // The default keep_alive (5m) of simulated time from now.
@@ -240,7 +243,7 @@ describe("backends/sim over HTTP", () => {
 
     it("version, and GET / answers 'Ollama is running'", async () => {
       const { ollama, url } = await start()
-      expect(await ollama.version()).toEqual({ version: "0.12.6" })
+      expect(await ollama.version()).toEqual({ version: "0.32.15" })
       const res = await fetch(`${url}/`)
       expect(res.status).toBe(200)
       expect(await res.text()).toBe("Ollama is running")
@@ -529,14 +532,17 @@ describe("backends/sim over HTTP", () => {
       expect(await psNames(ollama)).toEqual(["llama3.1:8b", "mistral:7b"])
     })
 
-    it("equal keep_alive: the lexically smaller name goes first (not the oldest)", async () => {
+    it("equal keep_alive: the smaller model path (the file's digest) goes first, not the oldest", async () => {
       const { ollama, events } = await start({ profile: twoPerGpu })
-      await ollama.generate({ model: "qwen3:4b", prompt: "", keep_alive: "5m" })
       await ollama.generate({ model: "mistral:7b", prompt: "", keep_alive: "5m" })
+      await ollama.generate({ model: "qwen3:4b", prompt: "", keep_alive: "5m" })
+      // Ollama sorts by the blob path, blobs/sha256-<digest>: the digest /api/ps shows.
+      const [first, second] = (await ollama.ps()).models.sort((a, b) => (a.digest < b.digest ? -1 : 1))
+      expect(first?.name).toBe("qwen3:4b")
 
       await ollama.chat({ model: "llama3.1:8b", messages: [{ role: "user", content: PROMPT }] })
-      expect(unloadStarts(events)).toEqual(["mistral:7b:evicted"])
-      expect(await psNames(ollama)).toEqual(["llama3.1:8b", "qwen3:4b"])
+      expect(unloadStarts(events)).toEqual([`${first?.name}:evicted`])
+      expect(await psNames(ollama)).toEqual(["llama3.1:8b", second?.name])
     })
 
     it("a busy victim is waited for: the new model loads after its stream ends", async () => {
@@ -717,6 +723,30 @@ describe("backends/sim over HTTP", () => {
       expect(engine.state().loads).toBe(2)
     })
 
+    it("load cost (POST /sim/load-cost) and the page cache (DELETE /sim/page-cache)", async () => {
+      const { ollama, url, events } = await start()
+      const post = (path: string, body: unknown, method = "POST") =>
+        fetch(`${url}${path}`, { method, body: JSON.stringify(body) })
+      const reload = async () => {
+        await ollama.generate({ model: "qwen3:4b", prompt: "", keep_alive: 0 })
+        await waitFor(() => events.some((e) => e.type === "unloaded"), 3_000, "the unload")
+        events.length = 0
+        await ollama.generate({ model: "qwen3:4b", prompt: "" })
+        return events.flatMap((e) => (e.type === "load_started" ? [e.expectedMs] : []))
+      }
+      await ollama.generate({ model: "qwen3:4b", prompt: "" })
+      // tiny-ci: 0.2 s start-up, the 2.5 GB file at 20 GB/s cold, 40 GB/s warm.
+      expect(events.flatMap((e) => (e.type === "load_started" ? [e.expectedMs] : []))).toEqual([325])
+      expect(await (await post("/sim/load-cost", { scale: 2 })).json()).toEqual({ loadCostScale: 2 })
+      expect(await reload()).toEqual([525])
+      const dropped = await post("/sim/page-cache", undefined, "DELETE")
+      expect(await dropped.json()).toMatchObject({ usedBytes: 0, files: [] })
+      expect(await reload()).toEqual([650])
+      const bad = await post("/sim/load-cost", { scale: 0 })
+      expect(bad.status).toBe(400)
+      expect(await bad.json()).toEqual({ error: "scale: expected a number > 0" })
+    })
+
     it("unreachable (POST /sim/unreachable): connections are refused, then served again", async () => {
       // Virtual time: the window ends only when the test says so.
       const clock = new ManualClock()
@@ -749,7 +779,7 @@ describe("backends/sim over HTTP", () => {
         "the server to be reachable again",
       )
       expect(engine.state().unreachableUntil).toBeUndefined()
-      expect(await ollama.version()).toEqual({ version: "0.12.6" })
+      expect(await ollama.version()).toEqual({ version: "0.32.15" })
     })
 
     it("control endpoints: GET /sim/state, DELETE /sim/faults, bad fault kinds are 400", async () => {

@@ -426,8 +426,9 @@ describe("backends/sim OpenAI compatibility (openai SDK)", () => {
 
   it("a client abort mid-stream frees the slot and counts as canceled", async () => {
     const { openai, engine } = await start()
-    // A slow generation: the abort lands mid-stream, whatever the machine's speed.
-    engine.injectFault("llama3.1:8b", "slow", 1, { slowFactor: 1000 })
+    // A slow generation: the abort lands mid-stream, whatever the machine's speed (the answer is
+    // 33 tokens; at 1000× slower it could end in ~30 ms of real time, before the abort arrived).
+    engine.injectFault("llama3.1:8b", "slow", 1, { slowFactor: 20_000 })
     const controller = new AbortController()
     const stream = await openai.chat.completions.create(
       {

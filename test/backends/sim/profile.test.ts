@@ -13,7 +13,8 @@ import {
 describe("backends/sim/profile", () => {
   it("ships three valid profiles", () => {
     const ws = loadProfile(resolveProfilePath("workstation-24gb"))
-    expect(totalVramBytes(ws)).toBe(24e9)
+    // The RTX 4090's 24 GiB (24564 MiB), in GB.
+    expect(totalVramBytes(ws)).toBe(25.76e9)
     const sizes = Object.fromEntries(ws.models.map((m) => [m.name, m.vramGb]))
     expect(sizes).toMatchObject({
       "llama3.1:8b": 7.1,
