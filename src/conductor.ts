@@ -396,6 +396,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     loadTimeoutMs: c.backend.loadTimeout,
     maxLoaded,
     reconcileIntervalMs: c.scheduler.reconcileInterval,
+    loadHeadroom: c.backend.loadHeadroom,
   })
   const modelRates = new Map(
     config.models.flatMap((m) => (m.requestsPerMinute !== undefined ? [[m.name, m.requestsPerMinute]] : [])),

@@ -179,6 +179,12 @@ export const BackendSection = Schema.Struct({
   unloadSettle: DurationMs.pipe(withDefault("1s")),
   /** The server's OLLAMA_MAX_LOADED_MODELS; unset: Ollama's default, 3 per GPU. */
   maxLoadedModels: Schema.optionalKey(PositiveInt),
+  /**
+   * Beside other loaded models, Ollama (≥ 0.30) loads a model only if it needs at most this
+   * fraction of the free GPU memory, else it evicts one of its own choosing; Conductor makes that
+   * room itself first. 1 for older Ollama.
+   */
+  loadHeadroom: Fraction.pipe(withDefault(0.8)),
 })
 
 export const SchedulerSection = Schema.Struct({

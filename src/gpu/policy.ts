@@ -65,7 +65,15 @@ export interface ModelView {
 
 export interface SchedulerView extends OrderContext {
   readonly now: number
+  /** The VRAM budget. */
   readonly capacityBytes: number
+  /** The GPU memory itself (the server's own rules count in it). */
+  readonly physicalBytes: number
+  /**
+   * Beside other loaded models, the server loads a model only if it needs at most this fraction
+   * of the free GPU memory (Ollama ≥ 0.30: 0.8); 1 for no such rule.
+   */
+  readonly loadHeadroom: number
   /** Bytes held by every model that is loading, resident, draining or unloading. */
   readonly usedBytes: number
   /**
@@ -114,6 +122,23 @@ export const freeSoon = (view: SchedulerView): number => {
   let unloading = 0
   for (const m of view.models) if (m.state === "unloading") unloading += m.bytes
   return view.capacityBytes - view.usedBytes + unloading
+}
+
+/**
+ * Whether `target` can load once `freedBytes` more are free and `othersLeft` models stay in
+ * memory: within the budget, and — beside other models — within the server's load headroom.
+ */
+export const fitsAfter = (
+  view: SchedulerView,
+  target: ModelView,
+  freedBytes: number,
+  othersLeft: number,
+): boolean => {
+  let unloading = 0
+  for (const m of view.models) if (m.state === "unloading") unloading += m.bytes
+  const free = freedBytes + unloading - view.usedBytes
+  if (target.bytes > view.capacityBytes + free) return false
+  return othersLeft === 0 || target.bytes <= view.loadHeadroom * (view.physicalBytes + free)
 }
 
 /** Models with waiting requests that are not in memory (nor on their way in or out). */

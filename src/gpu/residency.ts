@@ -49,6 +49,12 @@ export interface ResidencyOptions {
    * runner of its own choosing (a busy one, by name) and hold the load until that runner idles.
    */
   readonly maxLoaded?: number
+  /**
+   * Beside other loaded models the server loads a model only if it needs at most this fraction
+   * of the free GPU memory (Ollama ≥ 0.30: 0.8, `backend.loadHeadroom`); else it evicts a runner
+   * of its own choosing first. A load waits until it holds (or nothing else is loaded). Default 1.
+   */
+  readonly loadHeadroom?: number
 }
 
 export interface ResidencyDeps {
@@ -183,6 +189,15 @@ export class ResidencyCore {
     return this.deps.budget
   }
 
+  /** The GPU memory itself, and the server's load headroom (see `ResidencyOptions`). */
+  get physicalBytes(): number {
+    return this.deps.options.physicalBytes
+  }
+
+  get loadHeadroom(): number {
+    return this.deps.options.loadHeadroom ?? 1
+  }
+
   // ---------------------------------------------------------------- leases
 
   /** A lease on a model in memory that can serve (resident or draining); undefined otherwise. */
@@ -281,9 +296,22 @@ export class ResidencyCore {
     return n
   }
 
-  private waitForPlace(e: Entry, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * The server's own rules for a load beside others: a place under its loaded-model limit, and
+   * (with a load headroom) at most that share of the free GPU memory. Else it would pick a victim
+   * itself — perhaps a busy one — and hold the load until that runner idles.
+   */
+  private serverWouldLoad(e: Entry): boolean {
+    const others = this.placesBesides(e)
     const max = this.deps.options.maxLoaded
-    if (max === undefined || this.placesBesides(e) < max) return Promise.resolve()
+    if (max !== undefined && others >= max) return false
+    if (others === 0) return true
+    const free = this.deps.options.physicalBytes - (this.deps.budget.used - (e.permit?.bytes ?? 0))
+    return e.estimate <= this.loadHeadroom * free
+  }
+
+  private waitForPlace(e: Entry, signal: AbortSignal | undefined): Promise<void> {
+    if (this.serverWouldLoad(e)) return Promise.resolve()
     e.waitingForPlace = true
     this.changed()
     return new Promise<void>((resolve, reject) => {
@@ -293,7 +321,7 @@ export class ResidencyCore {
         signal?.removeEventListener("abort", onAbort)
       }
       const check = () => {
-        if (this.placesBesides(e) >= max) return
+        if (!this.serverWouldLoad(e)) return
         settle()
         resolve()
       }

@@ -265,6 +265,8 @@ export class SchedulerCore {
     return {
       ...ctx,
       capacityBytes: budget.capacity,
+      physicalBytes: this.deps.residency.physicalBytes,
+      loadHeadroom: this.deps.residency.loadHeadroom,
       usedBytes: budget.used,
       maxLoaded: this.deps.options.maxLoaded,
       models: this.deps.residency.models().map((m): ModelView => {

@@ -65,8 +65,10 @@ export const gpuEnv = async (options: GpuEnvOptions = {}) => {
       idleTimeoutMs: 300_000,
       loadTimeoutMs: 60_000,
       reconcileIntervalMs: 15_000,
-      physicalBytes: capacity,
+      physicalBytes: profile.gpus.reduce((s, g) => s + g.vramGb * GB, 0),
       maxLoaded: profile.server.maxLoadedModels * profile.gpus.length,
+      // The simulated Ollama (v0.30+) loads beside others only what needs ≤ 80% of free memory.
+      loadHeadroom: 0.8,
       ...options.residency,
     },
   })

@@ -19,7 +19,7 @@
  */
 import {
   type Eviction,
-  freeSoon,
+  fitsAfter,
   type LoadPlan,
   liveBesides,
   loadCandidates,
@@ -99,16 +99,16 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
     drainBusy: boolean,
     drainBatch = false,
   ): Eviction | undefined => {
-    let draining = 0
+    let freed = 0
     let drainingCount = 0
     for (const m of view.models) {
       if (m.state !== "draining") continue
-      draining += m.bytes
+      freed += m.bytes
       drainingCount++
     }
-    let need = target.bytes - freeSoon(view) - draining
-    let places = liveBesides(view, target.name) - drainingCount - (view.maxLoaded - 1)
-    const satisfied = () => need <= 0 && places <= 0
+    // Models that stay in memory beside the target (until chosen to go).
+    let staying = liveBesides(view, target.name) - drainingCount
+    const satisfied = () => staying <= view.maxLoaded - 1 && fitsAfter(view, target, freed, staying)
     if (satisfied()) return NO_EVICTION
     const evictable = view.models.filter(
       (m) =>
@@ -122,8 +122,8 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
     const take = (m: ModelView) => {
       if (m.inflight === 0) now.push(m.name)
       else whenIdle.push(m.name)
-      need -= m.bytes
-      places--
+      freed += m.bytes
+      staying--
     }
     const idle = (m: ModelView) => m.inflight === 0 && m.queued === 0
     for (const m of evictable.filter((v) => idle(v) && cold(view, v, target)).sort(byKeepValue)) {

@@ -45,6 +45,8 @@ export const view = (now: number, capacityGb: number, models: ModelView[]): Sche
   level: () => 0,
   maxLoaded: 3,
   capacityBytes: capacityGb * GB,
+  physicalBytes: capacityGb * GB,
+  loadHeadroom: 1,
   usedBytes: models.filter((m) => m.state !== "unloaded").reduce((s, m) => s + m.bytes, 0),
   models,
 })
