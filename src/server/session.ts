@@ -13,6 +13,7 @@ import type { Conductor, RequestHandle } from "../conductor.js"
 import { isConductorError } from "../domain/errors.js"
 import type { ConductorEvent, Topic } from "../domain/events.js"
 import { TERMINAL_TYPES } from "../domain/events.js"
+import { answerFeedback } from "./feedback.js"
 import type { ErrorCode, ErrorMessage, ServerMessage } from "./protocol.js"
 import { CLIENT_ID, decodeClientMessage, summariseProblems } from "./protocol.js"
 
@@ -137,6 +138,9 @@ export class Session {
         }
         this.resubscribe()
         this.sendMessage({ type: "subscribed", topics: [...this.subscribed] })
+        return
+      case "feedback":
+        answerFeedback(this.d.conductor, m, (reply) => this.sendMessage(reply))
         return
     }
   }
