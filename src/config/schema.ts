@@ -358,7 +358,7 @@ export const LearningSection = Schema.Struct({
   /** Share of decisions that draw from the posteriors (Thompson sampling) instead of taking the best mean. */
   exploration: Probability.pipe(withDefault(0.1)),
   /** How many outcomes the rules' prior is worth. */
-  priorWeight: Positive.pipe(withDefault(5)),
+  priorWeight: Positive.pipe(withDefault(10)),
   /** Reward lost per GPU-second an answer is expected to cost (quality is 0–1). */
   costWeight: NonNegative.pipe(withDefault(0.005)),
   /** Reward lost per second of expected wait and generation (latency is scored). */
