@@ -7,7 +7,7 @@
  * In mode `shadow` the decision is unchanged and only explains what the learner would do; in
  * mode `on` its choice is served, the rules' choice leading the fallback chain.
  */
-import type { LearnedBreakdown, RoutingDecision } from "../domain/decision.js"
+import type { LearnedBreakdown, RoutingBreakdown, RoutingDecision } from "../domain/decision.js"
 import { type Tier, tierIndex } from "../domain/tier.js"
 import type { Band, Candidate, Learner } from "./learner.js"
 import type { Random } from "./random.js"
@@ -42,11 +42,54 @@ export interface AdviceContext {
   readonly costLimit?: number | undefined
 }
 
-const standAside = (decision: RoutingDecision, ctx: AdviceContext, note: string): RoutingDecision => ({
-  ...decision,
-  breakdown: {
-    ...decision.breakdown,
-    learned: {
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * `decision` with the learner's explanation and, when it serves another model, that model. Built
+ * without object spread, a slow path in V8 (this runs on every decision).
+ */
+const rebuild = (
+  d: RoutingDecision,
+  learned: LearnedBreakdown,
+  warnings: ReadonlyArray<string>,
+  serve?: { readonly model: string; readonly tier: Tier; readonly fallbacks: ReadonlyArray<string> },
+): RoutingDecision => {
+  const b = d.breakdown
+  const breakdown: Mutable<RoutingBreakdown> = {
+    task: b.task,
+    complexity: b.complexity,
+    tier:
+      serve === undefined
+        ? b.tier
+        : {
+            base: b.tier.base,
+            target: b.tier.target,
+            served: serve.tier,
+            steps: [...b.tier.steps, `learned → ${serve.model} (${serve.tier})`],
+          },
+    candidates: b.candidates,
+    learned,
+  }
+  if (b.override !== undefined) breakdown.override = b.override
+  if (b.persona !== undefined) breakdown.persona = b.persona
+  return {
+    model: serve?.model ?? d.model,
+    tier: serve?.tier ?? d.tier,
+    taskType: d.taskType,
+    complexity: d.complexity,
+    confidence: d.confidence,
+    reason: serve === undefined ? d.reason : "learned",
+    fallbacks: serve?.fallbacks ?? d.fallbacks,
+    breakdown,
+    warnings,
+    labels: d.labels,
+  }
+}
+
+const standAside = (decision: RoutingDecision, ctx: AdviceContext, note: string): RoutingDecision =>
+  rebuild(
+    decision,
+    {
       mode: ctx.mode,
       explored: false,
       means: {},
@@ -56,8 +99,8 @@ const standAside = (decision: RoutingDecision, ctx: AdviceContext, note: string)
       band: ctx.band,
       note,
     },
-  },
-})
+    decision.warnings,
+  )
 
 export const advise = (decision: RoutingDecision, ctx: AdviceContext): RoutingDecision => {
   if (decision.reason === "explicit_override" || decision.reason === "persona_task_override") {
@@ -104,7 +147,7 @@ export const advise = (decision: RoutingDecision, ctx: AdviceContext): RoutingDe
     },
     ctx.rng,
   )
-  const learned: LearnedBreakdown = {
+  const learned: Mutable<LearnedBreakdown> = {
     mode: ctx.mode,
     explored: choice.explored,
     means: choice.means,
@@ -112,9 +155,9 @@ export const advise = (decision: RoutingDecision, ctx: AdviceContext): RoutingDe
     chosen: choice.model,
     rules: decision.model,
     band: ctx.band,
-    ...(ctx.costLimit !== undefined
-      ? { cost: { limit: round3(ctx.costLimit), expected: choice.expectedCost, bound: choice.bound } }
-      : {}),
+  }
+  if (ctx.costLimit !== undefined) {
+    learned.cost = { limit: round3(ctx.costLimit), expected: choice.expectedCost, bound: choice.bound }
   }
   const warnings =
     choice.bound && ctx.costLimit !== undefined && choice.expectedCost > ctx.costLimit
@@ -123,35 +166,26 @@ export const advise = (decision: RoutingDecision, ctx: AdviceContext): RoutingDe
           `cost limit ${round3(ctx.costLimit)} GPU-s: no candidate fits; ${choice.model} is the cheapest (${choice.expectedCost} GPU-s expected)`,
         ]
       : decision.warnings
-  if (ctx.mode === "shadow" || choice.model === decision.model) {
-    return { ...decision, warnings, breakdown: { ...decision.breakdown, learned } }
-  }
+  if (ctx.mode === "shadow" || choice.model === decision.model) return rebuild(decision, learned, warnings)
   const chosen = candidates.find((c) => c.model === choice.model) as Candidate
   const why = choice.explored
     ? "exploring"
     : choice.bound
       ? "cheapest within the quality margin under the cost limit"
       : `expected value ${choice.means[chosen.model]} over ${choice.means[decision.model]}`
-  return {
-    ...decision,
-    model: chosen.model,
-    tier: chosen.tier,
-    reason: "learned",
-    fallbacks: [decision.model, ...decision.fallbacks.filter((m) => m !== chosen.model)].slice(
-      0,
-      Math.max(decision.fallbacks.length, 1),
-    ),
-    warnings: [...warnings, `learned: ${chosen.model} over ${decision.model} (${why})`],
-    breakdown: {
-      ...decision.breakdown,
-      tier: {
-        ...decision.breakdown.tier,
-        served: chosen.tier,
-        steps: [...decision.breakdown.tier.steps, `learned → ${chosen.model} (${chosen.tier})`],
-      },
-      learned,
+  return rebuild(
+    decision,
+    learned,
+    [...warnings, `learned: ${chosen.model} over ${decision.model} (${why})`],
+    {
+      model: chosen.model,
+      tier: chosen.tier,
+      fallbacks: [decision.model, ...decision.fallbacks.filter((m) => m !== chosen.model)].slice(
+        0,
+        Math.max(decision.fallbacks.length, 1),
+      ),
     },
-  }
+  )
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000

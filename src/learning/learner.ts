@@ -103,6 +103,23 @@ export interface Preference {
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000
 
+/** Per-candidate working space for `choose`, reused across calls (it never re-enters). */
+const scratch = {
+  alpha: new Float64Array(16),
+  beta: new Float64Array(16),
+  quality: new Float64Array(16),
+  penalty: new Float64Array(16),
+  cost: new Float64Array(16),
+}
+const growScratch = (k: number): void => {
+  const size = Math.max(k, scratch.alpha.length * 2)
+  scratch.alpha = new Float64Array(size)
+  scratch.beta = new Float64Array(size)
+  scratch.quality = new Float64Array(size)
+  scratch.penalty = new Float64Array(size)
+  scratch.cost = new Float64Array(size)
+}
+
 export class Learner {
   private readonly arms = new Map<TaskType, Map<Band, Map<string, Evidence>>>()
   /** Per (task, band), all models together: the answer length the cost prior assumes. */
@@ -115,19 +132,17 @@ export class Learner {
     const o = this.options
     const cs = input.candidates
     const k = cs.length
-    const rulesAt = cs.findIndex((c) => c.model === input.rules)
-    const rulesTier = tierIndex(rulesAt >= 0 ? (cs[rulesAt] as Candidate).tier : (cs[0] as Candidate).tier)
+    if (scratch.alpha.length < k) growScratch(k)
+    const { alpha, beta, quality, penalty, cost } = scratch
+    let rulesAt = -1
+    for (let i = 0; i < k; i++) if ((cs[i] as Candidate).model === input.rules) rulesAt = i
+    const rulesTier = tierIndex((cs[rulesAt >= 0 ? rulesAt : 0] as Candidate).tier)
     const byModel = this.arms.get(input.task)?.get(input.band)
     const pool = this.pools.get(input.task)?.get(input.band)
     if (pool !== undefined) decayTo(pool, input.now, o.halfLifeMs)
     const tokens = pool !== undefined && pool.n > 0.5 ? pool.tokens / pool.n : DEFAULT_TOKENS
     const explored = o.exploration > 0 && rng() < o.exploration
     const n0 = o.priorWeight
-    const alpha = new Array<number>(k)
-    const beta = new Array<number>(k)
-    const quality = new Array<number>(k)
-    const penalty = new Array<number>(k)
-    const cost = new Array<number>(k)
     const means: Record<string, number> = {}
     const evidence: Record<string, number> = {}
     let best = -1
@@ -135,23 +150,35 @@ export class Learner {
     for (let i = 0; i < k; i++) {
       const c = cs[i] as Candidate
       const e = byModel?.get(c.model)
-      if (e !== undefined) decayTo(e, input.now, o.halfLifeMs)
-      const n = e?.n ?? 0
+      let n = 0
+      let good = 0
+      let seconds = 0
+      let gpu = 0
+      if (e !== undefined) {
+        decayTo(e, input.now, o.halfLifeMs)
+        n = e.n
+        good = e.good
+        seconds = e.seconds
+        gpu = e.gpu
+      }
       const steps = (i === rulesAt ? 0 : 1) + Math.abs(tierIndex(c.tier) - rulesTier)
       const m = Math.max(0.05, PRIOR_MEAN - PRIOR_GAP * steps)
-      const a = n0 * m + (e?.good ?? 0)
-      const b = n0 * (1 - m) + (n - (e?.good ?? 0))
+      const a = n0 * m + good
+      const b = n0 * (1 - m) + (n - good)
       alpha[i] = a
       beta[i] = b
-      quality[i] = a / (a + b)
+      const q = a / (a + b)
+      quality[i] = q
       // Costs shrink towards the profile's estimate while evidence is thin.
       const priorSeconds = tokens / c.tokensPerSec
-      const seconds = ((e?.seconds ?? 0) + n0 * priorSeconds) / (n + n0)
-      const gpu = ((e?.gpu ?? 0) + n0 * priorSeconds * c.share) / (n + n0)
-      cost[i] = gpu
-      penalty[i] =
-        o.costWeight * (gpu + (c.share * c.loadMs) / 1000) + o.latencyWeight * (seconds + c.waitMs / 1000)
-      const value = (quality[i] as number) - (penalty[i] as number)
+      const meanSeconds = (seconds + n0 * priorSeconds) / (n + n0)
+      const meanGpu = (gpu + n0 * priorSeconds * c.share) / (n + n0)
+      cost[i] = meanGpu
+      const p =
+        o.costWeight * (meanGpu + (c.share * c.loadMs) / 1000) +
+        o.latencyWeight * (meanSeconds + c.waitMs / 1000)
+      penalty[i] = p
+      const value = q - p
       means[c.model] = round3(value)
       evidence[c.model] = round3(n)
       if (!explored && (value > bestValue || (value === bestValue && i === rulesAt))) {
@@ -172,7 +199,7 @@ export class Learner {
     const limit = input.costLimit
     if (limit !== undefined && (cost[best] as number) > limit) {
       bound = true
-      best = cheapestWithin(quality, cost, penalty, limit, o.qualityMargin)
+      best = cheapestWithin(k, quality, cost, penalty, limit, o.qualityMargin)
     }
     return {
       model: (cs[best] as Candidate).model,
@@ -292,27 +319,28 @@ export class Learner {
  * fits the limit; else the best-valued one that fits; else the cheapest of all.
  */
 const cheapestWithin = (
-  quality: ReadonlyArray<number>,
-  cost: ReadonlyArray<number>,
-  penalty: ReadonlyArray<number>,
+  k: number,
+  quality: Float64Array,
+  cost: Float64Array,
+  penalty: Float64Array,
   limit: number,
   margin: number,
 ): number => {
   let top = Number.NEGATIVE_INFINITY
-  for (const q of quality) if (q > top) top = q
+  for (let i = 0; i < k; i++) if ((quality[i] as number) > top) top = quality[i] as number
   let pick = -1
-  for (let i = 0; i < cost.length; i++) {
+  for (let i = 0; i < k; i++) {
     if ((cost[i] as number) > limit || (quality[i] as number) < top - margin) continue
     if (pick < 0 || (cost[i] as number) < (cost[pick] as number)) pick = i
   }
   if (pick >= 0) return pick
-  for (let i = 0; i < cost.length; i++) {
+  for (let i = 0; i < k; i++) {
     if ((cost[i] as number) > limit) continue
     const v = (quality[i] as number) - (penalty[i] as number)
     if (pick < 0 || v > (quality[pick] as number) - (penalty[pick] as number)) pick = i
   }
   if (pick >= 0) return pick
   pick = 0
-  for (let i = 1; i < cost.length; i++) if ((cost[i] as number) < (cost[pick] as number)) pick = i
+  for (let i = 1; i < k; i++) if ((cost[i] as number) < (cost[pick] as number)) pick = i
   return pick
 }

@@ -14,18 +14,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe("outcome store under kill -9", () => {
   it("keeps every committed flush, loses at most the batch being written, and stays sound", async () => {
     const path = join(dir, "outcomes.db")
+    // tsx as a loader in this one process (its CLI runs the script in a grandchild, which SIGKILL
+    // would not reach).
     const child = spawn(
-      `${ROOT}node_modules/.bin/tsx`,
-      [`${ROOT}test/learning/fixtures/crash-writer.ts`, path],
+      process.execPath,
+      ["--import", "tsx", `${ROOT}test/learning/fixtures/crash-writer.ts`, path],
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],
       },
     )
+    // The child's own account, to its last line (the kill may land a little after it is sent).
     let ended = 0
     let committed = 0
-    let writing = 0
     let writes = 0
+    /** A batch announced and not yet reported committed. */
     let inFlight = 0
     const batches: number[] = []
     let stderr = ""
@@ -41,15 +44,14 @@ describe("outcome store under kill -9", () => {
         const [word, n] = line.split(" ")
         const value = Number(n)
         if (word === "ended") ended = value
-        else if (word === "written") committed = value
-        else if (word === "writing") {
-          writing = value
+        else if (word === "written") {
+          committed = value
+          inFlight = 0
+        } else if (word === "writing") {
+          inFlight = value
           batches.push(value)
           // Kill it as its third batch goes in: mid-transaction, or just after it.
-          if (++writes === 3) {
-            inFlight = value
-            child.kill("SIGKILL")
-          }
+          if (++writes === 3) child.kill("SIGKILL")
         }
       }
     })
@@ -67,7 +69,7 @@ describe("outcome store under kill -9", () => {
     db.close()
     const stored = ids.length
     // The batch being written is all there or not at all; every batch before it is there.
-    expect([committed, committed + inFlight]).toContain(stored)
+    expect(inFlight === 0 ? [committed] : [committed, committed + inFlight]).toContain(stored)
     expect(stored).toBeGreaterThanOrEqual(batches.slice(0, 2).reduce((a, b) => a + b, 0))
     // No holes: what is stored is the oldest requests, in order.
     expect(ids).toEqual(Array.from({ length: stored }, (_, i) => i + 1))
@@ -75,7 +77,6 @@ describe("outcome store under kill -9", () => {
     const lost = ended - stored
     expect(lost).toBeGreaterThanOrEqual(0)
     expect(lost).toBeLessThanOrEqual(Math.max(...batches) + 8)
-    expect(writing).toBe(inFlight)
 
     // The store opens again and takes writes.
     const reopened = OutcomeStore.open(path)
