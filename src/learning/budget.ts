@@ -26,13 +26,15 @@ export class TenantBudgets {
 
   /** Count `gpuSeconds` spent by `tenant` at epoch ms `at`. */
   add(tenant: string, gpuSeconds: number, at: number): void {
-    if (!(gpuSeconds > 0)) return
+    // Only budgeted tenants are tracked; hours older than a day are dropped as new ones start.
+    if (!(gpuSeconds > 0) || this.budgetOf(tenant) === undefined) return
     let hours = this.spent.get(tenant)
     if (hours === undefined) {
       hours = new Map()
       this.spent.set(tenant, hours)
     }
     const hour = Math.floor(at / HOUR) * HOUR
+    if (!hours.has(hour)) for (const h of hours.keys()) if (h <= hour - HOURS * HOUR) hours.delete(h)
     hours.set(hour, (hours.get(hour) ?? 0) + gpuSeconds)
   }
 

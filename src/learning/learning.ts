@@ -143,6 +143,7 @@ export const openLearning = (d: LearningDeps): Learning => {
   for (const s of store.spend(now() - DAY)) budgets.add(s.tenant, s.gpu, s.hour)
   const rng = d.rng ?? seededRandom(config.seed ?? randomInt(2 ** 31))
   const offset = d.time.epochMs() - d.time.now()
+  let closed = false
 
   const share = (model: string): number => {
     const r = d.residency.get(model)
@@ -219,6 +220,7 @@ export const openLearning = (d: LearningDeps): Learning => {
       return advised
     },
     feedback(id, score) {
+      if (closed) throw conductorError("Unavailable", "Conductor is shutting down")
       const checked = checkFeedback(id, score)
       if (!checked.ok) throw checked.error
       recorder.feedback(id, score)
@@ -226,6 +228,8 @@ export const openLearning = (d: LearningDeps): Learning => {
     flush: () => recorder.flush(),
     preferences: () => learner.preferences(now()),
     close() {
+      if (closed) return
+      closed = true
       recorder.close()
       store.close()
     },

@@ -102,6 +102,36 @@ describe("learned routing in Conductor", () => {
     expect(decisionOf(env, "warm")).toMatchObject({ model: served.at(-1), reason: "learned" })
   })
 
+  it("serves a tenant over its daily budget the cheapest fit model, and honours a request's maxCost", async () => {
+    env = await conductorEnv({
+      config: learning({
+        mode: "on",
+        store: ":memory:",
+        exploration: 0,
+        budgets: { tenants: { acme: 0.01 } },
+      }),
+    })
+    const e = env
+    const first = e.conductor.submit({ prompt: PROMPT, id: "b1", tenant: "acme" })
+    await e.settle(first.result)
+    expect(decisionOf(e, "b1")?.breakdown.learned?.cost).toMatchObject({ limit: 0.01, bound: true })
+    await e.clock.advance(1000)
+    const second = e.conductor.submit({ prompt: PROMPT, id: "b2", tenant: "acme" })
+    await e.settle(second.result)
+    const spent = decisionOf(e, "b2")
+    expect(spent?.breakdown.learned?.cost).toMatchObject({ limit: 0, bound: true })
+    const cheapest = spent?.model as string
+    // Another tenant, unbudgeted and unlimited, gets the rules' choice; with a maxCost, the cheap one.
+    const other = e.conductor.submit({ prompt: PROMPT, id: "b3", tenant: "other" })
+    await e.settle(other.result)
+    expect(decisionOf(e, "b3")).toMatchObject({ model: "llama3.1:8b" })
+    expect(decisionOf(e, "b3")?.breakdown.learned?.cost).toBeUndefined()
+    const capped = e.conductor.submit({ prompt: PROMPT, id: "b4", maxCost: 0.0001 })
+    await e.settle(capped.result)
+    expect(decisionOf(e, "b4")?.model).toBe(cheapest)
+    expect(cheapest).not.toBe("llama3.1:8b")
+  })
+
   it("with learning off, opens no store, refuses feedback and says maxCost is ignored", async () => {
     env = await conductorEnv()
     const h = env.conductor.submit({ prompt: PROMPT, id: "off", maxCost: 1 })

@@ -11,7 +11,7 @@ import { storePathOf, warmLearner } from "../../learning/learning.js"
 import { type StatsRow, statsRows } from "../../learning/stats.js"
 import { OutcomeStore } from "../../learning/store.js"
 import { UsageError, withUsage } from "../args.js"
-import { configOrExit } from "../setup.js"
+import { configOrExit, ExitError } from "../setup.js"
 import { table } from "../table.js"
 
 export const STATS_USAGE =
@@ -47,7 +47,12 @@ export const runStats = async (argv: ReadonlyArray<string>): Promise<number> => 
     }
     return 0
   }
-  const store = OutcomeStore.open(path)
+  let store: OutcomeStore
+  try {
+    store = OutcomeStore.open(path)
+  } catch (e) {
+    throw new ExitError(`cannot open the outcome store ${path}: ${(e as Error).message}`, 1)
+  }
   let rows: ReadonlyArray<StatsRow>
   try {
     const now = Date.now()
