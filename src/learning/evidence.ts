@@ -25,11 +25,16 @@ export const emptyEvidence = (at: number): Evidence => ({ n: 0, good: 0, gpu: 0,
 
 /** The weight an outcome `ageMs` old has: 1 when new, ½ after one half-life. */
 export const decayFactor = (ageMs: number, halfLifeMs: number): number =>
-  ageMs <= 0 ? 1 : 2 ** (-ageMs / halfLifeMs)
+  ageMs <= 0 ? 1 : Math.exp((-Math.LN2 * ageMs) / halfLifeMs)
 
-/** Bring `e`'s sums to `now` (in place). Outcomes from the future (clock skew) are taken as new. */
+/**
+ * Bring `e`'s sums to `now` (in place). Outcomes from the future (clock skew) are taken as new.
+ * Steps shorter than 1/10,000 of a half-life are put off (the sums stay as of `e.at`, so nothing
+ * is lost; they read at most 0.007% high): decisions come far more often than that, and an
+ * exponential on every arm of every decision was a third of the learner's time.
+ */
 export const decayTo = (e: Evidence, now: number, halfLifeMs: number): void => {
-  if (now <= e.at) return
+  if (now - e.at < halfLifeMs * 1e-4) return
   const f = decayFactor(now - e.at, halfLifeMs)
   e.n *= f
   e.good *= f

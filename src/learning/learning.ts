@@ -152,6 +152,21 @@ export const openLearning = (d: LearningDeps): Learning => {
     const slots = Math.max(1, r?.slots ?? p?.parallel ?? 1)
     return d.budgetBytes > 0 ? bytes / slots / d.budgetBytes : 0
   }
+  // What the learner needs of a profile, kept per model until its registry entry or size changes.
+  const profiles = new Map<
+    string,
+    { p: unknown; bytes: number | undefined; value: { tokensPerSec: number; share: number } }
+  >()
+  const profile = (model: string): { readonly tokensPerSec: number; readonly share: number } | undefined => {
+    const p = d.registry().get(model)
+    if (p === undefined) return undefined
+    const bytes = d.residency.get(model)?.bytes
+    const cached = profiles.get(model)
+    if (cached !== undefined && cached.p === p && cached.bytes === bytes) return cached.value
+    const value = { tokensPerSec: p.tokensPerSec, share: share(model) }
+    profiles.set(model, { p, bytes, value })
+    return value
+  }
   const readiness = (model: string): Readiness => {
     const r = d.residency.get(model)
     const resident = r?.state === "resident"
@@ -202,10 +217,7 @@ export const openLearning = (d: LearningDeps): Learning => {
         minTier: rule?.minTier,
         maxTier: rule?.maxTier,
         forcedTier: request.tier,
-        profile: (m) => {
-          const p = d.registry().get(m)
-          return p === undefined ? undefined : { tokensPerSec: p.tokensPerSec, share: share(m) }
-        },
+        profile,
         readiness,
         costLimit: limits.length > 0 ? Math.min(...limits) : undefined,
       })
