@@ -627,7 +627,7 @@ class ConductorImpl implements Conductor {
             }),
             c.routing.warm,
           ),
-          prepared.value.request,
+          prepared.value,
         )
       : undefined
     // Limits: the tenant's requests in flight and rate, the chosen model's rate.

@@ -28,11 +28,11 @@ import { OutcomeStore } from "./store.js"
 export const FLUSH_MS = 1000
 const DAY = 86_400_000
 
-/** What a request adds to routing for the learner. */
+/** What a request adds to routing for the learner (a PreparedRequest fits). */
 export interface LearningRequest {
+  /** Whom it runs for. */
   readonly tenant?: string | undefined
-  readonly maxCost?: number | undefined
-  readonly tier?: Tier | undefined
+  readonly request: { readonly maxCost?: number | undefined; readonly tier?: Tier | undefined }
 }
 
 export interface Learning {
@@ -106,7 +106,7 @@ export const warmLearner = (
 const off: Learning = {
   mode: "off",
   storePath: undefined,
-  decide: (_id, decision, request) =>
+  decide: (_id, decision, { request }) =>
     request.maxCost === undefined
       ? decision
       : { ...decision, warnings: [...decision.warnings, "maxCost ignored: learning.mode is off"] },
@@ -201,10 +201,10 @@ export const openLearning = (d: LearningDeps): Learning => {
   return {
     mode,
     storePath: path,
-    decide(id, decision, request) {
+    decide(id, decision, { tenant, request }) {
       const at = now()
       const band = bandOf(decision.complexity, d.routing.tierThresholds)
-      const left = budgets.left(request.tenant, at)
+      const left = budgets.left(tenant, at)
       const limits = [request.maxCost, left].filter((x): x is number => x !== undefined)
       const rule = d.routing.tasks[decision.taskType]
       const advised = advise(decision, {
@@ -223,7 +223,7 @@ export const openLearning = (d: LearningDeps): Learning => {
       })
       const learned = advised.breakdown.learned
       recorder.expect(id, {
-        tenant: request.tenant,
+        tenant,
         band,
         rulesModel: learned?.rules,
         learnedModel: learned?.chosen,

@@ -1,9 +1,11 @@
 /**
- * Feedback over the WebSocket: the client message `{"type":"feedback","id","score"}` (any
- * request's id, not only this connection's) is checked here and handed to Conductor, which
- * records it for the learner; the server answers `{"type":"feedback_recorded","id","score"}`, or
- * an `error` (`invalid_message` for a bad envelope or score, `unknown_request` for an id
- * Conductor has no answer for, `invalid_request` when learning is off).
+ * Feedback over the WebSocket: the client message `{"type":"feedback","id","score"}` names one of
+ * this connection's requests by the client's id, like `cancel` — running, or among its last
+ * ANSWERED_KEPT ended ones (`AnsweredIds` keeps their server ids) — and is handed to Conductor
+ * under the server's id for the learner. The server answers `{"type":"feedback_recorded","id",
+ * "score"}`, or an `error`: `invalid_message` for a bad envelope or score, `unknown_request` for
+ * an id this connection has no such request for (or one that ended without an answer),
+ * `invalid_request` when learning is off.
  */
 import type { Conductor } from "../conductor.js"
 import { isConductorError } from "../domain/errors.js"
@@ -40,14 +42,42 @@ export const decodeFeedback = (o: Readonly<Record<string, unknown>>): Decoded =>
   return { ok: true, message: { type: "feedback", id: checked.value.requestId, score: checked.value.score } }
 }
 
-/** Record the feedback and say how it went. */
+/** Ended requests of one connection remembered for feedback. */
+export const ANSWERED_KEPT = 1000
+
+/** A connection's ended requests, the client's id to the server's, the latest ANSWERED_KEPT. */
+export class AnsweredIds {
+  private readonly ids = new Map<string, string>()
+
+  remember(clientId: string, serverId: string): void {
+    this.ids.delete(clientId)
+    this.ids.set(clientId, serverId)
+    if (this.ids.size > ANSWERED_KEPT) this.ids.delete(this.ids.keys().next().value as string)
+  }
+
+  get(clientId: string): string | undefined {
+    return this.ids.get(clientId)
+  }
+}
+
+/** Record the feedback for the request Conductor knows as `serverId`, and say how it went. */
 export const answerFeedback = (
   conductor: Conductor,
   m: FeedbackMessage,
+  serverId: string | undefined,
   send: (message: FeedbackRecorded | ErrorMessage) => void,
 ): void => {
+  if (serverId === undefined) {
+    send({
+      type: "error",
+      code: "unknown_request",
+      message: `id: no request '${m.id}' of this connection is running or recently ended`,
+      id: m.id,
+    })
+    return
+  }
   try {
-    conductor.feedback(m.id, m.score)
+    conductor.feedback(serverId, m.score)
   } catch (e) {
     if (!isConductorError(e)) throw e
     send({

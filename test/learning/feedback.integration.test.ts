@@ -36,7 +36,7 @@ describe("feedback over WebSocket and HTTP (conductor serve, learning on)", () =
     ws.send({ type: "query", id: "ws-1", prompt: PROMPT })
     await ws.waitFor((m) => m.id === "ws-1" && m.type === "completed")
     ws.send({ type: "feedback", id: "ws-1", score: 0.9 })
-    expect(await ws.waitFor((m) => m.type === "feedback_recorded")).toEqual({
+    expect(await ws.waitFor((m) => m.type === "feedback_recorded")).toMatchObject({
       type: "feedback_recorded",
       id: "ws-1",
       score: 0.9,
@@ -50,6 +50,15 @@ describe("feedback over WebSocket and HTTP (conductor serve, learning on)", () =
     expect(await ws.waitFor((m) => m.type === "error" && m.code === "unknown_request")).toMatchObject({
       id: "never-asked",
     })
+    // Ids belong to their connection: another one cannot rate this one's request.
+    const other = await connect(server.ws)
+    await other.waitFor((m) => m.type === "hello")
+    other.send({ type: "feedback", id: "ws-1", score: 0 })
+    expect(await other.waitFor((m) => m.type === "error")).toMatchObject({
+      code: "unknown_request",
+      id: "ws-1",
+    })
+    other.close()
   })
 
   it("HTTP: POST /v1/feedback {requestId, score} takes the id a chat completion answered with", async () => {
@@ -85,15 +94,14 @@ describe("feedback over WebSocket and HTTP (conductor serve, learning on)", () =
     const db = new BetterSqlite3(store, { readonly: true })
     const rows = db
       .prepare(
-        "SELECT request_id, outcome, feedback FROM outcomes WHERE feedback IS NOT NULL ORDER BY request_id",
+        "SELECT request_id, outcome, feedback FROM outcomes WHERE feedback IS NOT NULL ORDER BY feedback",
       )
-      .all()
+      .all() as Array<{ request_id: string; outcome: string; feedback: number }>
     db.close()
-    expect(rows).toEqual(
-      [
-        { request_id: requestId, outcome: "completed", feedback: 0.2 },
-        { request_id: "ws-1", outcome: "completed", feedback: 0.9 },
-      ].sort((a, b) => (a.request_id < b.request_id ? -1 : 1)),
-    )
+    // The WebSocket request is stored under the server's id for it (the client's is its own).
+    expect(rows).toEqual([
+      { request_id: requestId, outcome: "completed", feedback: 0.2 },
+      { request_id: expect.not.stringMatching(/^ws-1$/), outcome: "completed", feedback: 0.9 },
+    ])
   })
 })
