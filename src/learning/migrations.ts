@@ -41,8 +41,10 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         eval_tokens   INTEGER NOT NULL,
         gpu_seconds   REAL    NOT NULL   -- slot seconds x the slot's share of the GPU budget
       );
+      -- Rows arrive in time order, so this index only grows at its end. Every query filters on
+      -- time; no index on request_id, whose random values made each insert several times dearer
+      -- (feedback finds its row by rowid, see store.ts).
       CREATE INDEX outcomes_at ON outcomes (at);
-      CREATE INDEX outcomes_arm ON outcomes (task, band, model, at);
     `,
   },
   {
@@ -55,8 +57,6 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       ALTER TABLE outcomes ADD COLUMN rules_model TEXT;     -- what the rules chose
       ALTER TABLE outcomes ADD COLUMN learned_model TEXT;   -- what the learner chose (served in mode on)
       ALTER TABLE outcomes ADD COLUMN explored INTEGER NOT NULL DEFAULT 0;
-      CREATE INDEX outcomes_request ON outcomes (request_id);
-      CREATE INDEX outcomes_tenant ON outcomes (tenant, at);
     `,
   },
 ]

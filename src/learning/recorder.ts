@@ -18,7 +18,8 @@ import type { AnsweredRow, FeedbackUpdate, OutcomeRow } from "./store.js"
 
 /** What the recorder writes to (the store, or a spy in tests). */
 export interface OutcomeSink {
-  write(rows: ReadonlyArray<OutcomeRow>, feedback: ReadonlyArray<FeedbackUpdate>): void
+  /** One transaction; returns the rowids of the answered rows written, by request id. */
+  write(rows: ReadonlyArray<OutcomeRow>, feedback: ReadonlyArray<FeedbackUpdate>): ReadonlyMap<string, number>
   prune(before: number): number
   answered(requestId: string): AnsweredRow | undefined
 }
@@ -30,8 +31,8 @@ const NOT_ABOUT_THE_MODEL: ReadonlySet<string> = new Set([
   "CircuitOpen",
   "Cancelled",
 ])
-/** Answered requests kept in memory for feedback (older ones are looked up in the store). */
-const RECENT = 10_000
+/** Answered requests kept in memory for feedback (older ones are looked up in the store, by a scan). */
+const RECENT = 50_000
 const PRUNE_EVERY_MS = 3_600_000
 
 export interface RecorderDeps {
@@ -136,7 +137,7 @@ export class Recorder {
     const row = this.recent.get(id) ?? this.d.sink.answered(id)
     if (row === undefined) throw unknownRequest(id)
     const at = this.d.now()
-    this.updates.push({ requestId: id, score, at })
+    this.updates.push({ requestId: id, score, at, rowId: row.rowId })
     if (row.quality !== undefined) this.corrections.push({ row, to: score })
     this.remember(id, { ...row, feedback: score })
     return "queued"
@@ -162,7 +163,10 @@ export class Recorder {
     this.corrections = []
     let error: string | undefined
     try {
-      this.d.sink.write(rows, updates)
+      for (const [requestId, rowId] of this.d.sink.write(rows, updates)) {
+        const known = this.recent.get(requestId)
+        if (known !== undefined) this.recent.set(requestId, { ...known, rowId })
+      }
     } catch (e) {
       error = `outcome store: ${e instanceof Error ? e.message : String(e)}`
     }

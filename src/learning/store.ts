@@ -54,10 +54,14 @@ export interface FeedbackUpdate {
   readonly score: number
   /** Epoch ms it arrived. */
   readonly at: number
+  /** The answered row's rowid, when known (else found in the same batch, else by a scan). */
+  readonly rowId?: number | undefined
 }
 
 /** The answered attempt of a request, as feedback needs it. */
 export interface AnsweredRow {
+  /** Its rowid once written. */
+  readonly rowId?: number | undefined
   readonly task: TaskType
   readonly band: Band
   readonly model: string
@@ -102,7 +106,11 @@ const nullable = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
 export class OutcomeStore {
   private readonly insert: Statement
   private readonly setFeedback: Statement
-  private readonly writeBatch: (rows: ReadonlyArray<OutcomeRow>, fb: ReadonlyArray<FeedbackUpdate>) => void
+  private readonly setFeedbackById: Statement
+  private readonly writeBatch: (
+    rows: ReadonlyArray<OutcomeRow>,
+    fb: ReadonlyArray<FeedbackUpdate>,
+  ) => ReadonlyMap<string, number>
 
   private constructor(
     readonly path: string,
@@ -112,9 +120,19 @@ export class OutcomeStore {
     this.setFeedback = db.prepare(
       "UPDATE outcomes SET feedback = ?, feedback_at = ? WHERE request_id = ? AND outcome = 'completed'",
     )
+    this.setFeedbackById = db.prepare("UPDATE outcomes SET feedback = ?, feedback_at = ? WHERE id = ?")
     this.writeBatch = db.transaction((rows, fb) => {
-      for (const r of rows) this.insert.run(bindRow(r))
-      for (const f of fb) this.setFeedback.run(f.score, f.at, f.requestId)
+      const answered = new Map<string, number>()
+      for (const r of rows) {
+        const id = Number(this.insert.run(bindRow(r)).lastInsertRowid)
+        if (r.outcome === "completed") answered.set(r.requestId, id)
+      }
+      for (const f of fb) {
+        const rowId = f.rowId ?? answered.get(f.requestId)
+        if (rowId !== undefined) this.setFeedbackById.run(f.score, f.at, rowId)
+        else this.setFeedback.run(f.score, f.at, f.requestId)
+      }
+      return answered
     })
   }
 
@@ -140,10 +158,16 @@ export class OutcomeStore {
     return new OutcomeStore(path, db)
   }
 
-  /** Insert `rows` and apply `feedback`, in one transaction (all or nothing). */
-  write(rows: ReadonlyArray<OutcomeRow>, feedback: ReadonlyArray<FeedbackUpdate> = []): void {
-    if (rows.length === 0 && feedback.length === 0) return
-    this.writeBatch(rows, feedback)
+  /**
+   * Insert `rows` and apply `feedback`, in one transaction (all or nothing). Returns the rowids
+   * of the answered (completed) rows, by request id.
+   */
+  write(
+    rows: ReadonlyArray<OutcomeRow>,
+    feedback: ReadonlyArray<FeedbackUpdate> = [],
+  ): ReadonlyMap<string, number> {
+    if (rows.length === 0 && feedback.length === 0) return new Map()
+    return this.writeBatch(rows, feedback)
   }
 
   /** Delete outcomes that ended before `before` (epoch ms); returns how many. */
@@ -156,15 +180,19 @@ export class OutcomeStore {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM outcomes").get() as { n: number }).n
   }
 
-  /** The answered attempt of a request (for feedback on one no longer in memory). */
+  /**
+   * The answered attempt of a request, for feedback on one no longer in memory: a scan (request
+   * ids are not indexed), newest first.
+   */
   answered(requestId: string): AnsweredRow | undefined {
     const r = this.db
       .prepare(
-        `SELECT task, band, model, at, quality, feedback FROM outcomes
+        `SELECT id, task, band, model, at, quality, feedback FROM outcomes
          WHERE request_id = ? AND outcome = 'completed' ORDER BY id DESC LIMIT 1`,
       )
       .get(requestId) as
       | {
+          id: number
           task: TaskType
           band: Band
           model: string
@@ -175,6 +203,7 @@ export class OutcomeStore {
       | undefined
     if (r === undefined) return undefined
     return {
+      rowId: r.id,
       task: r.task,
       band: r.band,
       model: r.model,

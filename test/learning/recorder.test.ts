@@ -41,7 +41,10 @@ const setup = (answered: Record<string, AnsweredRow> = {}) => {
     share: (m) => (m === "big" ? 0.5 : 0.25),
     tierOf: () => "fast",
     sink: {
-      write: (rows, feedback) => void writes.push({ rows: [...rows], feedback: [...feedback] }),
+      write: (rows, feedback) => {
+        writes.push({ rows: [...rows], feedback: [...feedback] })
+        return new Map(rows.map((r, i) => [r.requestId, 100 + i]))
+      },
       prune: () => 0,
       answered: (id) => answered[id],
     },
@@ -153,6 +156,12 @@ describe("outcome recorder", () => {
     expect(r.flushes).toEqual([{ written: 50, models: ["small"] }])
     r.flush()
     expect(r.writes).toHaveLength(1)
+    // Feedback after the flush finds its row by the rowid the store gave it.
+    r.recorder.feedback("q3", 0.5)
+    r.flush()
+    expect(r.writes[1]?.feedback).toEqual([
+      { requestId: "q3", score: 0.5, at: expect.any(Number), rowId: 103 },
+    ])
   })
 
   it("makes one row per attempt with its timings, outcome, quality and GPU-seconds", () => {

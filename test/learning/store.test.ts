@@ -60,6 +60,7 @@ describe("outcome store migrations", () => {
     const store = OutcomeStore.open(path, T0 + 1000)
     expect(store.count()).toBe(1)
     expect(store.answered("old-1")).toEqual({
+      rowId: 1,
       task: "general_qa",
       band: "low",
       model: "mistral:7b",
@@ -107,21 +108,25 @@ describe("outcome store", () => {
     store.close()
   })
 
-  it("feedback updates only the answered attempt of a request", () => {
+  it("feedback updates only the answered attempt of a request: by rowid, in the same batch, or by its id", () => {
     const store = OutcomeStore.open(":memory:")
-    store.write([
-      outcomeRow({
-        requestId: "x",
-        attempt: 1,
-        model: "m1",
-        outcome: "failed",
-        reason: "Timeout",
-        quality: 0,
-      }),
+    const failed = { outcome: "failed", reason: "Timeout", quality: 0 } as const
+    const ids = store.write([
+      outcomeRow({ requestId: "x", attempt: 1, model: "m1", ...failed }),
       outcomeRow({ requestId: "x", attempt: 2, model: "m2" }),
+      outcomeRow({ requestId: "y", model: "m3" }),
+    ])
+    expect([...ids]).toEqual([
+      ["x", 2],
+      ["y", 3],
     ])
     store.write([], [{ requestId: "x", score: 0.75, at: T0 + 5 }])
-    expect(store.answered("x")).toMatchObject({ model: "m2", feedback: 0.75, quality: 1 })
+    expect(store.answered("x")).toMatchObject({ rowId: 2, model: "m2", feedback: 0.75, quality: 1 })
+    store.write([], [{ requestId: "y", score: 0.5, at: T0 + 6, rowId: 3 }])
+    expect(store.answered("y")?.feedback).toBe(0.5)
+    // A row and its feedback in one batch.
+    store.write([outcomeRow({ requestId: "z", model: "m4" })], [{ requestId: "z", score: 0.1, at: T0 + 7 }])
+    expect(store.answered("z")).toMatchObject({ rowId: 4, feedback: 0.1 })
     expect(store.answered("nope")).toBeUndefined()
     store.close()
   })
