@@ -337,7 +337,6 @@ export const TenantsSection = Schema.Record(
 )
 
 export const LEARNING_MODES = ["off", "shadow", "on"] as const
-export type LearningMode = (typeof LEARNING_MODES)[number]
 
 /** Learned routing (docs/learning.md): outcomes in SQLite, a Thompson-sampling learner over the rules. */
 export const LearningSection = Schema.Struct({

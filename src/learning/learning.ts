@@ -8,7 +8,7 @@
 import { randomInt } from "node:crypto"
 import { homedir } from "node:os"
 import { join, resolve } from "node:path"
-import type { LearningConfig, LearningMode, RoutingConfig } from "../config/schema.js"
+import type { LearningConfig, RoutingConfig } from "../config/schema.js"
 import type { RoutingDecision } from "../domain/decision.js"
 import { conductorError } from "../domain/errors.js"
 import { memoryBytes } from "../domain/model-profile.js"
@@ -19,7 +19,7 @@ import type { TimeSource } from "../time/clock.js"
 import { advise, type Readiness } from "./advise.js"
 import { TenantBudgets } from "./budget.js"
 import { checkFeedback } from "./feedback.js"
-import { bandOf, Learner, type LearnerOptions, type Preference } from "./learner.js"
+import { bandOf, Learner, type LearnerOptions } from "./learner.js"
 import { type Random, seededRandom } from "./random.js"
 import { Recorder } from "./recorder.js"
 import { OutcomeStore } from "./store.js"
@@ -36,17 +36,11 @@ export interface LearningRequest {
 }
 
 export interface Learning {
-  readonly mode: LearningMode
-  /** The outcome database, when one is open. */
-  readonly storePath: string | undefined
   /** The learner's step after warm preference (request `id`, before its `routed` event). */
   decide(id: string, decision: RoutingDecision, request: LearningRequest): RoutingDecision
   /** A score 0–1 for request `id`; refused with BadRequest when invalid, unknown or learning is off. */
   feedback(id: string, score: number): void
-  /** Write what is queued now. */
-  flush(): void
-  /** Every arm the learner has evidence for. */
-  preferences(): ReadonlyArray<Preference>
+  /** Flush what is queued and close the store. */
   close(): void
 }
 
@@ -104,8 +98,6 @@ export const warmLearner = (
 }
 
 const off: Learning = {
-  mode: "off",
-  storePath: undefined,
   decide: (_id, decision, { request }) =>
     request.maxCost === undefined
       ? decision
@@ -116,8 +108,6 @@ const off: Learning = {
       "feedback is not recorded: learning.mode is off (set it to shadow or on)",
     )
   },
-  flush: () => undefined,
-  preferences: () => [],
   close: () => undefined,
 }
 
@@ -199,8 +189,6 @@ export const openLearning = (d: LearningDeps): Learning => {
   })
 
   return {
-    mode,
-    storePath: path,
     decide(id, decision, { tenant, request }) {
       const at = now()
       const band = bandOf(decision.complexity, d.routing.tierThresholds)
@@ -237,8 +225,6 @@ export const openLearning = (d: LearningDeps): Learning => {
       if (!checked.ok) throw checked.error
       recorder.feedback(id, score)
     },
-    flush: () => recorder.flush(),
-    preferences: () => learner.preferences(now()),
     close() {
       if (closed) return
       closed = true
