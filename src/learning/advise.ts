@@ -72,6 +72,7 @@ const rebuild = (
   }
   if (b.override !== undefined) breakdown.override = b.override
   if (b.persona !== undefined) breakdown.persona = b.persona
+  if (b.model !== undefined) breakdown.model = b.model
   return {
     model: serve?.model ?? d.model,
     tier: serve?.tier ?? d.tier,

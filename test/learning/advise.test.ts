@@ -69,6 +69,10 @@ describe("the learner's routing step", () => {
         rules: d.model,
         chosen: d.model,
       })
+      // Everything routing explained is kept (the classifier's verdict included).
+      const { learned: _learned, ...rest } = advised.breakdown
+      expect(rest).toEqual(d.breakdown)
+      expect(rest.model).toBeDefined()
     }
   })
 
