@@ -50,6 +50,7 @@ import type { ModelResidency } from "./gpu/residency.js"
 import { Residency, type ResidencyCore, residentSpecs } from "./gpu/residency.js"
 import { type QueueSnapshot, Scheduler, type SchedulerCore } from "./gpu/scheduler.js"
 import { Health, type HealthCore, healthOptionsOf, type ModelHealth } from "./health/health.js"
+import { type Learning, openLearning } from "./learning/learning.js"
 import { discover, factsOf } from "./registry/discover.js"
 import { estimateFootprintBytes } from "./registry/footprint.js"
 import { ModelRegistry, normaliseName } from "./registry/registry.js"
@@ -130,6 +131,8 @@ export interface RequestHandle {
   observe(listener: (event: ConductorEvent) => void): () => void
   /** Cancel: stops generation on the GPU, returns the lease, leaves the queue. */
   cancel(): void
+  /** Rate the answer from 0 (useless) to 1 (right); the learner learns from it (docs/learning.md). */
+  feedback(score: number): void
 }
 
 export interface ConductorSnapshot {
@@ -245,6 +248,8 @@ export interface Conductor {
     readonly available: ReadonlyArray<string> | undefined
     readonly budgetBytes: number
   }
+  /** Rate request `requestId`'s answer from 0 to 1 (learning.mode shadow or on; BadRequest otherwise). */
+  feedback(requestId: string, score: number): void
   /** Call `listener` synchronously with every event (or those of some topics); returns the stop. */
   subscribe(listener: (event: ConductorEvent) => void, topics?: ReadonlyArray<Topic>): () => void
   snapshot(): ConductorSnapshot
@@ -293,6 +298,7 @@ class Handle implements RequestHandle {
   constructor(
     readonly id: string,
     private readonly onCancel: () => void,
+    private readonly onFeedback: (score: number) => void,
   ) {
     this.result = new Promise((resolve, reject) => {
       this.resolve = resolve
@@ -312,6 +318,10 @@ class Handle implements RequestHandle {
 
   cancel(): void {
     this.onCancel()
+  }
+
+  feedback(score: number): void {
+    this.onFeedback(score)
   }
 }
 
@@ -419,6 +429,27 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   )
   const machine = makeRequestMachine(attemptActors(runtime))
 
+  // ---- learned routing (src/learning): the outcome store, the recorder, the learner
+  let learning: Learning
+  try {
+    learning = openLearning({
+      config: c.learning,
+      routing: c.routing,
+      env: options.env ?? process.env,
+      time,
+      bus,
+      registry: () => registry,
+      budgetBytes: hardware.budgetBytes,
+      residency: services.residency,
+      scheduler: services.scheduler.core,
+    })
+  } catch (e) {
+    await runtime.dispose()
+    engine?.close()
+    throw e
+  }
+  // ---- end learned routing
+
   return new ConductorImpl({
     config,
     classifier: classifier.success?.classifier,
@@ -441,6 +472,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     backendDescription: backend.description,
     backendChoice: choice,
     reachable: Result.isSuccess(found),
+    learning,
   })
 }
 
@@ -484,6 +516,7 @@ interface Parts {
   readonly backendDescription: string
   readonly backendChoice: string
   readonly reachable: boolean
+  readonly learning: Learning
 }
 
 class ConductorImpl implements Conductor {
@@ -583,14 +616,19 @@ class ConductorImpl implements Conductor {
     )
     // A request routing calls bad (a persona it does not know) is refused, never accepted.
     if (Result.isFailure(routed) && routed.failure.reason === "BadRequest") throw routed.failure
+    // route → preferWarm → the learner (src/learning)
     const decision = Result.isSuccess(routed)
-      ? preferWarm(
-          routed.success,
-          (m) => ({
-            resident: this.p.residency.get(m)?.state === "resident",
-            expectedWaitMs: this.p.scheduler.expectedWaitMs(m),
-          }),
-          c.routing.warm,
+      ? this.p.learning.decide(
+          id,
+          preferWarm(
+            routed.success,
+            (m) => ({
+              resident: this.p.residency.get(m)?.state === "resident",
+              expectedWaitMs: this.p.scheduler.expectedWaitMs(m),
+            }),
+            c.routing.warm,
+          ),
+          prepared.value,
         )
       : undefined
     // Limits: the tenant's requests in flight and rate, the chosen model's rate.
@@ -613,7 +651,11 @@ class ConductorImpl implements Conductor {
       services: this.services,
     }
     const actor = createActor(this.p.machine, { input, clock: this.clock })
-    const handle = new Handle(id, () => actor.send({ type: "CANCEL" }))
+    const handle = new Handle(
+      id,
+      () => actor.send({ type: "CANCEL" }),
+      (score) => this.p.learning.feedback(id, score),
+    )
     const unsubscribe = this.p.bus.subscribeRequest(id, (e) => {
       handle.replay.push(e)
       if (TERMINAL_TYPES.has(e.type)) handle.terminal = true
@@ -855,6 +897,10 @@ class ConductorImpl implements Conductor {
     }
   }
 
+  feedback(requestId: string, score: number): void {
+    this.p.learning.feedback(requestId, score)
+  }
+
   snapshot(): ConductorSnapshot {
     const list = this.p.getAvailable()
     const available = list === undefined ? undefined : new Set(list)
@@ -957,6 +1003,7 @@ class ConductorImpl implements Conductor {
       }
       for (const r of [...this.running.values()]) r.cancel()
       await this.p.runtime.dispose()
+      this.p.learning.close()
       this.p.engine?.close()
     })()
     return this.closed

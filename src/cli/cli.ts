@@ -16,6 +16,7 @@ const COMMANDS: Record<CommandName, () => Promise<Run>> = {
   config: async () => (await import("./commands/config.js")).runConfig,
   hardware: async () => (await import("./commands/hardware.js")).runHardware,
   sim: async () => (await import("./commands/sim.js")).runSim,
+  stats: async () => (await import("./commands/stats.js")).runStats,
 }
 
 const isCommand = (name: string): name is CommandName =>

@@ -88,6 +88,22 @@ export const explainDecision = (req: RoutingRequest, d: RoutingDecision, budgetN
     out.push(`     ${mark} ${n.model.padEnd(width)}  ${n.tier.padEnd(8)}  ${score.padEnd(11)} ${n.note}`)
   }
   out.push(`6. ${pad("Fallbacks")}${d.fallbacks.length > 0 ? d.fallbacks.join(" → ") : "none"}`)
+  const l = b.learned
+  if (l !== undefined) {
+    const what =
+      l.note ?? `${l.chosen === l.rules ? "keeps" : l.mode === "on" ? "serves" : "would serve"} ${l.chosen}`
+    out.push(`7. ${pad("Learned")}${l.mode}, ${b.task.type}/${l.band}: ${what} (rules: ${l.rules})`)
+    for (const [model, value] of Object.entries(l.means).sort((x, y) => y[1] - x[1])) {
+      out.push(
+        `     ${model === l.chosen ? "✓" : "·"} ${model.padEnd(width)}  value ${value.toFixed(3)}  evidence ${(l.evidence[model] ?? 0).toFixed(1)}`,
+      )
+    }
+    if (l.cost !== undefined) {
+      out.push(
+        `     cost limit ${l.cost.limit} GPU-s, expected ${l.cost.expected} GPU-s${l.cost.bound ? " (bound)" : ""}`,
+      )
+    }
+  }
   out.push("")
   out.push(`Decision: ${d.model} (${d.tier}) — reason ${d.reason}`)
   if (d.warnings.length > 0) out.push(`Warnings: ${d.warnings.join("; ")}`)

@@ -198,6 +198,26 @@ export const HELP = {
       ["conductor sim --profile mac-studio-128gb --port 11500 --time-scale 20", ""],
     ],
   },
+  stats: {
+    about: "outcomes per task type and model, and what the learner prefers",
+    usage: ["conductor stats [--since DURATION] [--json] [--config DIR]"],
+    description:
+      "What the outcome store holds (learning.mode shadow or on records it; docs/learning.md): per task\n" +
+      "type and model, requests (attempts), success rate, feedback count and mean, p50/p95 latency,\n" +
+      "GPU-seconds, and the learner's current preference with the model it prefers for each task.",
+    flags: [
+      ["--since DURATION", "only outcomes this recent: 30m, 24h, 7d (default: learning.retention)"],
+      [
+        "--json",
+        'print {"store", "sinceMs", "rows": [{"task", "model", "requests", "feedback", "meanFeedback", "successRate", …}]}',
+      ],
+      CONFIG_FLAG,
+    ],
+    examples: [
+      ["conductor stats", "the store at learning.store, else under the user's state directory"],
+      ["CONDUCTOR_LEARNING_STORE=./outcomes.db conductor stats --since 24h --json", ""],
+    ],
+  },
 } as const satisfies Record<string, CommandHelp>
 
 export type CommandName = keyof typeof HELP

@@ -1,14 +1,14 @@
 /**
- * Durations in configuration: "250ms", "30s", "5m", "1h30m" (units ms, s, m, h; fractions
- * allowed, e.g. "1.5s"), decoded to milliseconds. A bare number is refused so that "30" never
+ * Durations in configuration: "250ms", "30s", "5m", "1h30m", "30d" (units ms, s, m, h, d;
+ * fractions allowed, e.g. "1.5s"), decoded to milliseconds. A bare number is refused so that "30" never
  * silently means 30 ms when seconds were meant.
  */
 import { Schema, SchemaTransformation } from "effect"
 
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g
-export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g
+export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/
 
-const FACTOR: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const FACTOR: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /** Milliseconds of a duration text that matches DURATION_PATTERN. */
 export const parseDurationMs = (text: string): number => {
@@ -23,6 +23,7 @@ export const formatDurationMs = (ms: number): string => {
   let rest = ms
   let out = ""
   for (const [unit, f] of [
+    ["d", 86_400_000],
     ["h", 3_600_000],
     ["m", 60_000],
     ["s", 1000],

@@ -87,6 +87,20 @@ export const ENV_OVERRIDES: ReadonlyArray<EnvOverride> = [
     kind: "int",
     description: "waiting requests across all models",
   },
+  {
+    variable: "CONDUCTOR_LEARNING_MODE",
+    file: "conductor",
+    path: ["learning", "mode"],
+    kind: "string",
+    description: "learned routing: off, shadow or on",
+  },
+  {
+    variable: "CONDUCTOR_LEARNING_STORE",
+    file: "conductor",
+    path: ["learning", "store"],
+    kind: "string",
+    description: "path of the outcome database (SQLite)",
+  },
 ]
 
 const parseValue = (

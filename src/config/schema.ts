@@ -9,7 +9,7 @@ import { MODEL_KINDS } from "../domain/model-profile.js"
 import { CAPABILITIES, SPECIALISATIONS, TASK_TYPES, type TaskType } from "../domain/task.js"
 import { TIERS } from "../domain/tier.js"
 import { DurationMs } from "./duration.js"
-import { NonNegative, Positive, PositiveInt, withDefault } from "./schema-parts.js"
+import { NonNegative, Positive, PositiveInt, Probability, withDefault } from "./schema-parts.js"
 
 const Fraction = Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))
 const Complexity = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(10))
@@ -342,6 +342,47 @@ export const TenantsSection = Schema.Record(
   TenantEntry,
 )
 
+export const LEARNING_MODES = ["off", "shadow", "on"] as const
+
+/** Learned routing (docs/learning.md): outcomes in SQLite, a Thompson-sampling learner over the rules. */
+export const LearningSection = Schema.Struct({
+  /**
+   * `off`: the rules alone, nothing recorded. `shadow`: outcomes recorded and the learner's choice
+   * shown and stored, the rules still route. `on`: the learner chooses among the rules' fit candidates.
+   */
+  mode: Schema.Literals(LEARNING_MODES).pipe(withDefault("off")),
+  /**
+   * The outcome database (SQLite, WAL). Default `$XDG_STATE_HOME/conductor/outcomes.db`, else
+   * `~/.local/state/conductor/outcomes.db`; `:memory:` keeps it in memory (lost at exit).
+   */
+  store: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
+  /** Outcomes older than this are deleted (checked at start and hourly). */
+  retention: DurationMs.pipe(withDefault("30d")),
+  /** An outcome's weight halves every halfLife, so the learner follows a model that changes. */
+  halfLife: DurationMs.pipe(withDefault("1d")),
+  /** Share of decisions that draw from the posteriors (Thompson sampling) instead of taking the best mean. */
+  exploration: Probability.pipe(withDefault(0.1)),
+  /** How many outcomes the rules' prior is worth. */
+  priorWeight: Positive.pipe(withDefault(10)),
+  /** Reward lost per GPU-second an answer is expected to cost (quality is 0–1). */
+  costWeight: NonNegative.pipe(withDefault(0.005)),
+  /** Reward lost per second of expected wait and generation (latency is scored). */
+  latencyWeight: NonNegative.pipe(withDefault(0.001)),
+  /** When a cost limit binds, the cheapest candidate within this much quality of the best wins. */
+  qualityMargin: Probability.pipe(withDefault(0.05)),
+  /** Tiers the learner may move a class of queries up or down from the rules' tier (0 keeps the tier). */
+  tierReach: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(2)).pipe(
+    withDefault(1),
+  ),
+  /** Daily GPU-second budgets per tenant (a rolling 24 hours); `default` for tenants not listed. */
+  budgets: Schema.Struct({
+    default: Schema.optionalKey(Positive),
+    tenants: Schema.Record(Schema.String.check(Schema.isNonEmpty()), Positive).pipe(withDefault({})),
+  }).pipe(withDefault({})),
+  /** Seed of the learner's random draws (default: a fresh one each start). */
+  seed: Schema.optionalKey(Schema.Int),
+})
+
 export const ConductorFile = Schema.Struct({
   routing: RoutingSection.pipe(withDefault({})),
   fallbacks: FallbacksSection.pipe(withDefault({})),
@@ -354,6 +395,7 @@ export const ConductorFile = Schema.Struct({
   server: ServerSection.pipe(withDefault({})),
   logging: LoggingSection.pipe(withDefault({})),
   tenants: TenantsSection.pipe(withDefault({})),
+  learning: LearningSection.pipe(withDefault({})),
 })
 export type ConductorFile = typeof ConductorFile.Type
 export type TenantsConfig = ConductorFile["tenants"]
@@ -369,3 +411,4 @@ export type ValidationConfig = ConductorFile["validation"]
 export type RequestsConfig = ConductorFile["requests"]
 export type ServerConfig = ConductorFile["server"]
 export type LoggingConfig = ConductorFile["logging"]
+export type LearningConfig = ConductorFile["learning"]

@@ -37,6 +37,8 @@ export const DECISION_REASONS = [
   "tier_relaxed",
   "complexity_tier",
   "warm_preferred",
+  /** The learner chose another fit candidate than the rules (learning.mode: on). */
+  "learned",
   /** Embedding requests that named no model: the configured, resident or smallest embedding model. */
   "default_embedding_model",
 ] as const
@@ -106,6 +108,27 @@ export interface ModelBreakdown {
   }
 }
 
+/** What the learner made of the decision (docs/learning.md); absent when learning.mode is off. */
+export interface LearnedBreakdown {
+  readonly mode: "shadow" | "on"
+  /** A posterior draw decided (the `learning.exploration` share), not the best mean. */
+  readonly explored: boolean
+  /** Each candidate's expected value: posterior mean quality minus expected cost and wait. */
+  readonly means: Readonly<Record<string, number>>
+  /** Each candidate's evidence: outcomes, decayed by age. */
+  readonly evidence: Readonly<Record<string, number>>
+  /** The learner's choice: served in mode `on`, only recorded in mode `shadow`. */
+  readonly chosen: string
+  /** The rules' choice, the learner's prior. */
+  readonly rules: string
+  /** The class of queries learned about: the task type's complexity band. */
+  readonly band: "low" | "mid" | "high"
+  /** A cost limit in GPU-seconds (the request's maxCost, the tenant's budget left) and whether it bound. */
+  readonly cost?: { readonly limit: number; readonly expected: number; readonly bound: boolean }
+  /** Why the learner stood aside (an explicit choice, no alternative). */
+  readonly note?: string
+}
+
 export interface RoutingBreakdown {
   readonly override?: { readonly model?: string; readonly tier?: Tier }
   readonly persona?: { readonly name: string; readonly applied: ReadonlyArray<string> }
@@ -115,6 +138,7 @@ export interface RoutingBreakdown {
   readonly candidates: ReadonlyArray<CandidateNote>
   /** Present when the routing classifier ran: its verdict and what it decided. */
   readonly model?: ModelBreakdown
+  readonly learned?: LearnedBreakdown
 }
 
 export interface RoutingDecision {

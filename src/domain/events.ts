@@ -11,7 +11,7 @@ import type { TaskType } from "./task.js"
 import type { Priority } from "./tenant.js"
 import type { Tier } from "./tier.js"
 
-export const TOPICS = ["models", "vram", "breakers", "health", "queues", "requests"] as const
+export const TOPICS = ["models", "vram", "breakers", "health", "queues", "requests", "learning"] as const
 export type Topic = (typeof TOPICS)[number]
 
 export type BreakerState = "closed" | "half_open" | "open"
@@ -76,6 +76,27 @@ export type SystemEvent =
       readonly corrected: ReadonlyArray<string>
     }
   | { readonly type: "backend"; readonly state: "up" | "down"; readonly message: string }
+  | {
+      /** The outcome recorder flushed (at most once a second): what it wrote and what was learned. */
+      readonly type: "learning"
+      readonly written: number
+      /** Arms whose evidence changed, and their preference now (docs/learning.md). */
+      readonly preferences: ReadonlyArray<LearningPreference>
+      /** The store could not be written: these outcomes were learned from but are not stored. */
+      readonly error?: string
+    }
+
+export interface LearningPreference {
+  readonly task: TaskType
+  readonly band: "low" | "mid" | "high"
+  readonly model: string
+  /** Posterior mean quality (0–1). */
+  readonly quality: number
+  /** Quality minus the expected cost and latency of an answer. */
+  readonly preference: number
+  /** Outcomes behind it, decayed by age. */
+  readonly evidence: number
+}
 
 export interface Usage {
   readonly promptTokens: number
@@ -227,6 +248,8 @@ export const topicOf = (e: SystemEvent | RequestEvent): Topic => {
       return "health"
     case "queue":
       return "queues"
+    case "learning":
+      return "learning"
     default:
       return "requests"
   }

@@ -126,6 +126,10 @@ export const eventLogLine = (
       ]
     case "backend":
       return [e.state === "up" ? "info" : "error", `backend ${e.state}`, { message: e.message }]
+    case "learning":
+      return e.error !== undefined
+        ? ["error", "outcomes not stored", { error: e.error, lost: e.written }]
+        : undefined
     default:
       return undefined
   }

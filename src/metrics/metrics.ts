@@ -189,6 +189,30 @@ export const makeMetrics = (
     labelNames: ["task", "tier", "reason"],
     ...r,
   })
+  const learnedDecisions = new Counter({
+    name: "conductor_learning_decisions_total",
+    help: "Decisions the learner saw, by mode (shadow, on) and what it chose: rules (the rules' model), learned (another, from the means), explored (a posterior draw), aside (it stood aside).",
+    labelNames: ["mode", "choice"],
+    ...r,
+  })
+  const preference = new Gauge({
+    name: "conductor_learning_preference",
+    help: "The learner's preference for a model on a task type and complexity band: posterior mean quality minus expected cost and latency.",
+    labelNames: ["task", "band", "model"],
+    ...r,
+  })
+  const evidence = new Gauge({
+    name: "conductor_learning_evidence",
+    help: "Outcomes behind the learner's preference (decayed by age).",
+    labelNames: ["task", "band", "model"],
+    ...r,
+  })
+  const outcomesStored = new Counter({
+    name: "conductor_learning_outcomes_total",
+    help: "Attempt outcomes the recorder flushed, by result (stored, or lost when the store could not be written).",
+    labelNames: ["result"],
+    ...r,
+  })
   const wsConnections = new Gauge({
     name: "conductor_ws_connections",
     help: "Open WebSocket connections.",
@@ -246,10 +270,23 @@ export const makeMetrics = (
       case "accepted":
         tenantOf.set(e.id, tenantLabel(e.tenant ?? DEFAULT_TENANT, configuredTenants))
         return
-      case "routed":
+      case "routed": {
         decisions.inc({ task: e.decision.taskType, tier: e.decision.tier, reason: e.decision.reason })
+        const l = e.decision.breakdown.learned
+        if (l !== undefined) {
+          const choice =
+            l.note !== undefined
+              ? "aside"
+              : l.explored
+                ? "explored"
+                : l.chosen === l.rules
+                  ? "rules"
+                  : "learned"
+          learnedDecisions.inc({ mode: l.mode, choice })
+        }
         routed.set(e.id, { model: e.decision.model, task: e.decision.taskType, tier: e.decision.tier })
         return
+      }
       case "started":
         lastModel.set(e.id, e.model)
         return
@@ -311,6 +348,13 @@ export const makeMetrics = (
         return
       case "reconciled":
         for (const m of e.adopted) resident.set({ model: m }, 1)
+        return
+      case "learning":
+        outcomesStored.inc({ result: e.error === undefined ? "stored" : "lost" }, e.written)
+        for (const p of e.preferences) {
+          preference.set({ task: p.task, band: p.band, model: p.model }, p.preference)
+          evidence.set({ task: p.task, band: p.band, model: p.model }, p.evidence)
+        }
         return
       case "breaker":
         breaker.set({ model: e.model }, BREAKER_VALUE[e.state])

@@ -119,6 +119,8 @@ export const ConductorRequestSchema = Schema.Struct({
    * (`scheduler.maxWait`): batch work waits, but never starves.
    */
   priority: Schema.optionalKey(Schema.Literals(PRIORITIES)),
+  /** Most GPU-seconds the answer should cost; the learner serves a cheaper fit model when it binds. */
+  maxCost: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0), Schema.isFinite())),
   /** Routing hints: documents retrieved for the query, a context window the answer needs. */
   context: Schema.optionalKey(
     Schema.Struct({

@@ -9,6 +9,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono"
 import { cors } from "hono/cors"
 import type { ApiDeps } from "../api/deps.js"
+import { feedbackRoutes } from "../api/feedback.js"
 import { ollamaRoutes } from "../api/ollama/index.js"
 import { openaiError, openaiRoutes } from "../api/openai/index.js"
 import { consoleRoutes, isConsolePath } from "../console/routes.js"
@@ -87,6 +88,7 @@ export const makeApp = (deps: AppDeps): Hono => {
   app.route("/", adminRoutes(deps))
   app.route("/", consoleRoutes({ tokenRequired: deps.policy.token !== undefined }))
   app.route("/v1", openaiRoutes(deps))
+  app.route("/v1", feedbackRoutes(deps))
   app.route("/api", ollamaRoutes(deps))
 
   const methods = allowedMethods(app.routes)

@@ -8,6 +8,7 @@
  * the field at fault.
  */
 import { type ConductorEvent, TOPICS, type Topic } from "../domain/events.js"
+import { decodeFeedback, type FeedbackMessage, type FeedbackRecorded } from "./feedback.js"
 
 export const ERROR_CODES = [
   /** The message is not JSON, or not a JSON object. */
@@ -88,13 +89,15 @@ export type ServerMessage =
   | ErrorMessage
   | HelloMessage
   | { readonly type: "subscribed"; readonly topics: ReadonlyArray<Topic> }
+  | FeedbackRecorded
 
 export type ClientMessage =
   | { readonly type: "query"; readonly id?: string; readonly request: Record<string, unknown> }
   | { readonly type: "cancel"; readonly id: string }
   | { readonly type: "subscribe" | "unsubscribe"; readonly topics: ReadonlyArray<Topic> }
+  | FeedbackMessage
 
-export const CLIENT_TYPES = ["query", "cancel", "subscribe", "unsubscribe"] as const
+export const CLIENT_TYPES = ["query", "cancel", "subscribe", "unsubscribe", "feedback"] as const
 
 export type Decoded =
   | { readonly ok: true; readonly message: ClientMessage }
@@ -144,6 +147,8 @@ export const decodeClientMessage = (text: string): Decoded => {
       if (extra.length > 0) return fail("invalid_message", `${extra[0]}: unknown field`, o.id)
       return { ok: true, message: { type: "cancel", id: o.id } }
     }
+    case "feedback":
+      return decodeFeedback(o)
     default: {
       const kind = o.type as "subscribe" | "unsubscribe"
       if (!Array.isArray(o.topics))

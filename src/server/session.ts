@@ -13,6 +13,7 @@ import type { Conductor, RequestHandle } from "../conductor.js"
 import { isConductorError } from "../domain/errors.js"
 import type { ConductorEvent, Topic } from "../domain/events.js"
 import { TERMINAL_TYPES } from "../domain/events.js"
+import { AnsweredIds, answerFeedback } from "./feedback.js"
 import type { ErrorCode, ErrorMessage, ServerMessage } from "./protocol.js"
 import { CLIENT_ID, decodeClientMessage, summariseProblems } from "./protocol.js"
 
@@ -74,6 +75,8 @@ export class Session {
   private slowSince: number | undefined
   private cancelFlush: (() => void) | undefined
   private closed = false
+  /** Ended requests, for feedback (src/server/feedback.ts). */
+  private readonly answered = new AnsweredIds()
 
   constructor(private readonly d: SessionDeps) {
     this.tokens = d.options.messageBurst
@@ -137,6 +140,11 @@ export class Session {
         }
         this.resubscribe()
         this.sendMessage({ type: "subscribed", topics: [...this.subscribed] })
+        return
+      case "feedback":
+        answerFeedback(this.d.conductor, m, this.serverId(m.id) ?? this.answered.get(m.id), (reply) =>
+          this.sendMessage(reply),
+        )
         return
     }
   }
@@ -215,6 +223,7 @@ export class Session {
     stop = handle.observe((event) => {
       this.send(event, tracked.clientId)
       if (TERMINAL_TYPES.has(event.type)) {
+        this.answered.remember(tracked.clientId, handle.id)
         this.requests.delete(tracked.clientId)
         this.byServerId.delete(handle.id)
         stop()

@@ -136,4 +136,42 @@ describe("metrics", () => {
       await env.conductor.close()
     }
   })
+
+  it("counts the learner's decisions and shows its preferences, from routed and learning events", async () => {
+    const metrics = makeMetrics({ processMetrics: false })
+    const env = await conductorEnv({ config: { learning: { mode: "shadow", store: ":memory:", seed: 1 } } })
+    try {
+      env.conductor.subscribe(metrics.observe)
+      const h = env.conductor.submit({ prompt: "What is the capital of France?" })
+      await env.settle(h.result)
+      // The recorder flushes once a second of the Conductor's clock.
+      await env.clock.advance(1000)
+      const decided =
+        ((await sampleOf(metrics, "conductor_learning_decisions_total", {
+          mode: "shadow",
+          choice: "rules",
+        })) ?? 0) +
+        ((await sampleOf(metrics, "conductor_learning_decisions_total", {
+          mode: "shadow",
+          choice: "explored",
+        })) ?? 0)
+      expect(decided).toBe(1)
+      expect(await sampleOf(metrics, "conductor_learning_outcomes_total", { result: "stored" })).toBe(1)
+      const preference = await sampleOf(metrics, "conductor_learning_preference", {
+        task: "general_qa",
+        band: "low",
+        model: "llama3.1:8b",
+      })
+      expect(preference).toBeGreaterThan(0.7)
+      expect(
+        await sampleOf(metrics, "conductor_learning_evidence", {
+          task: "general_qa",
+          band: "low",
+          model: "llama3.1:8b",
+        }),
+      ).toBeCloseTo(1, 3)
+    } finally {
+      await env.conductor.close()
+    }
+  })
 })

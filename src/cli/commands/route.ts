@@ -12,6 +12,7 @@ import { TierSchema } from "../../config/schema.js"
 import type { RoutingRequest } from "../../domain/decision.js"
 import { GB } from "../../domain/model-profile.js"
 import { TIERS } from "../../domain/tier.js"
+import { type LearnedRouting, offlineLearning } from "../../learning/offline.js"
 import { type RouterEnv, route } from "../../routing/router.js"
 import { enumFlag, intFlag, listFlag, numberFlag, UsageError, withUsage } from "../args.js"
 import { explainDecision } from "../explain.js"
@@ -51,6 +52,7 @@ export const routeLine = (
   lineNo: number,
   env: RouterEnv,
   planned?: ReadonlyArray<string>,
+  learned: LearnedRouting = (d) => d,
 ): string => {
   if (line.trim() === "") return errorJson({ message: `line ${lineNo}: empty line, expected a JSON object` })
   let json: unknown
@@ -68,7 +70,7 @@ export const routeLine = (
   const available = availableFor(request.available, planned)
   const r = route({ ...request, ...(available !== undefined ? { available } : {}) }, env)
   return Result.isSuccess(r)
-    ? JSON.stringify(r.success)
+    ? JSON.stringify(learned(r.success, decoded.success as RoutingRequest))
     : errorJson({
         message: `line ${lineNo}: ${r.failure.message}`,
         reason: r.failure.reason,
@@ -108,6 +110,8 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
   }
   const machineReadable = values.json === true || values.jsonl === true
   process[machineReadable ? "stderr" : "stdout"].write(`${plan.line}\n${machineReadable ? "" : "\n"}`)
+  // The learner's view (learning.mode shadow or on, with outcomes recorded): docs/learning.md.
+  const learned = offlineLearning(config, budgetBytes, process.env)
 
   if (values.jsonl) {
     if (positionals.length > 0)
@@ -116,7 +120,7 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
     let n = 0
     for await (const line of rl) {
       n++
-      if (!process.stdout.write(`${routeLine(line, n, env, plan.available)}\n`)) {
+      if (!process.stdout.write(`${routeLine(line, n, env, plan.available, learned)}\n`)) {
         await new Promise((resolve) => process.stdout.once("drain", resolve))
       }
     }
@@ -137,7 +141,7 @@ export const runRoute = async (argv: ReadonlyArray<string>): Promise<number> => 
     ...(available !== undefined ? { available } : {}),
     ...(docs !== undefined ? { context: { retrievedDocs: docs } } : {}),
   }
-  const r = route(req, env)
+  const r = Result.map(route(req, env), (d) => learned(d, req))
   if (Result.isFailure(r)) {
     if (values.json) {
       process.stdout.write(

@@ -229,6 +229,9 @@ export class ConsoleStore {
           `${e.model}: breaker for tenant ${e.tenant} ${e.previous} → ${e.state}`,
         )
         return
+      case "learning":
+        // The learner's bookkeeping (docs/learning.md): nothing the console shows.
+        return
       case "backend":
         this.reachable = e.state === "up"
         this.note(e.state === "up" ? "info" : "error", `backend ${e.state}: ${e.message}`)

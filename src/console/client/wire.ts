@@ -130,6 +130,13 @@ export type SystemEvent = At &
         readonly corrected: ReadonlyArray<string>
       }
     | { readonly type: "backend"; readonly state: "up" | "down"; readonly message: string }
+    | {
+        /** The outcome recorder flushed (docs/learning.md): rows written, arms that changed. */
+        readonly type: "learning"
+        readonly written: number
+        readonly preferences: ReadonlyArray<{ readonly model: string; readonly preference: number }>
+        readonly error?: string
+      }
   )
 
 export type RequestEvent = At & { readonly id: string } & (
