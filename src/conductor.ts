@@ -602,9 +602,12 @@ class ConductorImpl implements Conductor {
     const refused = this.admission(id)
     if (refused !== undefined) throw refused
     const c = this.p.config.conductor
-    const available = this.p.getAvailable()
+    // Models pulled and loadable beside the pinned ones (else the load could never start).
+    const available = (this.p.getAvailable() ?? this.p.getRegistry().names).filter((m) =>
+      this.p.scheduler.loadable(m),
+    )
     const routed = route(
-      { ...prepared.value.routing, ...(available !== undefined ? { available } : {}) },
+      { ...prepared.value.routing, available },
       {
         registry: this.p.getRegistry(),
         personas: this.p.config.personas,

@@ -141,13 +141,16 @@ export class SchedulerCore {
       )
     }
     const room = this.roomBesidePinned(spec)
-    if (spec.state === "unloaded" && spec.bytes > room) {
+    if (spec.state === "unloaded" && spec.bytes > room.bytes) {
+      const why =
+        room.headroomBound
+          ? `beside the pinned models the server loads a model only into ${Math.round(this.deps.residency.loadHeadroom * 100)}% of the free GPU memory, ${gb(room.bytes)}`
+          : `only ${gb(room.bytes)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`
       return Promise.reject(
-        conductorError(
-          "OutOfMemory",
-          `${model} needs ${gb(spec.bytes)} but only ${gb(room)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`,
-          { model, details: { requiredBytes: spec.bytes, availableBytes: room } },
-        ),
+        conductorError("OutOfMemory", `${model} needs ${gb(spec.bytes)} but ${why}`, {
+          model,
+          details: { requiredBytes: spec.bytes, availableBytes: room.bytes },
+        }),
       )
     }
     if (this.queuedCount >= this.deps.options.maxQueued) {
@@ -204,6 +207,15 @@ export class SchedulerCore {
    * How long a new request for `model` would wait before it starts: the queue ahead of it at the
    * model's recent service time, plus loading when the model is not resident.
    */
+  /**
+   * Whether `model` can load at all beside the pinned models (in the budget and, beside them, in
+   * the server's load headroom). Routing leaves out models that cannot; `acquire` refuses them.
+   */
+  loadable(model: string): boolean {
+    const spec = this.deps.residency.get(model)
+    return spec !== undefined && (spec.state !== "unloaded" || spec.bytes <= this.roomBesidePinned(spec).bytes)
+  }
+
   expectedWaitMs(model: string): number {
     const m = this.deps.residency.get(model)
     if (m === undefined) return Number.POSITIVE_INFINITY
@@ -545,13 +557,27 @@ export class SchedulerCore {
     return Math.round(Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, service / Math.max(1, m.slots))))
   }
 
-  /** Budget left for `m` if every other unpinned model went. */
-  private roomBesidePinned(m: ModelResidency): number {
+  /**
+   * Room left for `m` if every other unpinned model went: the budget less the pinned models, and
+   * — beside pinned models — the server's load headroom of the GPU memory they leave free (past
+   * it the server would evict a pinned model itself).
+   */
+  private roomBesidePinned(m: ModelResidency): { bytes: number; headroomBound: boolean } {
+    const residency = this.deps.residency
     let pinned = 0
-    for (const o of this.deps.residency.models()) {
-      if (o.name !== m.name && o.pinned && o.state !== "unloaded") pinned += o.bytes
+    let pinnedCount = 0
+    for (const o of residency.models()) {
+      if (o.name !== m.name && o.pinned && o.state !== "unloaded") {
+        pinned += o.bytes
+        pinnedCount++
+      }
     }
-    return this.deps.residency.budget.capacity - pinned
+    const inBudget = residency.budget.capacity - pinned
+    if (pinnedCount === 0) return { bytes: inBudget, headroomBound: false }
+    const inHeadroom = residency.loadHeadroom * (residency.physicalBytes - pinned)
+    return inHeadroom < inBudget
+      ? { bytes: Math.floor(inHeadroom), headroomBound: true }
+      : { bytes: inBudget, headroomBound: false }
   }
 
   private now(): number {

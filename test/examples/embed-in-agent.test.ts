@@ -6,7 +6,7 @@ describe("examples/embed-in-agent", () => {
   it("plans, runs the steps concurrently and writes a final answer, surviving a failing model", async () => {
     const env = await conductorEnv()
     try {
-      env.conductor.simulator?.injectFault("qwen2.5:14b", "cut")
+      env.conductor.simulator?.injectFault("qwen2-math:7b", "cut")
       const lines: string[] = []
       const run = await env.settle(runAgent(env.conductor, "Plan a database migration", (l) => lines.push(l)))
       expect(run.error).toBeUndefined()
@@ -15,7 +15,7 @@ describe("examples/embed-in-agent", () => {
       expect(r?.answers).toHaveLength(r?.plan.length ?? -1)
       expect(r?.answers.every((a) => a.text.length > 0)).toBe(true)
       expect(r?.final.length).toBeGreaterThan(0)
-      // The cut on qwen2.5:14b made one request fall back, and the run went on.
+      // The cut on qwen2-math:7b made one request fall back, and the run went on.
       expect(env.events.filter((x) => x.type === "fallback")).toHaveLength(1)
       expect(lines[0]).toMatch(/^plan from /)
       expect(lines.at(-1)).toMatch(/^final answer from /)
