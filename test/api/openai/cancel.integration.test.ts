@@ -11,6 +11,9 @@ import type { ConductorEvent } from "../../../src/domain/events.js"
 import { type HttpEnv, httpEnv } from "../../support/http-env.js"
 import { SLOW_TOKENS } from "../../support/serve.js"
 
+/** How long to wait for something that happens asynchronously (a wait, never a timed assertion). */
+const WAIT = { timeout: 15_000, interval: 20 }
+
 const MODEL = "llama3.1:8b"
 const LONG = "Summarise the history of the printing press in detail."
 
@@ -43,14 +46,15 @@ describe("an OpenAI client that goes away cancels its request", () => {
 
   /** The request ended cancelled, its generation stopped on the GPU and its lease came back. */
   const expectCancelled = async (id: string, cancelledBefore: number, canceledOnGpuBefore: number) => {
-    await expect.poll(() => of(id).at(-1)?.type).toBe("cancelled")
+    await expect.poll(() => of(id).at(-1)?.type, WAIT).toBe("cancelled")
     await expect
-      .poll(() => sim.filter((e) => e.type === "request_finished" && e.outcome === "canceled").length)
+      .poll(() => sim.filter((e) => e.type === "request_finished" && e.outcome === "canceled").length, WAIT)
       .toBe(canceledOnGpuBefore + 1)
-    const snap = env.conductor.snapshot()
-    expect(snap.models.find((m) => m.name === MODEL)?.leases).toBe(0)
-    expect(snap.requests.inFlight).toBe(0)
-    await expect.poll(() => cancelledCount(env.url)).toBe(cancelledBefore + 1)
+    await expect
+      .poll(() => env.conductor.snapshot().models.find((m) => m.name === MODEL)?.leases, WAIT)
+      .toBe(0)
+    expect(env.conductor.snapshot().requests.inFlight).toBe(0)
+    await expect.poll(() => cancelledCount(env.url), WAIT).toBe(cancelledBefore + 1)
     expect(of(id).filter((e) => e.type === "completed" || e.type === "failed")).toEqual([])
   }
   const canceledOnGpu = () =>

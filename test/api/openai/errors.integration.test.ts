@@ -17,6 +17,9 @@ import { startServer } from "../../../src/server/server.js"
 import { httpEnv } from "../../support/http-env.js"
 import { type Served, SLOW_TOKENS, serve } from "../../support/serve.js"
 
+/** How long to wait for something that happens asynchronously (a wait, never a timed assertion). */
+const WAIT = { timeout: 15_000, interval: 20 }
+
 const QUESTION = "Explain how a hash map works."
 const user = (content: string) => [{ role: "user" as const, content }]
 
@@ -199,9 +202,9 @@ describe("429 while requests.maxInFlight are running, 503 while draining", () =>
 
   beforeAll(async () => {
     // Tokens slow enough that the first request is still running through the whole test.
-    const profile = readFileSync(SLOW_TOKENS, "utf8").replaceAll("tokensPerSec: 40", "tokensPerSec: 4")
+    const profile = readFileSync(SLOW_TOKENS, "utf8").replaceAll("tokensPerSec: 40", "tokensPerSec: 2")
     const dir = configDir({
-      "conductor.yaml": "requests:\n  maxInFlight: 1\nserver:\n  drainMs: 2000\n",
+      "conductor.yaml": "requests:\n  maxInFlight: 1\nserver:\n  drainMs: 6000\n",
       "crawl.yaml": profile,
     })
     server = await serve(["--backend", "sim", "--sim-profile", join(dir, "crawl.yaml"), "--config", dir])
@@ -228,7 +231,7 @@ describe("429 while requests.maxInFlight are running, 503 while draining", () =>
     expect(busy.headers?.get("retry-after")).toBe("1")
 
     server.proc.kill("SIGTERM")
-    await expect.poll(async () => (await fetch(`${server.url}/readyz`)).status).toBe(503)
+    await expect.poll(async () => (await fetch(`${server.url}/readyz`)).status, WAIT).toBe(503)
     const draining = await failure(
       client.chat.completions.create({ model: "auto", messages: user(QUESTION) }),
     )

@@ -14,6 +14,9 @@ import type { FaultKind } from "../../../src/backends/sim/faults.js"
 import type { ConductorEvent } from "../../../src/domain/events.js"
 import { type HttpEnv, httpEnv } from "../../support/http-env.js"
 
+/** How long to wait for something that happens asynchronously (a wait, never a timed assertion). */
+const WAIT = { timeout: 15_000, interval: 20 }
+
 const MODEL = "qwen2.5:14b"
 const QUESTION = "Summarise the history of the printing press."
 
@@ -109,7 +112,7 @@ describe("failover inside OpenAI streams", () => {
     expect(r.finishes).toEqual([])
     expect(r.chunks.some((c) => c.usage !== null && c.usage !== undefined)).toBe(false)
     // The discarded answer was not followed by another: the request was cancelled.
-    await expect.poll(() => of(r.id).at(-1)?.type).toBe("cancelled")
+    await expect.poll(() => of(r.id).at(-1)?.type, WAIT).toBe("cancelled")
     expect(of(r.id).find((e) => e.type === "validated")).toMatchObject({ ok: false, model: MODEL })
   })
 
