@@ -25,6 +25,7 @@ export const conductorSummary = (
           complexity: decision.complexity,
           confidence: decision.confidence,
           reason: decision.reason,
+          ...(decision.breakdown.persona !== undefined ? { persona: decision.breakdown.persona.name } : {}),
           chain: [decision.model, ...decision.fallbacks],
         },
       }

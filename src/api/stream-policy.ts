@@ -1,17 +1,18 @@
 /**
  * How a streamed answer stays honest under failover, for every streaming API (OpenAI's SSE,
- * Ollama's NDJSON); each supplies only its encoding. Streamed requests use `fallbackMode:
- * continue` (a model cut mid-answer is continued by the next one: the client sees one answer).
- * In `live` mode tokens go out as they come; in `buffered` mode (the default for a format or
- * tools, whose validation decides most) the answer is held until validated and sent at once.
+ * Ollama's NDJSON); each supplies only its encoding. In `live` mode tokens go out as they come,
+ * and the request uses `fallbackMode: continue` (a model cut mid-answer is continued by the next
+ * one: the client sees one answer); in `buffered` mode (the default for a format or tools, whose
+ * validation decides most) the answer is held until validated and sent at once, and a cut answer
+ * is answered afresh (`fallbackModeFor`).
  * Invariants: once any piece of an answer left, a discarded answer (a `restart`) or a failure
  * ends the stream with the encoding's error line, never with a completed end; before the head is
- * sent a failure is returned to the caller, who answers with a proper HTTP status. The head goes
- * with the first output, at the end, or after `headAfterMs`, whichever is first.
+ * sent a failure is returned to the caller, who answers with a proper HTTP status; a stream that
+ * was returned always ends (no failure racing the head can leave it open). The head goes with
+ * the first output, at the end, or after `headAfterMs`, whichever is first.
  */
 import type { ConductorResult, RequestHandle } from "../conductor.js"
-import type { ConductorError, ErrorReason } from "../domain/errors.js"
-import { isConductorError } from "../domain/errors.js"
+import { type ConductorError, conductorError, type ErrorReason, isConductorError } from "../domain/errors.js"
 import type { ConductorEvent, ToolCall } from "../domain/events.js"
 import { type ConductorSummary, conductorSummary, decisionOf } from "./conductor-summary.js"
 
@@ -23,6 +24,15 @@ export const streamModeFor = (
   request: { readonly format?: unknown; readonly tools?: unknown },
   asked: StreamMode | undefined,
 ): StreamMode => asked ?? (request.format !== undefined || request.tools !== undefined ? "buffered" : "live")
+
+/**
+ * The fallback mode a streamed request gets when it asks for none: `continue` when live
+ * (streamed text cannot be taken back, so a cut answer is carried on), else the configured one —
+ * nothing of a held answer was sent, and a fresh answer beats a spliced one (a JSON answer cut
+ * and continued by another model is rarely valid JSON, which costs one more fallback).
+ */
+export const fallbackModeFor = (stream: boolean, mode: StreamMode): "continue" | undefined =>
+  stream && mode === "live" ? "continue" : undefined
 
 /** What one line of an answer carries. */
 export interface AnswerPiece {
@@ -69,158 +79,150 @@ export type StreamStart =
   /** Nothing was sent: `error` is the failure to answer with, undefined when the request was cancelled. */
   | { readonly ok: false; readonly error: ConductorError | undefined }
 
-/** Drive a submitted request's events into a stream; resolves once the head can be sent. */
-export const startStream = async (
+/**
+ * Drive a submitted request's events into a stream; resolves once the head can be sent. One
+ * phase at a time: `pending` (no head yet: a failure is returned, for an HTTP status), `open`
+ * (the head is out: a failure is the encoding's error line), `closed` (ended; nothing more is
+ * written, `onEnd` has run).
+ */
+export const startStream = (
   handle: RequestHandle,
   encoding: StreamEncoding,
   options: StreamOptions,
-): Promise<StreamStart> => {
-  const { mode } = options
-  const encoder = new TextEncoder()
-  let model = decisionOf(handle)?.model ?? "auto"
-  let controller!: ReadableStreamDefaultController<Uint8Array>
-  let closed = false
-  // Invariant: `written` is true once a piece (or the encoding's begin) left; after that a
-  // discarded answer can only end the stream with an error.
-  let written = false
-  let text = ""
-  let thinking = ""
-  const events: ConductorEvent[] = []
-  let keepalive: ReturnType<typeof setInterval> | undefined
-  /** The head has been returned: from then on a failure travels in the stream. */
-  let responded = false
-  let headNow!: () => void
-  const head = new Promise<void>((resolve) => {
-    headNow = resolve
-  })
-  const headTimer = setTimeout(() => headNow(), options.headAfterMs)
-  let failedEarly: ConductorError | undefined
-  let ended = false
-
-  const send = (data: string) => {
-    if (closed || data === "") return
-    controller.enqueue(encoder.encode(data))
-  }
-  const begin = () => {
-    if (written) return
-    written = true
-    headNow()
-    send(encoding.begin(model))
-  }
-  const finish = () => {
-    if (closed) return
-    closed = true
-    clearTimeout(headTimer)
-    if (keepalive !== undefined) clearInterval(keepalive)
-    unobserve()
-    end()
-    try {
-      controller.close()
-    } catch {
-      // The client went away first.
-    }
-  }
-  const end = () => {
-    if (ended) return
-    ended = true
-    options.onEnd()
-  }
-  const fail = (failure: StreamFailure) => {
-    send(encoding.error(failure))
-    finish()
-  }
-
-  const body = new ReadableStream<Uint8Array>({
-    start(ctl) {
-      controller = ctl
-    },
-    cancel() {
-      handle.cancel()
-      finish()
-    },
-  })
-
-  const unobserve = handle.observe((e) => {
-    events.push(e)
-    switch (e.type) {
-      case "started":
-        model = e.model
-        return
-      case "token":
-        if (mode === "buffered") {
-          text += e.text
-          return
-        }
-        begin()
-        send(encoding.piece(model, { content: e.text }))
-        return
-      case "thinking":
-        if (mode === "buffered") {
-          thinking += e.text
-          return
-        }
-        begin()
-        send(encoding.piece(model, { thinking: e.text }))
-        return
-      case "restart":
-        if (mode === "buffered" || !written) {
-          text = ""
-          thinking = ""
-          return
-        }
-        // Streamed text cannot be taken back: this answer ends here, as an error.
+): Promise<StreamStart> =>
+  new Promise<StreamStart>((resolve) => {
+    const { mode } = options
+    const encoder = new TextEncoder()
+    const events: ConductorEvent[] = []
+    let model = "auto"
+    let phase = "pending" as "pending" | "open" | "closed"
+    let begun = false
+    /** A piece of the answer left: from then on a discarded answer can only end in an error. */
+    let streamed = false
+    let keepalive: ReturnType<typeof setInterval> | undefined
+    let unobserve: (() => void) | undefined
+    let controller!: ReadableStreamDefaultController<Uint8Array>
+    const body = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        controller = ctl
+      },
+      // The client went away: stop the work.
+      cancel() {
         handle.cancel()
-        fail({
-          kind: "restart",
-          message: `the answer from ${model} failed validation after it was streamed; ${e.model} would answer afresh, but streamed text cannot be taken back (send x-conductor-stream: buffered to have failover hidden)`,
-        })
-        return
-      case "completed": {
-        model = e.model
-        headNow()
-        begin()
-        if (thinking !== "") send(encoding.piece(model, { thinking }))
-        if (text !== "") send(encoding.piece(model, { content: text }))
-        if (e.toolCalls !== undefined && e.toolCalls.length > 0)
-          send(encoding.piece(model, { toolCalls: e.toolCalls }))
-        void handle.result.then((r) => {
-          send(encoding.end(model, r, conductorSummary(handle.id, decisionOf(handle), events, r)))
-          finish()
-        })
-        return
+        close()
+      },
+    })
+
+    const write = (text: string) => {
+      if (phase !== "closed" && text !== "") controller.enqueue(encoder.encode(text))
+    }
+    const open = () => {
+      if (phase !== "pending") return
+      phase = "open"
+      clearTimeout(headTimer)
+      keepalive = setInterval(() => write(encoding.keepAlive(model)), options.keepAliveMs)
+      resolve({ ok: true, body, model })
+    }
+    const close = () => {
+      if (phase === "closed") return
+      phase = "closed"
+      clearTimeout(headTimer)
+      if (keepalive !== undefined) clearInterval(keepalive)
+      unobserve?.()
+      options.onEnd()
+      try {
+        controller.close()
+      } catch {
+        // The client cancelled the body first.
       }
-      case "failed":
-      case "cancelled": {
-        if (responded) {
-          fail(
-            e.type === "failed"
-              ? { kind: "failed", message: e.message, reason: e.reason }
-              : { kind: "cancelled", message: "the request was cancelled" },
+    }
+    /** Output is about to go: the head first, then the encoding's opening once. */
+    const begin = () => {
+      open()
+      if (begun) return
+      begun = true
+      write(encoding.begin(model))
+    }
+    const piece = (p: AnswerPiece) => {
+      begin()
+      streamed = true
+      write(encoding.piece(model, p))
+    }
+    const fail = (failure: StreamFailure) => {
+      write(encoding.error(failure))
+      close()
+    }
+    const headTimer = setTimeout(open, options.headAfterMs)
+
+    const onEvent = (e: ConductorEvent) => {
+      if (phase === "closed") return
+      events.push(e)
+      switch (e.type) {
+        case "routed":
+          model = e.decision.model
+          return
+        case "started":
+          model = e.model
+          return
+        case "token":
+          if (mode === "live") piece({ content: e.text })
+          return
+        case "thinking":
+          if (mode === "live") piece({ thinking: e.text })
+          return
+        case "restart":
+          if (mode === "buffered" || !streamed) return
+          // Streamed text cannot be taken back: this answer ends here, as an error.
+          fail({
+            kind: "restart",
+            message: `the answer from ${model} failed validation after it was streamed; ${e.model} would answer afresh, but streamed text cannot be taken back (send x-conductor-stream: buffered to have failover hidden)`,
+          })
+          handle.cancel()
+          return
+        case "completed": {
+          model = e.model
+          begin()
+          // Held answers go at once: the whole validated text (a continued one included).
+          if (mode === "buffered") {
+            if (e.thinking !== undefined && e.thinking !== "")
+              write(encoding.piece(model, { thinking: e.thinking }))
+            if (e.text !== "") write(encoding.piece(model, { content: e.text }))
+          }
+          if (e.toolCalls !== undefined && e.toolCalls.length > 0)
+            write(encoding.piece(model, { toolCalls: e.toolCalls }))
+          void handle.result.then((r) => {
+            write(encoding.end(model, r, conductorSummary(handle.id, decisionOf(handle), events, r)))
+            close()
+          })
+          return
+        }
+        case "failed":
+          if (phase === "open") {
+            fail({ kind: "failed", message: e.message, reason: e.reason })
+            return
+          }
+          // Nothing sent yet: the caller answers with a proper HTTP error instead of a stream.
+          close()
+          void handle.result.catch((err: unknown) =>
+            resolve({
+              ok: false,
+              error: isConductorError(err) ? err : conductorError(e.reason, e.message),
+            }),
           )
           return
-        }
-        // Nothing sent yet: the client gets a proper HTTP error instead of a stream.
-        void handle.result.catch((err: unknown) => {
-          failedEarly = isConductorError(err) && err.reason !== "Cancelled" ? err : undefined
-          closed = true
-          headNow()
-        })
-        return
+        case "cancelled":
+          if (phase === "open") fail({ kind: "cancelled", message: "the request was cancelled" })
+          else {
+            close()
+            resolve({ ok: false, error: undefined })
+          }
+          return
+        default:
+          return
       }
-      default:
-        return
     }
+    const stop = handle.observe(onEvent)
+    // The request may have ended while its past events were replayed.
+    if (phase === "closed") stop()
+    else unobserve = stop
   })
-
-  await head
-  clearTimeout(headTimer)
-  if (closed && !written) {
-    unobserve()
-    end()
-    return { ok: false, error: failedEarly }
-  }
-  responded = true
-  // A short answer may have ended already (its lines are queued in `body`).
-  if (!closed) keepalive = setInterval(() => send(encoding.keepAlive(model)), options.keepAliveMs)
-  return { ok: true, body, model }
-}

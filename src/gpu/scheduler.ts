@@ -142,10 +142,9 @@ export class SchedulerCore {
     }
     const room = this.roomBesidePinned(spec)
     if (spec.state === "unloaded" && spec.bytes > room.bytes) {
-      const why =
-        room.headroomBound
-          ? `beside the pinned models the server loads a model only into ${Math.round(this.deps.residency.loadHeadroom * 100)}% of the free GPU memory, ${gb(room.bytes)}`
-          : `only ${gb(room.bytes)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`
+      const why = room.headroomBound
+        ? `beside the pinned models the server loads a model only into ${Math.round(this.deps.residency.loadHeadroom * 100)}% of the free GPU memory, ${gb(room.bytes)}`
+        : `only ${gb(room.bytes)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`
       return Promise.reject(
         conductorError("OutOfMemory", `${model} needs ${gb(spec.bytes)} but ${why}`, {
           model,
@@ -213,7 +212,9 @@ export class SchedulerCore {
    */
   loadable(model: string): boolean {
     const spec = this.deps.residency.get(model)
-    return spec !== undefined && (spec.state !== "unloaded" || spec.bytes <= this.roomBesidePinned(spec).bytes)
+    return (
+      spec !== undefined && (spec.state !== "unloaded" || spec.bytes <= this.roomBesidePinned(spec).bytes)
+    )
   }
 
   expectedWaitMs(model: string): number {

@@ -56,19 +56,14 @@ export const makeApp = (deps: AppDeps): Hono => {
   app.use(gate(deps.policy))
   const corsFor = cors({
     origin: (origin) => (originAllowed(origin, deps.policy.allowedOrigins) ? origin : null),
-    allowHeaders: [
-      "authorization",
-      "content-type",
-      "x-conductor-persona",
-      "x-conductor-tier",
-      "x-conductor-docs",
-      "x-conductor-stream",
-    ],
+    // The headers a preflight asks for are allowed (the SDKs send their own x-stainless-* ones):
+    // the gate has already admitted the origin.
     exposeHeaders: [
       "x-conductor-request-id",
       "x-conductor-model",
       "x-conductor-tier",
       "x-conductor-reason",
+      "x-conductor-stream",
       "retry-after",
     ],
     maxAge: 600,

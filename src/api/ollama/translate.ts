@@ -14,7 +14,7 @@
 import type { ConductorRequest } from "../../conductor.js"
 import { applyKnobs } from "../knobs.js"
 import { parseModelField } from "../model-field.js"
-import { type StreamMode, streamModeFor } from "../stream-policy.js"
+import { fallbackModeFor, type StreamMode, streamModeFor } from "../stream-policy.js"
 import { decodeContext, type Turn } from "./context.js"
 import { parseKeepAlive } from "./keep-alive.js"
 
@@ -163,15 +163,20 @@ const answer = (
   turns?: { readonly history: ReadonlyArray<Turn>; readonly prompt: string },
 ): Translated => {
   if (problems.length > 0) return { ok: false, message: problems.join("; ") }
-  // Streamed text cannot be taken back: a cut answer is continued by the next model, not restarted.
-  if (stream && req.fallbackMode === undefined) req.fallbackMode = "continue"
+  const streamMode = streamModeFor(req, mode)
+  // Live streamed text cannot be taken back: a cut answer is continued by the next model; a held
+  // (validated) answer is answered afresh (see fallbackModeFor).
+  if (req.fallbackMode === undefined) {
+    const fallbackMode = fallbackModeFor(stream, streamMode)
+    if (fallbackMode !== undefined) req.fallbackMode = fallbackMode
+  }
   return {
     ok: true,
     value: {
       kind: "answer",
       request: req as ConductorRequest,
       stream,
-      streamMode: streamModeFor(req, mode),
+      streamMode,
       ...(turns !== undefined ? { turns } : {}),
     },
   }

@@ -1,18 +1,23 @@
 /**
  * An OpenAI Chat Completions request body → a Conductor request (pure). `model` is `auto`
- * (route), `auto:fast|balanced|quality` (force the tier) or a registry model (override).
- * Messages map role for role (`developer` is a system turn), content parts to text and base64
- * images, assistant `tool_calls` (arguments as JSON text) to tool calls, `tool` messages by
- * `tool_call_id`; sampling fields to options; `response_format` to `format`; `tools` and
- * `tool_choice` pass through; `user` is the request's client. Conductor's own knobs come as
- * headers (`x-conductor-persona`, `-tier`, `-docs`, `-stream`) or a body object `conductor`.
- * Fields OpenAI defines that change nothing here are accepted and ignored; ones Conductor cannot
- * honour (`n` > 1, `logprobs`) are refused, naming the field.
+ * (route), `auto:fast|balanced|quality` (force the tier) or a registry model (override), as
+ * `../model-field.ts` reads it. Messages map as `chat-messages.ts` says; sampling fields to
+ * options; `response_format` to `format`; function `tools` (name, description, parameters;
+ * `strict` is implied, since arguments are always checked against the schema) and
+ * `tool_choice` pass through; `user` (else `safety_identifier`) is the request's client and,
+ * with the API key presented, decides its tenant. Conductor's own knobs come as headers or a
+ * body object `conductor` (`../knobs.ts`); the streaming policy is the shared one
+ * (`../stream-policy.ts`). Fields OpenAI defines that change nothing here are accepted and
+ * ignored; ones asking for what Conductor cannot give (`n` > 1, `logprobs`, audio, web search,
+ * the deprecated `functions`) are refused, naming the field. `service_tier: flex` runs the request
+ * as batch work (else interactive). Every problem is reported at once.
  */
 import type { ConductorRequest } from "../../conductor.js"
 import { applyKnobs } from "../knobs.js"
 import { parseModelField } from "../model-field.js"
-import { type StreamMode, streamModeFor } from "../stream-policy.js"
+import { fallbackModeFor, type StreamMode, streamModeFor } from "../stream-policy.js"
+import { tenantOf } from "../tenant.js"
+import { given, isObject, type Json, kind, translateMessage } from "./chat-messages.js"
 
 export interface ChatTranslation {
   readonly request: ConductorRequest
@@ -25,14 +30,24 @@ export type Translated =
   | { readonly ok: true; readonly value: ChatTranslation }
   | { readonly ok: false; readonly message: string }
 
-type Json = Record<string, unknown>
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v)
-const kind = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v)
-
 interface Headers {
   get(name: string): string | undefined
 }
+
+/** OpenAI's service tiers: `flex` runs as batch work, every other as interactive. */
+const SERVICE_TIERS: ReadonlyArray<string> = ["auto", "default", "flex", "scale", "priority"]
+
+/** Fields OpenAI defines that ask for something Conductor cannot give, and what to do instead. */
+const REFUSED: ReadonlyArray<readonly [string, (v: unknown) => boolean, string]> = [
+  ["n", (v) => v !== 1, "only 1 choice is supported"],
+  ["logprobs", (v) => v === true, "not supported"],
+  ["top_logprobs", (v) => v !== 0, "not supported (logprobs are not available)"],
+  ["audio", () => true, "audio output is not supported"],
+  ["modalities", (v) => !Array.isArray(v) || v.some((m) => m !== "text"), "only text output is supported"],
+  ["web_search_options", () => true, "web search is not supported"],
+  ["functions", () => true, "deprecated; use tools"],
+  ["function_call", () => true, "deprecated; use tool_choice"],
+]
 
 export const translateChatRequest = (body: unknown, headers: Headers): Translated => {
   if (!isObject(body)) return { ok: false, message: `request: expected a JSON object, got ${kind(body)}` }
@@ -51,15 +66,16 @@ export const translateChatRequest = (body: unknown, headers: Headers): Translate
 
   // ---- messages
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
-    problems.push(`messages: expected a non-empty array of messages, got ${kind(body.messages)}`)
+    const got = Array.isArray(body.messages) ? "an empty array" : kind(body.messages)
+    problems.push(`messages: expected a non-empty array of messages, got ${got}`)
   } else {
     req.messages = body.messages.map((m, i) => translateMessage(m, `messages[${i}]`, problems))
   }
 
   // ---- sampling and length
-  const maxTokens = body.max_completion_tokens ?? body.max_tokens
-  const maxField = body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens"
-  if (maxTokens !== undefined && maxTokens !== null) {
+  const maxField = given(body.max_completion_tokens) ? "max_completion_tokens" : "max_tokens"
+  const maxTokens = body[maxField]
+  if (given(maxTokens)) {
     if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)
       problems.push(`${maxField}: expected an integer ≥ 1`)
     else options.numPredict = maxTokens
@@ -70,23 +86,24 @@ export const translateChatRequest = (body: unknown, headers: Headers): Translate
   number(body, "top_p", Number.MIN_VALUE, 1, problems, (v) => {
     options.topP = v
   })
-  if (body.seed !== undefined && body.seed !== null) {
+  if (given(body.seed)) {
     if (!Number.isSafeInteger(body.seed))
       problems.push("seed: expected an integer between -(2^53-1) and 2^53-1")
     else options.seed = body.seed
   }
-  if (body.stop !== undefined && body.stop !== null) {
+  if (given(body.stop)) {
     const stop = typeof body.stop === "string" ? [body.stop] : body.stop
     if (!Array.isArray(stop) || !stop.every((s) => typeof s === "string" && s !== "") || stop.length > 16) {
       problems.push("stop: expected a string or an array of up to 16 non-empty strings")
     } else if (stop.length > 0) options.stop = stop
   }
-  if (body.n !== undefined && body.n !== null && body.n !== 1) problems.push("n: only 1 choice is supported")
-  if (body.logprobs === true) problems.push("logprobs: not supported")
+  for (const [field, refused, why] of REFUSED) {
+    if (given(body[field]) && refused(body[field])) problems.push(`${field}: ${why}`)
+  }
 
   // ---- format
   const rf = body.response_format
-  if (rf !== undefined && rf !== null) {
+  if (given(rf)) {
     if (!isObject(rf)) problems.push(`response_format: expected an object, got ${kind(rf)}`)
     else if (rf.type === "json_object") req.format = "json"
     else if (rf.type === "json_schema") {
@@ -102,48 +119,67 @@ export const translateChatRequest = (body: unknown, headers: Headers): Translate
   }
 
   // ---- tools
-  if (body.tools !== undefined && body.tools !== null) {
+  if (given(body.tools)) {
     if (!Array.isArray(body.tools)) problems.push(`tools: expected an array, got ${kind(body.tools)}`)
-    else if (body.tools.length > 0) req.tools = body.tools
+    else if (body.tools.length > 0) req.tools = body.tools.map((t, i) => translateTool(t, i, problems))
   }
   const choice = body.tool_choice
-  if (choice !== undefined && choice !== null) {
+  if (given(choice)) {
     if (choice === "auto" || choice === "none" || choice === "required") req.toolChoice = choice
-    else if (isObject(choice) && isObject(choice.function) && typeof choice.function.name === "string") {
+    else if (
+      isObject(choice) &&
+      choice.type === "function" &&
+      isObject(choice.function) &&
+      typeof choice.function.name === "string"
+    ) {
       req.toolChoice = { name: choice.function.name }
     } else {
-      problems.push(`tool_choice: expected auto, none, required or {type: "function", function: {name}}`)
+      problems.push(
+        `tool_choice: expected auto, none, required or {type: "function", function: {name}}, got ${JSON.stringify(choice)}`,
+      )
     }
   }
   const effort = body.reasoning_effort ?? (isObject(body.reasoning) ? body.reasoning.effort : undefined)
-  if (effort !== undefined && effort !== null) {
+  if (given(effort)) {
     if (typeof effort !== "string") problems.push("reasoning_effort: expected a string")
     else req.think = effort !== "none"
   }
-  if (body.user !== undefined && body.user !== null) {
-    if (typeof body.user !== "string") problems.push("user: expected a string")
-    else if (body.user !== "") req.client = body.user.slice(0, 256)
+  const clientField = given(body.user) ? "user" : "safety_identifier"
+  const client = body[clientField]
+  if (given(client)) {
+    if (typeof client !== "string") problems.push(`${clientField}: expected a string`)
+    else if (client !== "") req.client = client.slice(0, 256)
+  }
+
+  // ---- priority: OpenAI's flex processing (slower, cheaper) is Conductor's batch class
+  if (given(body.service_tier)) {
+    const tier = body.service_tier
+    if (typeof tier !== "string" || !SERVICE_TIERS.includes(tier))
+      problems.push(`service_tier: expected ${SERVICE_TIERS.join(", ")}, got ${JSON.stringify(tier)}`)
+    else if (tier === "flex") req.priority = "batch"
   }
 
   // ---- streaming
+  if (given(body.stream) && typeof body.stream !== "boolean") problems.push("stream: expected a boolean")
   const stream = body.stream === true
-  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean") {
-    problems.push("stream: expected a boolean")
-  }
   const so = body.stream_options
+  if (given(so)) {
+    if (!stream) problems.push("stream_options: only allowed with stream: true")
+    else if (!isObject(so)) problems.push(`stream_options: expected an object, got ${kind(so)}`)
+    else if (given(so.include_usage) && typeof so.include_usage !== "boolean")
+      problems.push("stream_options.include_usage: expected a boolean")
+  }
   const includeUsage = isObject(so) && so.include_usage === true
-  if (so !== undefined && so !== null && !stream)
-    problems.push("stream_options: only allowed with stream: true")
 
   // ---- Conductor's own knobs: headers, or the body's `conductor` object
   const mode = applyKnobs(body, headers, req, problems)
 
   if (problems.length > 0) return { ok: false, message: problems.join("; ") }
+  req.tenant = tenantOf("openai", req.client as string | undefined, headers.get("authorization"))
   if (Object.keys(options).length > 0) req.options = options
-  // Streamed text cannot be taken back: a cut answer is continued by the next model, not restarted.
-  if (stream && req.fallbackMode === undefined) req.fallbackMode = "continue"
-  // Answers whose validation decides most (a format, tool calls) are held until validated.
   const streamMode = streamModeFor(req, mode)
+  const fallbackMode = req.fallbackMode ?? fallbackModeFor(stream, streamMode)
+  if (fallbackMode !== undefined) req.fallbackMode = fallbackMode
   return {
     ok: true,
     value: { request: req as ConductorRequest, stream, includeUsage, streamMode },
@@ -159,7 +195,7 @@ const number = (
   set: (v: number) => void,
 ): void => {
   const v = body[field]
-  if (v === undefined || v === null) return
+  if (!given(v)) return
   if (typeof v !== "number" || !(v >= min && v <= max)) {
     problems.push(
       `${field}: expected a number from ${min === Number.MIN_VALUE ? "0 (exclusive)" : min} to ${max}`,
@@ -169,83 +205,28 @@ const number = (
   set(v)
 }
 
-const DATA_URL = /^data:(?:image\/(?:png|jpeg|jpg|webp|gif))?;base64,/
-
-const translateMessage = (m: unknown, at: string, problems: string[]): unknown => {
-  if (!isObject(m)) {
-    problems.push(`${at}: expected a message object, got ${kind(m)}`)
+/** A function tool as Conductor takes it: name, description and parameters (other fields dropped). */
+const translateTool = (t: unknown, i: number, problems: string[]): unknown => {
+  const at = `tools[${i}]`
+  if (!isObject(t) || t.type !== "function") {
+    problems.push(`${at}.type: expected function, got ${JSON.stringify(isObject(t) ? t.type : t)}`)
     return {}
   }
-  const role = m.role === "developer" ? "system" : m.role
-  if (role !== "system" && role !== "user" && role !== "assistant" && role !== "tool") {
-    problems.push(
-      `${at}.role: expected system, developer, user, assistant or tool, got ${JSON.stringify(m.role)}`,
-    )
+  const f = t.function
+  if (!isObject(f)) {
+    problems.push(`${at}.function: expected an object with a name`)
     return {}
   }
-  const out: Record<string, unknown> = { role }
-  const images: string[] = []
-  if (typeof m.content === "string") out.content = m.content
-  else if (m.content === null || m.content === undefined) {
-    if (role !== "assistant") problems.push(`${at}.content: required for a ${role} message`)
-    out.content = ""
-  } else if (Array.isArray(m.content)) {
-    const texts: string[] = []
-    m.content.forEach((part, j) => {
-      const p = `${at}.content[${j}]`
-      if (!isObject(part)) {
-        problems.push(`${p}: expected a content part object`)
-        return
-      }
-      if (part.type === "text" && typeof part.text === "string") texts.push(part.text)
-      else if (part.type === "image_url") {
-        const url = isObject(part.image_url) ? part.image_url.url : part.image_url
-        if (typeof url !== "string" || !DATA_URL.test(url)) {
-          problems.push(
-            `${p}.image_url.url: expected a base64 data URL (data:image/png;base64,…); remote URLs are not fetched`,
-          )
-        } else images.push(url.slice(url.indexOf(",") + 1))
-      } else problems.push(`${p}.type: expected text or image_url, got ${JSON.stringify(part.type)}`)
-    })
-    out.content = texts.join("\n")
-  } else {
-    problems.push(`${at}.content: expected a string or an array of content parts, got ${kind(m.content)}`)
+  if (given(f.description) && typeof f.description !== "string")
+    problems.push(`${at}.function.description: expected a string`)
+  if (given(f.parameters) && !isObject(f.parameters))
+    problems.push(`${at}.function.parameters: expected a JSON Schema object`)
+  return {
+    type: "function",
+    function: {
+      name: f.name,
+      ...(typeof f.description === "string" ? { description: f.description } : {}),
+      ...(isObject(f.parameters) ? { parameters: f.parameters } : {}),
+    },
   }
-  if (images.length > 0) out.images = images
-  if (m.tool_calls !== undefined && m.tool_calls !== null) {
-    if (role !== "assistant" || !Array.isArray(m.tool_calls)) {
-      problems.push(`${at}.tool_calls: only an assistant message carries an array of tool calls`)
-    } else {
-      out.toolCalls = m.tool_calls.map((c, j) => {
-        const p = `${at}.tool_calls[${j}]`
-        const f = isObject(c) ? c.function : undefined
-        if (!isObject(f) || typeof f.name !== "string") {
-          problems.push(`${p}.function.name: required`)
-          return { name: "", arguments: {} }
-        }
-        let args: unknown = {}
-        if (typeof f.arguments === "string" && f.arguments.trim() !== "") {
-          try {
-            args = JSON.parse(f.arguments)
-          } catch {
-            problems.push(`${p}.function.arguments: not valid JSON`)
-          }
-        } else if (isObject(f.arguments)) args = f.arguments
-        if (!isObject(args)) problems.push(`${p}.function.arguments: expected a JSON object`)
-        return {
-          ...(isObject(c) && typeof c.id === "string" && c.id !== "" ? { id: c.id } : {}),
-          name: f.name,
-          arguments: isObject(args) ? args : {},
-        }
-      })
-    }
-  }
-  if (role === "tool") {
-    if (typeof m.tool_call_id === "string" && m.tool_call_id !== "") out.toolCallId = m.tool_call_id
-    if (typeof m.name === "string" && m.name !== "") out.name = m.name
-    if (out.toolCallId === undefined && out.name === undefined) {
-      problems.push(`${at}.tool_call_id: required for a tool message`)
-    }
-  }
-  return out
 }

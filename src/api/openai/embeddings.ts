@@ -9,17 +9,18 @@ import type { Context } from "hono"
 import { isConductorError } from "../../domain/errors.js"
 import { readJsonBody } from "../body.js"
 import type { ApiDeps } from "../deps.js"
-import { fromConductorError, openaiError } from "./errors.js"
+import { tenantOf } from "../tenant.js"
+import { errorResponse, openaiError } from "./errors.js"
 import { resolveModel } from "./models.js"
 
 const base64Of = (v: ReadonlyArray<number>): string =>
   Buffer.from(new Float32Array(v).buffer).toString("base64")
 
 export const embeddings =
-  (deps: ApiDeps, maxRequestBytes: number) =>
+  (deps: ApiDeps) =>
   async (c: Context): Promise<Response> => {
     if (deps.draining()) return c.json(openaiError(503, "the server is shutting down", "draining"), 503)
-    const body = await readJsonBody(c, maxRequestBytes)
+    const body = await readJsonBody(c, deps.maxRequestBytes)
     if (!body.ok) return c.json(openaiError(body.status, body.message, "invalid_request"), body.status)
     const b = body.value as Record<string, unknown>
     if (typeof b !== "object" || b === null || Array.isArray(b)) {
@@ -29,18 +30,20 @@ export const embeddings =
     if (typeof b.model !== "string" || b.model === "")
       problems.push("model: required (auto or an embedding model)")
     const input = b.input
-    const texts =
+    const texts: string | string[] | undefined =
       typeof input === "string"
         ? input
-        : Array.isArray(input) && input.every((s) => typeof s === "string")
-          ? input
+        : Array.isArray(input) && input.length > 0 && input.every((s) => typeof s === "string")
+          ? (input as string[])
           : undefined
     if (texts === undefined) {
       problems.push(
         Array.isArray(input) && input.length > 0 && typeof input[0] !== "string"
           ? "input: token arrays are not supported; send text"
-          : "input: expected a string or an array of strings",
+          : "input: expected a string or a non-empty array of strings",
       )
+    } else if (texts === "" || (Array.isArray(texts) && texts.includes(""))) {
+      problems.push("input: must not be empty (nor any of its strings)")
     }
     const format = b.encoding_format ?? "float"
     if (format !== "float" && format !== "base64") problems.push("encoding_format: expected float or base64")
@@ -70,6 +73,11 @@ export const embeddings =
           ...(model !== undefined ? { model } : {}),
           ...(b.dimensions !== undefined ? { dimensions: b.dimensions as number } : {}),
           ...(typeof b.user === "string" && b.user !== "" ? { client: b.user.slice(0, 256) } : {}),
+          tenant: tenantOf(
+            "openai",
+            typeof b.user === "string" ? b.user.slice(0, 256) : undefined,
+            c.req.header("authorization"),
+          ),
         },
         { signal: c.req.raw.signal },
       )
@@ -86,9 +94,8 @@ export const embeddings =
         usage: { prompt_tokens: r.usage.promptTokens, total_tokens: r.usage.promptTokens },
       })
     } catch (e) {
+      if (c.req.raw.signal.aborted) return c.body(null, 499 as 200)
       if (!isConductorError(e)) throw e
-      const { status, body: err, headers } = fromConductorError(e)
-      for (const [k, v] of Object.entries(headers)) c.header(k, v)
-      return c.json(err, status as 400)
+      return errorResponse(c, e)
     }
   }

@@ -13,8 +13,8 @@ export { openaiError } from "./errors.js"
 
 export const openaiRoutes = (deps: ApiDeps): Hono => {
   const app = new Hono()
-  app.post("/chat/completions", chatCompletions(deps, deps.maxRequestBytes))
-  app.post("/embeddings", embeddings(deps, deps.maxRequestBytes))
+  app.post("/chat/completions", chatCompletions(deps))
+  app.post("/embeddings", embeddings(deps))
   app.get("/models", listModels(deps.conductor))
   app.get("/models/:id{.+}", getModel(deps.conductor))
   return app

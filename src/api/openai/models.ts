@@ -1,7 +1,8 @@
 /**
  * `GET /v1/models` and `GET /v1/models/{id}`: the routing aliases (`auto`, `auto:fast`,
  * `auto:balanced`, `auto:quality`) and every registry model, in OpenAI's list shape, with a
- * `conductor` object per entry (kind, tier, whether the backend has it). `resolveModel` is the
+ * `conductor` object per entry (kind, tier, capabilities, context window, whether the backend
+ * has it). `resolveModel` is the
  * one lookup the facades use for a model a request names.
  */
 import type { Context } from "hono"
@@ -32,7 +33,13 @@ const modelEntry = (m: ModelInfo) => ({
   object: "model" as const,
   created: STARTED,
   owned_by: ownerOf(m.name),
-  conductor: { kind: m.kind, tier: m.tier, available: m.available, contextWindow: m.contextWindow },
+  conductor: {
+    kind: m.kind,
+    tier: m.tier,
+    available: m.available,
+    contextWindow: m.contextWindow,
+    capabilities: m.capabilities,
+  },
 })
 
 /** A model a request names, found in the registry (`name` and `name:latest` are one model). */

@@ -96,6 +96,8 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
       `  VRAM budget: ${told.budget}; policy ${snap.policy}`,
       `  auth: ${token !== undefined ? "token required (CONDUCTOR_TOKEN)" : "none (set CONDUCTOR_TOKEN to require one)"}`,
       `  console: ${server.url}/ui`,
+      `  OpenAI API: ${server.url}/v1 (chat/completions, models, embeddings, feedback) — model "auto" routes`,
+      `  Ollama API: ${server.url}/api (chat, generate, embed, tags, ps, show)`,
       `  endpoints: /ws /healthz /readyz /metrics /v1/status /v1/models/{name}/load|unload|pin`,
       "",
     ].join("\n"),

@@ -93,7 +93,7 @@ describe("translateChat", () => {
       think: true,
       tools,
       messages: USER,
-      fallbackMode: "continue",
+      // A held (buffered) stream is answered afresh on failover: nothing of it was sent yet.
       // num_ctx and top_k are not Conductor's to vary
       options: { numPredict: 64, temperature: 0.2, topP: 0.9, seed: 42, stop: ["END"] },
     })
@@ -302,5 +302,20 @@ describe("context and keep_alive", () => {
     expect(parseKeepAlive(true)).toEqual({
       error: "keep_alive: expected seconds or a duration string, got boolean",
     })
+  })
+})
+
+describe("priority", () => {
+  it("takes x-conductor-priority or conductor.priority, and refuses an unknown one by name", () => {
+    const chat = (body: Record<string, unknown>, h = none) =>
+      translateChat({ model: "auto", messages: USER, stream: false, ...body }, h)
+    expect(ok(chat({}, headers({ "x-conductor-priority": "batch" }))).request).toMatchObject({
+      priority: "batch",
+    })
+    expect(ok(chat({ conductor: { priority: "batch" } })).request).toMatchObject({ priority: "batch" })
+    expect((ok(chat({})).request as Record<string, unknown>).priority).toBeUndefined()
+    expect(problem(chat({ conductor: { priority: "low" } }))).toBe(
+      'conductor.priority: expected interactive or batch, got "low"',
+    )
   })
 })
