@@ -5,7 +5,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     environment: "node",
     testTimeout: 20_000,
-    hookTimeout: 30_000,
+    hookTimeout: 90_000, // spawned servers start slowly on a busy 2-core machine
     pool: "forks",
     // Compiles the web console for its browser tests when its sources changed.
     globalSetup: ["test/support/console-build.ts"],

@@ -602,12 +602,15 @@ class ConductorImpl implements Conductor {
     const refused = this.admission(id)
     if (refused !== undefined) throw refused
     const c = this.p.config.conductor
-    // Models pulled and loadable beside the pinned ones (else the load could never start).
-    const available = (this.p.getAvailable() ?? this.p.getRegistry().names).filter((m) =>
-      this.p.scheduler.loadable(m),
-    )
+    // Routing chooses among models pulled and loadable beside the pinned ones (else the load
+    // could never start); a model named explicitly gets its own clear error instead.
+    const pulled = this.p.getAvailable()
+    const available =
+      prepared.value.routing.model !== undefined
+        ? pulled
+        : (pulled ?? this.p.getRegistry().names).filter((m) => this.p.scheduler.loadable(m))
     const routed = route(
-      { ...prepared.value.routing, available },
+      { ...prepared.value.routing, ...(available !== undefined ? { available } : {}) },
       {
         registry: this.p.getRegistry(),
         personas: this.p.config.personas,

@@ -109,5 +109,5 @@ describe("conductor (property: random faults and cancellations)", () => {
       ),
       { numRuns: 15, seed: 515 },
     )
-  })
+  }, 120_000) // ~6 s alone; fifteen whole runs on virtual time, slow on a busy machine
 })

@@ -41,8 +41,10 @@ describe("grafana/dashboards/conductor.json", () => {
 
   it("every panel queries the datasource variable and is scoped to the selected instances", () => {
     for (const p of dash.panels.filter((x) => x.type !== "row")) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template
       expect(p.datasource?.uid, p.title).toBe("${datasource}")
       for (const t of p.targets ?? []) {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax
         expect(t.datasource.uid, p.title).toBe("${datasource}")
         expect(t.expr, p.title).toContain('instance=~"$instance"')
       }

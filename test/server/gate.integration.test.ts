@@ -119,7 +119,11 @@ describe("conductor serve: the Host gate and unknown routes", () => {
       expect(browser.headers.vary, path).toContain("Origin")
       const preflight = await raw(server.url, path, {
         method: "OPTIONS",
-        headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" },
+        headers: {
+          origin: "http://localhost:5173",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type, x-conductor-persona",
+        },
       })
       expect(preflight.status, path).toBe(204)
       expect(preflight.headers["access-control-allow-headers"], path).toContain("x-conductor-persona")

@@ -39,7 +39,7 @@ export const serve = async (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv 
   })
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}\n${err}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}\n${err}`)), 90_000)
     const check = () => {
       const m = /listening on (http:\/\/[^\s]+)/.exec(out)
       if (m?.[1] !== undefined) {

@@ -307,7 +307,7 @@ describe("context and keep_alive", () => {
 
 describe("priority", () => {
   it("takes x-conductor-priority or conductor.priority, and refuses an unknown one by name", () => {
-    const chat = (body: Record<string, unknown>, h = none) =>
+    const chat = (body: Record<string, unknown>, h: { get(n: string): string | undefined } = none) =>
       translateChat({ model: "auto", messages: USER, stream: false, ...body }, h)
     expect(ok(chat({}, headers({ "x-conductor-priority": "batch" }))).request).toMatchObject({
       priority: "batch",
