@@ -4,7 +4,7 @@
  * reported to the model and the loop goes on; a server where every model fails ends the run
  * with the reason after one retry, without throwing. Also the calculator's parser.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import OpenAI from "openai"
@@ -12,8 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { calculate, type LocalTool, localTools, runAgent } from "../../examples/openai-agent.js"
 import { type Served, serve } from "../support/serve.js"
 
+/** Every project folder a test made, removed when the file's tests are done. */
+const roots: string[] = []
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true })
+})
+
 const project = (): string => {
   const root = mkdtempSync(join(tmpdir(), "agent-project-"))
+  roots.push(root)
   mkdirSync(join(root, "src"))
   writeFileSync(join(root, "README.md"), "# Demo\n")
   writeFileSync(join(root, "src", "a.ts"), "export const a = 1\n")
@@ -99,11 +106,12 @@ describe("examples/openai-agent against conductor serve", () => {
 
 describe("examples/openai-agent when Conductor cannot answer", () => {
   let server: Served
+  let dir: string
 
   beforeAll(async () => {
     // Every model fails before its first token, every time.
     const tiny = readFileSync(join(import.meta.dirname, "../../config/sim/tiny-ci.yaml"), "utf8")
-    const dir = mkdtempSync(join(tmpdir(), "agent-failing-"))
+    dir = mkdtempSync(join(tmpdir(), "agent-failing-"))
     writeFileSync(join(dir, "failing.yaml"), `${tiny}\nfaults:\n  errorBeforeFirstToken: 1\n`)
     server = await serve([
       "--backend",
@@ -116,6 +124,7 @@ describe("examples/openai-agent when Conductor cannot answer", () => {
   })
   afterAll(async () => {
     await server.stop()
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it("retries the failed step once, then stops with the reason instead of throwing", async () => {

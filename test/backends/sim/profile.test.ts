@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, onTestFinished } from "vitest"
 import {
   footprintBytes,
   loadProfile,
@@ -41,6 +41,7 @@ describe("backends/sim/profile", () => {
 
   it("reports every problem with the file, path and line", () => {
     const dir = mkdtempSync(join(tmpdir(), "sim-profile-"))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
     const file = join(dir, "bad.yaml")
     writeFileSync(
       file,
