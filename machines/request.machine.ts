@@ -21,41 +21,16 @@
  * `completed`, `failed`, `cancelled`. Timers use the actor's clock (Conductor's TimeSource).
  */
 import { assign, type CallbackActorLogic, type EventObject, setup } from "xstate"
-import type { GenerateChunk, GenerateRequest } from "../src/backends/port.js"
 import type { RoutingDecision } from "../src/domain/decision.js"
 import { type ConductorError, conductorError, type ErrorReason } from "../src/domain/errors.js"
 import type { Attempt, FinishReason, RequestEvent, Timings, ToolCall, Usage } from "../src/domain/events.js"
-import type { Priority } from "../src/domain/tenant.js"
 import type { Admission, AttemptOutcome, Ticket } from "../src/health/health.js"
+import type { AttemptEvent, AttemptInput, DoneChunk } from "../src/requests/attempt.js"
 import type { Deadlines } from "../src/requests/deadlines.js"
 import { continuation, type PreparedRequest } from "../src/requests/request.js"
 import { blameOf, type ResolvedRule, validateAnswer } from "../src/validate/validate.js"
 
-type DoneChunk = Extract<GenerateChunk, { kind: "done" }>
-
-/** Events the actors send; `attempt` tells a late event of an earlier attempt from a current one. */
-export type AttemptEvent =
-  | { readonly type: "LOADING"; readonly attempt: number }
-  | { readonly type: "LEASED"; readonly attempt: number; readonly waitedMs: number; readonly loadMs: number }
-  | { readonly type: "LEASE_FAILED"; readonly attempt: number; readonly error: ConductorError }
-  | { readonly type: "TOKEN"; readonly attempt: number; readonly text: string }
-  | { readonly type: "THINKING"; readonly attempt: number; readonly text: string }
-  | { readonly type: "TOOL_CALLS"; readonly attempt: number; readonly calls: ReadonlyArray<ToolCall> }
-  | { readonly type: "DONE"; readonly attempt: number; readonly chunk: DoneChunk }
-  | { readonly type: "GENERATE_FAILED"; readonly attempt: number; readonly error: ConductorError }
-
 export type RequestMachineEvent = AttemptEvent | { readonly type: "CANCEL" }
-
-/** An attempt: a lease on `model` (waiting in its queue first), then the generation of `request`. */
-export interface AttemptInput {
-  readonly id: string
-  readonly model: string
-  readonly attempt: number
-  readonly request: GenerateRequest
-  /** Whom it runs for and how urgent it is: the order it waits in for a slot. */
-  readonly tenant: string
-  readonly priority: Priority
-}
 
 /** What a request needs from Conductor (health, events, rules); passed in with its input. */
 export interface RequestServices {

@@ -5,11 +5,11 @@
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { assign, createActor, setup } from "xstate"
-import type { AttemptEvent } from "../../machines/request.machine.js"
 import { Backend, type BackendShape, type GenerateChunk } from "../../src/backends/port.js"
 import { conductorError } from "../../src/domain/errors.js"
 import { Scheduler, type SchedulerShape } from "../../src/gpu/scheduler.js"
 import { attemptActors } from "../../src/requests/actors.js"
+import type { AttemptEvent } from "../../src/requests/attempt.js"
 
 const done: GenerateChunk = {
   kind: "done",
