@@ -44,7 +44,7 @@ import {
   readEmbedInput,
 } from "./requests.js"
 import type { Runner } from "./runner.js"
-import { hashString } from "./text.js"
+import { hashString } from "./text/random.js"
 import { offeredTools } from "./tool-calls.js"
 
 export type { Json }

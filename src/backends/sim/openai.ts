@@ -17,7 +17,7 @@ import type { Route } from "./http.js"
 import { failureOf, parseObject, sendJsonText } from "./http-io.js"
 import { parseModelName } from "./model-name.js"
 import { toChatRequest, toCompletionRequest, toEmbedRequest } from "./openai-requests.js"
-import { seededRandom } from "./text.js"
+import { seededRandom } from "./text/random.js"
 
 type Json = Record<string, unknown>
 
