@@ -6,14 +6,22 @@
  * the in-process adapter and the HTTP server (`http.ts`, a thin layer over this) share one
  * contract; tests and the load tester use it in-process.
  */
-import type { ChatRequest, EmbeddingsRequest, EmbedRequest, GenerateRequest } from "ollama"
+import type {
+  ChatRequest,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  EmbedRequest,
+  GenerateRequest,
+  VersionResponse,
+} from "ollama"
 import { ScaledClock, type TimeSource } from "../../time/clock.js"
 import type {
   WireChatChunk,
   WireEmbed,
   WireGenerateChunk,
-  WireShowInfo,
-  WireTags,
+  WirePsEntry,
+  WireShowBody,
+  WireTagsEntry,
   WireToolCall,
 } from "../ollama/wire.js"
 import { type Plan, planAnswer } from "./answer-plan.js"
@@ -36,7 +44,6 @@ import { parallelOf, parameterCount, type SimModelSpec, type SimProfile } from "
 import {
   type Conversation,
   isPlainObject,
-  type Json,
   parseKeepAliveOrThrow,
   parseOptions,
   parseThink,
@@ -47,8 +54,6 @@ import type { Runner } from "./runner.js"
 import { hashString } from "./text/random.js"
 import { offeredTools } from "./tool-calls.js"
 
-export type { Json }
-
 /** Request bodies: ollama-js's types, every field optional (the engine checks them as Ollama does). */
 export type SimGenerateRequest = Partial<Omit<GenerateRequest, "think">> & { think?: ThinkValue }
 export type SimChatRequest = Partial<Omit<ChatRequest, "think">> & { think?: ThinkValue }
@@ -57,20 +62,8 @@ export type ThinkValue = NonNullable<ChatRequest["think"]> | "max"
 export type SimEmbedRequest = Partial<EmbedRequest>
 export type SimEmbeddingsRequest = Partial<EmbeddingsRequest>
 
-/** An `/api/tags` entry. */
-export interface SimListEntry {
-  readonly name: string
-  readonly model: string
-  readonly modified_at: string
-  readonly size: number
-  readonly digest: string
-  readonly details: NonNullable<WireTags["models"][number]["details"]>
-}
-
 /** The legacy `/api/embeddings` answer. */
-export interface SimEmbeddingResponse {
-  readonly embedding: number[]
-}
+export type SimEmbeddingResponse = EmbeddingsResponse
 
 /**
  * A response. `single`: one JSON object, sent as is (load, unload). `stream`: the first chunk is
@@ -318,7 +311,7 @@ export class SimEngine {
 
   // ---------------------------------------------------------------- catalogue
 
-  version(): { version: string } {
+  version(): VersionResponse {
     this.guard()
     return { version: this.profile.version }
   }
@@ -334,7 +327,7 @@ export class SimEngine {
     }
   }
 
-  list(): { models: SimListEntry[] } {
+  list(): { models: WireTagsEntry[] } {
     this.guard()
     const modified = iso(MODIFIED_AT)
     return {
@@ -349,7 +342,7 @@ export class SimEngine {
     }
   }
 
-  show(name: unknown): WireShowInfo & Json {
+  show(name: unknown): WireShowBody {
     this.guard()
     if (typeof name !== "string" || name === "") throw badRequest("model is required")
     const m = this.lookup(name)
@@ -376,7 +369,7 @@ export class SimEngine {
     }
   }
 
-  ps() {
+  ps(): { models: WirePsEntry[] } {
     this.guard()
     const runners = this.scheduler.loadedRunners()
     const now = this.clock.now()

@@ -13,6 +13,11 @@ export class SimError extends Error {
     super(message)
     this.name = "SimError"
   }
+
+  /** The status where ollama-js's ResponseError carries it: the port's error mapping reads it there. */
+  get status_code(): number {
+    return this.status
+  }
 }
 
 /** Go's format.HumanBytes2 (binary units, one decimal). */

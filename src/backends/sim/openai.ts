@@ -337,7 +337,7 @@ const model = (engine: SimEngine, _req: IncomingMessage, res: ServerResponse, na
   send(res, 200, {
     id: name,
     object: "model",
-    created: unix(typeof r.modified_at === "string" ? r.modified_at : undefined),
+    created: unix(r.modified_at),
     owned_by: parseModelName(name).namespace,
   })
 }
