@@ -215,8 +215,13 @@ describe("conductor serve: auth, limits, disconnects and shutdown", () => {
     for (const id of ids) c.send({ type: "query", id, prompt: LONG })
     await Promise.all(ids.map((id) => c.waitFor((m) => m.id === id && m.type === "token")))
     s.proc.kill("SIGTERM")
-    await new Promise((r) => setTimeout(r, 300))
-    expect((await fetch(`${s.url}/readyz`)).status).toBe(503)
+    // The signal arrives asynchronously: poll until the server reports itself not ready.
+    let ready = 200
+    for (let i = 0; i < 500 && ready !== 503; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 10))
+      ready = (await fetch(`${s.url}/readyz`)).status
+    }
+    expect(ready).toBe(503)
     c.send({ type: "query", id: "too-late", prompt: PROMPT })
     expect(await c.waitFor((m) => m.type === "error" && m.id === "too-late")).toMatchObject({
       code: "draining",
