@@ -187,7 +187,7 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(value?.attempts[0]?.message).toMatch(/no first token within 2000 ms/)
     expect(value?.model).toBe(CHAIN[1])
     await e.clock.advance(100)
-    expect(e.conductor.simulator?.state().requests.canceled).toBe(1)
+    expect(e.conductor.simulator?.state().requests.cancelled).toBe(1)
   })
 
   it("a stall mid-stream falls back and tells the client to discard what it had", async () => {
@@ -291,7 +291,7 @@ describe("conductor (in-process simulator, virtual time)", () => {
     first.cancel()
     await run(e, first)
     await e.clock.advance(100)
-    expect(sim?.state().requests.canceled).toBe(1)
+    expect(sim?.state().requests.cancelled).toBe(1)
     expect(sim?.state().runners.find((r) => r.name === "qwen2.5:14b")?.active).toBe(0)
     expect(e.conductor.snapshot().models.find((m) => m.name === "qwen2.5:14b")?.leases).toBe(0)
   })

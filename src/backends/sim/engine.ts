@@ -85,7 +85,7 @@ export type SimEvent =
   | {
       readonly type: "request_finished"
       readonly model: string
-      readonly outcome: "completed" | "failed" | "canceled"
+      readonly outcome: "completed" | "failed" | "cancelled"
       readonly tokens: number
       readonly at: number
     }
@@ -102,7 +102,7 @@ export interface SimState extends SchedulerSnapshot {
     readonly started: number
     readonly completed: number
     readonly failed: number
-    readonly canceled: number
+    readonly cancelled: number
     readonly tokens: number
   }
 }
@@ -181,7 +181,7 @@ export class SimEngine {
   private readonly models: ReadonlyMap<string, SimModelSpec>
   private readonly listeners = new Set<(e: SimEvent) => void>()
   private unreachableUntil: number | undefined
-  private counters = { started: 0, completed: 0, failed: 0, canceled: 0, tokens: 0 }
+  private counters = { started: 0, completed: 0, failed: 0, cancelled: 0, tokens: 0 }
   /** Aborted on close: every generation and timer stops. */
   private readonly lifetime = new AbortController()
   /**
@@ -598,8 +598,8 @@ export class SimEngine {
   ): AsyncGenerator<P, void, undefined> {
     const { stop, dispose } = this.link(signal)
     let slot = false
-    // Abandoned streams (the consumer calls return()) end as canceled.
-    let outcome: "completed" | "failed" | "canceled" = "canceled"
+    // Abandoned streams (the consumer calls return()) end as cancelled.
+    let outcome: "completed" | "failed" | "cancelled" = "cancelled"
     let emitted = 0
     let finished = false
     // The request ends when its last chunk is ready, as Ollama's does when it writes it: a
@@ -672,7 +672,7 @@ export class SimEngine {
       finish()
       yield final
     } catch (e) {
-      outcome = stop.aborted ? "canceled" : "failed"
+      outcome = stop.aborted ? "cancelled" : "failed"
       throw e
     } finally {
       finish()
@@ -796,7 +796,7 @@ export class SimEngine {
     this.emit({ type: "request_started", model: model.name, at: t0 })
     const { stop, dispose } = this.link(signal)
     let slot = false
-    let outcome: "completed" | "failed" | "canceled" = "canceled"
+    let outcome: "completed" | "failed" | "cancelled" = "cancelled"
     try {
       if (!model.capabilities.includes("embedding")) {
         // A generative model's runner is started without --embedding: llama-server refuses.
@@ -831,7 +831,7 @@ export class SimEngine {
       outcome = "completed"
       return { vectors, promptTokens, loadedAt }
     } catch (e) {
-      outcome = stop.aborted ? "canceled" : "failed"
+      outcome = stop.aborted ? "cancelled" : "failed"
       throw e
     } finally {
       dispose()
