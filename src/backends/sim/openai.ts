@@ -13,10 +13,10 @@ import type { WireChatChunk, WireGenerateChunk, WireToolCall } from "../ollama/w
 import { collectChat, collectGenerate } from "./answers.js"
 import { float32Base64, vectorJson } from "./embeddings.js"
 import type { SimEngine, SimResponse } from "./engine.js"
-import type { Route } from "./http.js"
 import { failureOf, parseObject, sendJsonText } from "./http-io.js"
 import { parseModelName } from "./model-name.js"
 import { toChatRequest, toCompletionRequest, toEmbedRequest } from "./openai-requests.js"
+import type { Route } from "./route.js"
 import { seededRandom } from "./text/random.js"
 
 type Json = Record<string, unknown>
