@@ -5,7 +5,7 @@
  * arrival times drawn from a Poisson process (plus bursts) over the population's window. Requests
  * carry the population's tenant and priority (a mix entry may set its own priority).
  */
-import { seededRandom } from "../src/backends/sim/text.js"
+import { seededRandom } from "../src/backends/sim/text/random.js"
 import type { ConductorRequest } from "../src/conductor.js"
 import type { Priority } from "../src/domain/tenant.js"
 import { DEFAULT_POPULATION, type MixEntry, type Population, type Scenario } from "./scenario.js"

@@ -21,41 +21,18 @@
  * `completed`, `failed`, `cancelled`. Timers use the actor's clock (Conductor's TimeSource).
  */
 import { assign, type CallbackActorLogic, type EventObject, setup } from "xstate"
-import type { GenerateChunk, GenerateRequest } from "../src/backends/port.js"
 import type { RoutingDecision } from "../src/domain/decision.js"
 import { type ConductorError, conductorError, type ErrorReason } from "../src/domain/errors.js"
 import type { Attempt, FinishReason, RequestEvent, Timings, ToolCall, Usage } from "../src/domain/events.js"
-import type { Priority } from "../src/domain/tenant.js"
 import type { Admission, AttemptOutcome, Ticket } from "../src/health/health.js"
+import type { AttemptEvent, AttemptInput, DoneChunk } from "../src/requests/attempt.js"
 import type { Deadlines } from "../src/requests/deadlines.js"
 import { continuation, type PreparedRequest } from "../src/requests/request.js"
 import { blameOf, type ResolvedRule, validateAnswer } from "../src/validate/validate.js"
-
-type DoneChunk = Extract<GenerateChunk, { kind: "done" }>
-
-/** Events the actors send; `attempt` tells a late event of an earlier attempt from a current one. */
-export type AttemptEvent =
-  | { readonly type: "LOADING"; readonly attempt: number }
-  | { readonly type: "LEASED"; readonly attempt: number; readonly waitedMs: number; readonly loadMs: number }
-  | { readonly type: "LEASE_FAILED"; readonly attempt: number; readonly error: ConductorError }
-  | { readonly type: "TOKEN"; readonly attempt: number; readonly text: string }
-  | { readonly type: "THINKING"; readonly attempt: number; readonly text: string }
-  | { readonly type: "TOOL_CALLS"; readonly attempt: number; readonly calls: ReadonlyArray<ToolCall> }
-  | { readonly type: "DONE"; readonly attempt: number; readonly chunk: DoneChunk }
-  | { readonly type: "GENERATE_FAILED"; readonly attempt: number; readonly error: ConductorError }
+import { carriesOver, exhaustedError, selectNext } from "./chain.js"
+import { type RequestTimes, timingsOf } from "./timings.js"
 
 export type RequestMachineEvent = AttemptEvent | { readonly type: "CANCEL" }
-
-/** An attempt: a lease on `model` (waiting in its queue first), then the generation of `request`. */
-export interface AttemptInput {
-  readonly id: string
-  readonly model: string
-  readonly attempt: number
-  readonly request: GenerateRequest
-  /** Whom it runs for and how urgent it is: the order it waits in for a slot. */
-  readonly tenant: string
-  readonly priority: Priority
-}
 
 /** What a request needs from Conductor (health, events, rules); passed in with its input. */
 export interface RequestServices {
@@ -116,7 +93,7 @@ interface RequestContext {
    * makes XState's `assign` (`Object.assign({}, context, update)`) build a dictionary-mode
    * object, several times slower on every event.
    */
-  readonly times: Times
+  readonly times: RequestTimes
   /** Answer text of this attempt, and text carried over from cut attempts (`continue` mode). */
   readonly text: string
   readonly carried: string
@@ -144,18 +121,6 @@ interface Extra {
 }
 
 const NO_EXTRA: Extra = { thinking: "", toolCalls: [] }
-
-interface Times {
-  readonly acceptedAt: number
-  readonly attemptStartedAt: number
-  readonly generationStartedAt: number | undefined
-  readonly firstTokenAt: number | undefined
-  readonly lastTokenAt: number | undefined
-  /** The token time the stall timer was last armed from. */
-  readonly stallFrom: number | undefined
-  readonly queueMs: number
-  readonly loadMs: number
-}
 
 const current = (context: RequestContext, event: RequestMachineEvent): boolean =>
   event.type !== "CANCEL" && event.attempt === context.attempt
@@ -194,61 +159,50 @@ export const makeRequestMachine = (actors: {
       /** The next model whose breaker admits it; skipped ones are recorded, fallbacks announced. */
       select: assign(({ context }) => {
         const s = context.input.services
-        const attempts = [...context.attempts]
-        let next = context.next
-        for (; next < context.chain.length; next++) {
-          const model = context.chain[next] as string
-          const admission = s.admit(model, context.input.prepared.tenant)
-          if (!admission.allowed) {
-            attempts.push({
-              model,
-              outcome: "skipped",
-              reason: "CircuitOpen",
-              message: admission.scope === "tenant" ? "breaker open for this tenant" : "breaker open",
-            })
-            continue
-          }
-          const previous = context.model
-          // An answer that failed validation is never built on; a cut one may be (`continue`).
-          const mode = context.input.prepared.request.fallbackMode ?? s.fallbackMode
-          const continuing = mode === "continue" && context.failure?.reason !== "ValidationFailed"
-          if (previous !== undefined && context.failure !== undefined) {
-            s.publish({
-              type: "fallback",
-              id: context.input.id,
-              from: previous,
-              to: model,
-              reason: context.failure.reason,
-            })
-            const shown = context.carried.length + context.streamed
-            if (!continuing && shown > 0)
-              s.publish({ type: "restart", id: context.input.id, model, discard: shown })
-          }
-          const carried = continuing ? context.carried + context.text : ""
-          return {
-            attempts,
-            next: next + 1,
-            model,
-            ticket: admission.ticket,
-            attempt: context.attempt + 1,
-            inAttempt: true,
-            times: {
-              ...context.times,
-              attemptStartedAt: s.now(),
-              generationStartedAt: undefined,
-              firstTokenAt: undefined,
-              lastTokenAt: undefined,
-              stallFrom: undefined,
-            },
-            text: "",
-            carried,
-            streamed: 0,
-            extra: NO_EXTRA,
-            done: undefined,
-            failure: undefined,
-          }
+        const tenant = context.input.prepared.tenant
+        const selection = selectNext(context.chain, context.next, (model) => s.admit(model, tenant))
+        const attempts = [...context.attempts, ...selection.skipped]
+        if (!selection.found) return { attempts, next: selection.next, model: undefined }
+        const { model } = selection
+        const previous = context.model
+        // An answer that failed validation is never built on; a cut one may be (`continue`).
+        const mode = context.input.prepared.request.fallbackMode ?? s.fallbackMode
+        const continuing = carriesOver(mode, context.failure?.reason)
+        if (previous !== undefined && context.failure !== undefined) {
+          s.publish({
+            type: "fallback",
+            id: context.input.id,
+            from: previous,
+            to: model,
+            reason: context.failure.reason,
+          })
+          const shown = context.carried.length + context.streamed
+          if (!continuing && shown > 0)
+            s.publish({ type: "restart", id: context.input.id, model, discard: shown })
         }
-        return { attempts, next, model: undefined }
+        const carried = continuing ? context.carried + context.text : ""
+        return {
+          attempts,
+          next: selection.next,
+          model,
+          ticket: selection.ticket,
+          attempt: context.attempt + 1,
+          inAttempt: true,
+          times: {
+            ...context.times,
+            attemptStartedAt: s.now(),
+            generationStartedAt: undefined,
+            firstTokenAt: undefined,
+            lastTokenAt: undefined,
+            stallFrom: undefined,
+          },
+          text: "",
+          carried,
+          streamed: 0,
+          extra: NO_EXTRA,
+          done: undefined,
+          failure: undefined,
+        }
       }),
       leased: assign(({ context, event }) =>
         event.type === "LEASED"
@@ -400,16 +354,7 @@ export const makeRequestMachine = (actors: {
         if (context.error !== undefined) return {}
         if (context.decision === undefined && !context.input.routed.ok)
           return { error: context.input.routed.error }
-        const last = [...context.attempts].reverse().find((a) => a.outcome === "failed")
-        const reason: ErrorReason = last?.reason ?? "CircuitOpen"
-        const tried = context.attempts.map(
-          (a) => `${a.model}: ${a.outcome}${a.reason !== undefined ? ` (${a.reason})` : ""}`,
-        )
-        return {
-          error: conductorError(reason, `every model failed — ${tried.join("; ")}`, {
-            details: { attempts: context.attempts },
-          }),
-        }
+        return { error: exhaustedError(context.attempts) }
       }),
       publishCompleted: ({ context }) => {
         const decision = context.decision as RoutingDecision
@@ -427,7 +372,7 @@ export const makeRequestMachine = (actors: {
           ...(context.extra.toolCalls.length > 0 ? { toolCalls: context.extra.toolCalls } : {}),
           ...(context.extra.thinking !== "" ? { thinking: context.extra.thinking } : {}),
           usage: { promptTokens: done.promptTokens, evalTokens: done.evalTokens },
-          timings: timingsOf(context),
+          timings: timingsNow(context),
           attempts: context.attempts,
           warnings: decision.warnings,
           labels: decision.labels,
@@ -610,7 +555,7 @@ export const makeRequestMachine = (actors: {
           toolCalls: context.extra.toolCalls,
           thinking: context.extra.thinking,
           usage: { promptTokens: done.promptTokens, evalTokens: done.evalTokens },
-          timings: timingsOf(context),
+          timings: timingsNow(context),
           attempts: context.attempts,
         }
       }
@@ -632,24 +577,10 @@ const attemptRequest = (
   }
 }
 
-/** Milliseconds to the microsecond: whole milliseconds would hide Conductor's own sub-ms costs. */
-const ms = (x: number): number => Math.round(x * 1000) / 1000
-
 const finishReasonOf = (context: RequestContext): FinishReason =>
   context.extra.toolCalls.length > 0 ? "tool_calls" : (context.done?.reason ?? "stop")
 
-const timingsOf = (context: RequestContext): Timings => {
-  const now = context.input.services.now()
-  const t = context.times
-  return {
-    queueMs: Math.max(0, ms(t.queueMs)),
-    loadMs: ms(t.loadMs),
-    firstTokenMs: t.firstTokenAt === undefined ? undefined : ms(t.firstTokenAt - t.acceptedAt),
-    totalMs: ms(now - t.acceptedAt),
-    backendMs: ms(context.done?.totalMs ?? 0),
-    promptEvalMs: ms(context.done?.promptEvalMs ?? 0),
-    evalMs: ms(context.done?.evalMs ?? 0),
-  }
-}
+const timingsNow = (context: RequestContext) =>
+  timingsOf(context.times, context.done, context.input.services.now())
 
 export type RequestMachine = ReturnType<typeof makeRequestMachine>

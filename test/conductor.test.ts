@@ -28,6 +28,16 @@ const types = (events: ReadonlyArray<ConductorEvent>) => {
 const terminalsOf = (e: ConductorEnv, id: string) =>
   e.of(id).filter((x) => x.type === "completed" || x.type === "failed" || x.type === "cancelled")
 
+/** What `f` throws; the test fails when it throws nothing. */
+const thrown = (f: () => unknown): unknown => {
+  try {
+    f()
+  } catch (err) {
+    return err
+  }
+  throw new Error("expected a throw, but nothing was thrown")
+}
+
 const run = async (e: ConductorEnv, handle: RequestHandle) => {
   const out = await e.settle(handle.result)
   await e.clock.advance(0)
@@ -100,12 +110,9 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(() => e.conductor.submit({ prompt: "", tier: "ultra" } as never)).toThrow(
       /prompt: must not be empty|tier: Expected "fast" \| "balanced" \| "quality"/,
     )
-    try {
-      e.conductor.submit({ messages: [{ role: "user", content: 3 }] } as never)
-    } catch (err) {
-      expect(isConductorError(err) && err.reason).toBe("BadRequest")
-      expect((err as Error).message).toContain("messages[0].content: Expected string")
-    }
+    const err = thrown(() => e.conductor.submit({ messages: [{ role: "user", content: 3 }] } as never))
+    expect(isConductorError(err) && err.reason).toBe("BadRequest")
+    expect((err as Error).message).toContain("messages[0].content: Expected string")
     expect(e.events.filter((x) => x.type === "accepted")).toHaveLength(0)
   })
 
@@ -119,12 +126,7 @@ describe("conductor (in-process simulator, virtual time)", () => {
       [{ prompt: PROMPT, format: deep }, /^format: the schema is nested deeper than 32 levels/],
     ] as const
     for (const [request, message] of refused) {
-      let error: unknown
-      try {
-        e.conductor.submit(request as never)
-      } catch (err) {
-        error = err
-      }
+      const error = thrown(() => e.conductor.submit(request as never))
       expect(isConductorError(error) && error.reason).toBe("BadRequest")
       expect((error as Error).message).toMatch(message)
       await expect(e.conductor.generate(request as never)).rejects.toMatchObject({ reason: "BadRequest" })
@@ -185,7 +187,7 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(value?.attempts[0]?.message).toMatch(/no first token within 2000 ms/)
     expect(value?.model).toBe(CHAIN[1])
     await e.clock.advance(100)
-    expect(e.conductor.simulator?.state().requests.canceled).toBe(1)
+    expect(e.conductor.simulator?.state().requests.cancelled).toBe(1)
   })
 
   it("a stall mid-stream falls back and tells the client to discard what it had", async () => {
@@ -289,7 +291,7 @@ describe("conductor (in-process simulator, virtual time)", () => {
     first.cancel()
     await run(e, first)
     await e.clock.advance(100)
-    expect(sim?.state().requests.canceled).toBe(1)
+    expect(sim?.state().requests.cancelled).toBe(1)
     expect(sim?.state().runners.find((r) => r.name === "qwen2.5:14b")?.active).toBe(0)
     expect(e.conductor.snapshot().models.find((m) => m.name === "qwen2.5:14b")?.leases).toBe(0)
   })
@@ -344,11 +346,10 @@ describe("conductor (in-process simulator, virtual time)", () => {
     e.conductor.submit({ prompt: PROMPT })
     e.conductor.submit({ prompt: PROMPT })
     expect(() => e.conductor.submit({ prompt: PROMPT })).toThrow(/requests are in flight/)
-    try {
-      e.conductor.submit({ prompt: PROMPT })
-    } catch (err) {
-      expect(err).toMatchObject({ reason: "QueueFull", retryAfterMs: 1000 })
-    }
+    expect(thrown(() => e.conductor.submit({ prompt: PROMPT }))).toMatchObject({
+      reason: "QueueFull",
+      retryAfterMs: 1000,
+    })
   })
 
   it("1,000 concurrent submissions each end with exactly one terminal event, within the budget", async () => {

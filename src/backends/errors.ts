@@ -74,7 +74,8 @@ export const fromThrown = (e: unknown, model?: string, aborted = false): Conduct
   }
   const message = err?.message ?? String(e)
   if (err?.name === "AbortError") return conductorError("Cancelled", "request cancelled", extra)
-  if (err?.name === "ResponseError" || err?.name === "SimError") {
+  // A server's answer: ollama-js's ResponseError, or any error carrying the status where it does.
+  if (err?.name === "ResponseError" || typeof err?.status_code === "number") {
     const status = err.status_code ?? err.status
     if (err.code === "ECONNREFUSED") return conductorError("Unavailable", message, { ...extra, cause: e })
     return fromServerError(status, message, model)

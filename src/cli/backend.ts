@@ -7,10 +7,10 @@
  */
 import { resolveOllamaHost } from "../backends/ollama/adapter.js"
 import { type Conductor, type ConductorOptions, createConductor } from "../conductor.js"
-import { renderIssue } from "../config/issues.js"
+import { renderInvalidConfig } from "../config/issues.js"
 import { ConfigError } from "../config/load.js"
 import { isConductorError } from "../domain/errors.js"
-import { GB } from "../domain/model-profile.js"
+import { formatGb } from "../domain/model-profile.js"
 import { isLocalHost } from "../gpu/remote.js"
 import { enumFlag, numberFlag } from "./args.js"
 import { ExitError } from "./setup.js"
@@ -52,16 +52,11 @@ export const startConductor = async (options: ConductorOptions): Promise<Conduct
     return await createConductor(options)
   } catch (e) {
     if (e instanceof ConfigError) {
-      throw new ExitError(
-        `configuration invalid (${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}):\n${e.issues.map((i) => `  ${renderIssue(i)}`).join("\n")}`,
-        1,
-      )
+      throw new ExitError(renderInvalidConfig(e.issues), 1)
     }
     throw new ExitError(`cannot start: ${isConductorError(e) ? e.message : (e as Error).message}`, 1)
   }
 }
-
-const gb = (b: number) => `${(b / GB).toFixed(1)} GB`
 
 /** What the user is told about the backend, the models it has and the budget, one line each. */
 export const describeBackend = (
@@ -90,6 +85,6 @@ export const describeBackend = (
   return {
     backend: `${b.kind === "sim" ? "embedded simulator" : "Ollama"} (${b.description}; ${b.choice})`,
     models,
-    budget: `${gb(snap.vram.budget)} of ${gb(snap.vram.capacity)} (${source})`,
+    budget: `${formatGb(snap.vram.budget)} of ${formatGb(snap.vram.capacity)} (${source})`,
   }
 }

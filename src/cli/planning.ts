@@ -6,7 +6,7 @@
  * the models the backend has and its budget are used, then it is closed.
  */
 import type { Config } from "../config/load.js"
-import { GB } from "../domain/model-profile.js"
+import { formatGb } from "../domain/model-profile.js"
 import type { ModelRegistry } from "../registry/registry.js"
 import {
   BACKEND_OPTIONS,
@@ -35,12 +35,10 @@ export interface Planning {
   readonly line: string
 }
 
-const gb = (b: number) => `${(b / GB).toFixed(1)} GB`
-
 const budgetText = (bytes: number | undefined, why: string): string =>
   bytes === undefined
     ? "no memory limit (set hardware.vramGb or --vram-gb)"
-    : `the VRAM budget ${gb(bytes)} (${why})`
+    : `the VRAM budget ${formatGb(bytes)} (${why})`
 
 export const planning = async (
   config: Config,

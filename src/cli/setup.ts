@@ -3,9 +3,10 @@
  * (printing every problem and exiting 1 when either is invalid) and build the router environment.
  */
 import { Result } from "effect"
-import { renderIssue } from "../config/issues.js"
+import { renderInvalidConfig } from "../config/issues.js"
 import { type Config, loadConfig } from "../config/load.js"
 import { GB } from "../domain/model-profile.js"
+import { budgetOf } from "../gpu/hardware.js"
 import { ModelRegistry } from "../registry/registry.js"
 import type { RouterEnv } from "../routing/router.js"
 import { classifierFor } from "../routing/weights.js"
@@ -23,21 +24,19 @@ export const configOrExit = (
     ? Result.flatMap(loaded, (config) => Result.map(classifierFor(config), () => config))
     : loaded
   if (Result.isFailure(r)) {
-    const issues = r.failure.issues
-    throw new ExitError(
-      `configuration invalid (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${renderIssue(i)}`).join("\n")}`,
-      1,
-    )
+    throw new ExitError(renderInvalidConfig(r.failure.issues), 1)
   }
   return r.success
 }
 
-/** Budget from configured VRAM (× utilisation − reserve); undefined means unconstrained. */
+/**
+ * Budget from configured VRAM (× utilisation − reserve, as the server computes it: gpu/hardware.ts);
+ * undefined means unconstrained.
+ */
 export const configuredBudgetBytes = (config: Config, vramGbOverride?: number): number | undefined => {
   const vram = vramGbOverride ?? config.conductor.hardware.vramGb
   if (vram === undefined) return undefined
-  const { utilisation, reserveGb } = config.conductor.hardware
-  return Math.max(0, vram * GB * utilisation - reserveGb * GB)
+  return budgetOf(Math.round(vram * GB), config.conductor.hardware)
 }
 
 /** The router environment; the classifier was loaded (and checked) by `configOrExit(dir, {classifier: true})`. */

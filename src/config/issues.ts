@@ -20,6 +20,10 @@ export const renderIssue = (issue: ConfigIssue): string =>
     issue.line !== undefined ? ` (line ${issue.line})` : ""
   }`
 
+/** Every problem of an invalid configuration, one indented line each, under a count. */
+export const renderInvalidConfig = (issues: ReadonlyArray<ConfigIssue>): string =>
+  `configuration invalid (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${renderIssue(i)}`).join("\n")}`
+
 export type PathSegment = string | number
 
 /** `["models", 3, "memoryGb"]` → `models[3].memoryGb` (keys with dots or colons are quoted). */

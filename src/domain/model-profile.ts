@@ -40,5 +40,8 @@ export interface ModelProfile {
 
 export const GB = 1e9
 
+/** Bytes as people read them here: GB (10^9 bytes) to one decimal, e.g. "14.9 GB". */
+export const formatGb = (bytes: number): string => `${(bytes / GB).toFixed(1)} GB`
+
 export const memoryBytes = (profile: Pick<ModelProfile, "memoryGb">): number =>
   Math.round(profile.memoryGb * GB)

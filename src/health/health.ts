@@ -16,7 +16,7 @@
  * it was unreachable) half-open as soon as the backend is back (`backendRecovered`).
  */
 import { EventEmitter } from "node:events"
-import { Cause, Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { HealthConfig } from "../config/schema.js"
 import { type ConductorError, conductorError, type ErrorReason } from "../domain/errors.js"
 import type { BreakerState, SystemEvent } from "../domain/events.js"
@@ -333,16 +333,6 @@ export class HealthCore {
 
 export interface HealthShape {
   readonly core: HealthCore
-  /**
-   * Run one attempt on `model` for `tenant` under its breakers: refused with CircuitOpen while
-   * one is open, recorded when it ends (interruption counts as cancellation).
-   */
-  guard<A, R>(
-    model: string,
-    attempt: Effect.Effect<A, ConductorError, R>,
-    tenant?: string,
-  ): Effect.Effect<A, ConductorError, R>
-  readonly snapshot: Effect.Effect<ReadonlyArray<ModelHealth>>
 }
 
 /** The CircuitOpen error for a refused admission. */
@@ -375,36 +365,7 @@ export class Health extends Context.Service<Health, HealthShape>()("conductor/He
             core.close()
           }),
         )
-        return {
-          core,
-          guard: (model, attempt, tenant = DEFAULT_TENANT) =>
-            Effect.suspend(() => {
-              const admission = core.admit(model, tenant)
-              if (!admission.allowed) return Effect.fail(circuitOpen(model, admission))
-              const { ticket } = admission
-              const started = time.now()
-              return attempt.pipe(
-                Effect.onExit((exit) =>
-                  Effect.sync(() => {
-                    if (exit._tag === "Success") {
-                      core.record(ticket, { kind: "success", latencyMs: time.now() - started })
-                      return
-                    }
-                    const error = Cause.findErrorOption(exit.cause)
-                    core.record(
-                      ticket,
-                      error._tag === "Some"
-                        ? { kind: "failure", reason: error.value.reason, message: error.value.message }
-                        : Cause.hasInterruptsOnly(exit.cause)
-                          ? { kind: "cancelled" }
-                          : { kind: "failure", reason: "Crashed", message: String(Cause.squash(exit.cause)) },
-                    )
-                  }),
-                ),
-              )
-            }),
-          snapshot: Effect.sync(() => core.snapshot()),
-        }
+        return { core }
       }),
     )
 }

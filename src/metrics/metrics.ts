@@ -7,7 +7,7 @@
  * `promtool check metrics` complain.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
-import type { Attempt, ConductorEvent } from "../domain/events.js"
+import type { Attempt, BreakerState, ConductorEvent, EvictionReason } from "../domain/events.js"
 import { DEFAULT_TENANT, tenantLabel } from "../domain/tenant.js"
 
 /** Seconds: from sub-second answers to twenty-minute ones. */
@@ -16,6 +16,15 @@ export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60,
 export const LOAD_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300]
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const
+const BREAKER_STATES: ReadonlyArray<BreakerState> = ["closed", "half_open", "open"]
+const EVICTION_REASONS: ReadonlyArray<EvictionReason> = [
+  "make_room",
+  "idle",
+  "reconciled",
+  "crash",
+  "requested",
+  "shutdown",
+]
 /** Default metrics whose names promtool rejects (gauges ending in `_total`). */
 const PROMTOOL_UNFRIENDLY = [
   "nodejs_active_handles_total",
@@ -27,6 +36,15 @@ export interface ConductorMetrics {
   readonly registry: Registry
   /** Update from one event. */
   observe(event: ConductorEvent): void
+  /**
+   * Start every registry model's series (Prometheus's instrumentation guidance: a series that
+   * appears only after its first event leaves a model that never failed out of `rate()` and alert
+   * rules): breaker closed (or the state given), not resident, no footprint, empty queue, the
+   * per-model counters (loads, evictions, breaker transitions, tokens) and histograms at zero.
+   * Series whose other labels depend on requests (requests by task and tier, failures by reason,
+   * validators, fallbacks) still start with their first event.
+   */
+  startModels(models: ReadonlyArray<{ readonly name: string; readonly breaker?: BreakerState }>): void
   /** Set by the server: 1 while it takes queries. */
   readonly ready: Gauge
   /** WebSocket gauges and counters, for the server. */
@@ -368,6 +386,21 @@ export const makeMetrics = (
         return
     }
   }
+  const startModels: ConductorMetrics["startModels"] = (models) => {
+    for (const { name: model, breaker: state = "closed" } of models) {
+      breaker.set({ model }, BREAKER_VALUE[state])
+      for (const to of BREAKER_STATES) transitions.inc({ model, to }, 0)
+      tenantBreakers.set({ model }, 0)
+      resident.set({ model }, 0)
+      footprint.set({ model }, 0)
+      queueDepth.set({ model }, 0)
+      inflight.set({ model }, 0)
+      for (const outcome of ["success", "failure"]) loads.inc({ model, outcome }, 0)
+      for (const reason of EVICTION_REASONS) evictions.inc({ model, reason }, 0)
+      for (const kind of ["prompt", "completion"]) tokens.inc({ model, kind }, 0)
+      for (const h of [duration, ttft, queueWait, loadDuration]) h.zero({ model })
+    }
+  }
   const countFailedAttempts = (attempts: ReadonlyArray<Attempt>) => {
     for (const a of attempts) {
       if (a.outcome === "failed" && a.reason !== undefined)
@@ -382,6 +415,7 @@ export const makeMetrics = (
   return {
     registry,
     observe,
+    startModels,
     ws: { connections: wsConnections, messages: wsMessages, count: countMessage },
     ready,
     text: () => registry.metrics(),

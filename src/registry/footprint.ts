@@ -4,12 +4,19 @@
  * graph overhead. Facts come from `/api/show` (or the parameter size alone); residency replaces
  * the estimate with `/api/ps` `size_vram` once the model is loaded.
  */
-import type { ModelFacts } from "./infer.js"
 
-export type FootprintFacts = Pick<
-  ModelFacts,
-  "parameterSize" | "quantisation" | "sizeBytes" | "layers" | "kvHeads" | "headDim"
->
+/** What a footprint is estimated from (the part of `/api/show` it reads; infer.ts's `ModelFacts` extend it). */
+export interface FootprintFacts {
+  /** As Ollama reports it, e.g. `"8.0B"`, `"70.6B"`, `"494.03M"`; or a number of billions. */
+  readonly parameterSize: string | number
+  /** e.g. `"Q4_K_M"`, `"Q8_0"`, `"F16"`. */
+  readonly quantisation?: string
+  readonly layers?: number
+  readonly kvHeads?: number
+  readonly headDim?: number
+  /** Bytes of the weights file, when known. */
+  readonly sizeBytes?: number
+}
 
 /** Bits per weight of common GGUF quantisations (llama.cpp's averages, rounded up). */
 const BITS_PER_WEIGHT: Readonly<Record<string, number>> = {

@@ -6,23 +6,15 @@
 import type { ModelProfile } from "../domain/model-profile.js"
 import type { Capability, Specialisation } from "../domain/task.js"
 import type { Tier } from "../domain/tier.js"
-import { estimateFootprintBytes, parseParameterSize, weightBytes } from "./footprint.js"
+import { estimateFootprintBytes, type FootprintFacts, parseParameterSize, weightBytes } from "./footprint.js"
 
-export interface ModelFacts {
+/** What the backend reports of a model: the footprint's facts and what routing needs besides. */
+export interface ModelFacts extends FootprintFacts {
   readonly name: string
-  /** As Ollama reports it, e.g. `"8.0B"`, `"70.6B"`, `"494.03M"`; or a number of billions. */
-  readonly parameterSize: string | number
-  /** e.g. `"Q4_K_M"`, `"Q8_0"`, `"F16"`. */
-  readonly quantisation?: string
   readonly contextLength?: number
   /** Ollama's own capability list (`completion`, `tools`, `vision`, `insert`, `thinking`, …). */
   readonly ollamaCapabilities?: ReadonlyArray<string>
   readonly family?: string
-  readonly layers?: number
-  readonly kvHeads?: number
-  readonly headDim?: number
-  /** Bytes of the weights file, when known. */
-  readonly sizeBytes?: number
 }
 
 /** Tier boundaries by parameter count (reference: fast 7–13B, balanced 13–34B, quality 70B+). */

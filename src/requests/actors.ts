@@ -7,9 +7,9 @@
  */
 import { Effect, type ManagedRuntime, Result, Stream } from "effect"
 import { type EventObject, fromCallback } from "xstate"
-import type { AttemptEvent, AttemptInput } from "../../machines/request.machine.js"
 import { Backend } from "../backends/port.js"
 import { Scheduler } from "../gpu/scheduler.js"
+import type { AttemptEvent, AttemptInput } from "./attempt.js"
 
 export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Scheduler | Backend, E>) => ({
   attempt: fromCallback<EventObject, AttemptInput>(({ input, sendBack }) => {

@@ -8,11 +8,12 @@
  * (queued/loading/loaded from the scheduler, `started`) and returns the vectors; Conductor
  * publishes the terminal event.
  */
-import { Cause, Effect, Schema, SchemaIssue } from "effect"
+import { Cause, Effect, Schema } from "effect"
 import { Backend, type EmbedResult } from "../backends/port.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
 import type { RequestEvent, Timings } from "../domain/events.js"
 import type { ModelProfile } from "../domain/model-profile.js"
+import { schemaProblems } from "../domain/schema-problems.js"
 import { DEFAULT_TENANT } from "../domain/tenant.js"
 import { Scheduler } from "../gpu/scheduler.js"
 import { type Admission, type AttemptOutcome, circuitOpen, type Ticket } from "../health/health.js"
@@ -60,7 +61,6 @@ export interface EmbedResponse {
 }
 
 const decode = Schema.decodeUnknownResult(EmbedRequestSchema)
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 /** Check an embedding request; fails with BadRequest naming every problem. */
 export const checkEmbedRequest = (
@@ -68,11 +68,7 @@ export const checkEmbedRequest = (
 ): { ok: true; value: EmbedRequest } | { ok: false; error: ConductorError } => {
   const r = decode(input, { errors: "all", onExcessProperty: "error" })
   if (r._tag === "Success") return { ok: true, value: r.success }
-  const problems = formatter(r.failure.issue).issues.map((i) => {
-    const path = (i.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
-    const where = path === "" ? "request" : path.replace(/^\./, "")
-    return `${where}: ${i.message === "Expected no excess property" ? "unknown field" : i.message}`
-  })
+  const problems = schemaProblems(r.failure.issue)
   return { ok: false, error: conductorError("BadRequest", problems.join("; "), { details: { problems } }) }
 }
 

@@ -6,11 +6,12 @@
  * JSON Schema — so a request with problems has no events. Preparing a valid one derives what
  * routing reads (the last user turn) and what generation sends.
  */
-import { Schema, SchemaIssue } from "effect"
+import { Schema } from "effect"
 import type { ChatMessage, GenerateRequest, ToolDefinition } from "../backends/port.js"
 import { CapabilitySchema, TierSchema } from "../config/schema.js"
 import type { RoutingRequest } from "../domain/decision.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
+import { schemaProblems } from "../domain/schema-problems.js"
 import { DEFAULT_TENANT, PRIORITIES, type Priority } from "../domain/tenant.js"
 import { type CompiledFormat, type OutputFormat, prepareFormat } from "../validate/json-format.js"
 import { checkJsonLimits, MAX_JSON_DEPTH } from "../validate/json-limits.js"
@@ -149,19 +150,7 @@ export interface PreparedRequest {
   readonly priority: Priority
 }
 
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 const decode = Schema.decodeUnknownResult(ConductorRequestSchema)
-
-/** `messages.2.role` → `messages[2].role`. */
-const pathText = (path: ReadonlyArray<unknown>): string => {
-  if (path.length === 0) return "request"
-  let out = ""
-  for (const seg of path) {
-    const key = typeof seg === "object" && seg !== null && "key" in seg ? (seg as { key: unknown }).key : seg
-    out += typeof key === "number" ? `[${key}]` : out === "" ? String(key) : `.${String(key)}`
-  }
-  return out
-}
 
 const invalid = (problems: ReadonlyArray<string>): ConductorError =>
   conductorError("BadRequest", problems.join("; "), { details: { problems } })
@@ -183,11 +172,7 @@ export const prepareRequest = (
 ): { ok: true; value: PreparedRequest } | { ok: false; error: ConductorError } => {
   const decoded = decode(input, { errors: "all", onExcessProperty: "error" })
   if (decoded._tag === "Failure") {
-    const problems = formatter(decoded.failure.issue).issues.map(
-      (i) =>
-        `${pathText(i.path ?? [])}: ${i.message === "Expected no excess property" ? "unknown field" : i.message}`,
-    )
-    return { ok: false, error: invalid(problems) }
+    return { ok: false, error: invalid(schemaProblems(decoded.failure.issue)) }
   }
   const r = decoded.success
   const problems: string[] = []

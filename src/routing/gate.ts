@@ -343,10 +343,6 @@ export class GatedPatterns {
   }
 }
 
-/** True when the pattern may match (a literal of its gate occurs, or it has no gate). */
-export const gateOpen = (g: Gated, scan: Scan): boolean =>
-  (g.needId < 0 || scan.at[g.needId] !== undefined) && (g.id < 0 || scan.at[g.id] !== undefined)
-
 /** The leftmost match, like `re.exec` on a non-global pattern. */
 export const gatedExec = (g: Gated, text: string, scan: Scan): RegExpExecArray | null => {
   if (g.needId >= 0 && scan.at[g.needId] === undefined) return null

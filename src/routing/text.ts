@@ -207,14 +207,3 @@ export const readQuery = (query: string): QueryText => {
     open: routingPatterns.scan(lower),
   }
 }
-
-/** Number of distinct matches of a global regex (by matched text). */
-export const distinctMatches = (re: RegExp, s: string): ReadonlyArray<string> => {
-  re.lastIndex = 0
-  const found: string[] = []
-  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-    const key = m[0]
-    if (!found.includes(key)) found.push(key)
-  }
-  return found
-}

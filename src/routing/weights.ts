@@ -19,7 +19,7 @@ import { TASK_TYPES } from "../domain/task.js"
 import { TIERS } from "../domain/tier.js"
 import { type ClassifierWeights, OUTPUTS, RoutingClassifier } from "./classifier.js"
 import { CLASSIFY_PATTERNS } from "./classify.js"
-import { COMPLEXITY_PATTERNS } from "./complexity.js"
+import { COMPLEXITY_PATTERNS } from "./complexity-patterns.js"
 import { DENSE, DENSE_FEATURES, FEATURE_VERSION, HEAD, TAIL } from "./features.js"
 
 export const WEIGHTS_FORMAT = "conductor-routing-classifier"

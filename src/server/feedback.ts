@@ -10,7 +10,7 @@
 import type { Conductor } from "../conductor.js"
 import { isConductorError } from "../domain/errors.js"
 import { checkFeedback, isUnknownRequest } from "../learning/feedback.js"
-import type { ErrorMessage } from "./protocol.js"
+import type { ErrorMessage } from "./error-message.js"
 
 export interface FeedbackMessage {
   readonly type: "feedback"

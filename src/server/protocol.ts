@@ -4,50 +4,15 @@
  * `cancel` (one of this connection's requests), `subscribe` / `unsubscribe` (event topics). The
  * server sends every event of the connection's requests, system events of subscribed topics,
  * `hello` on connect, `subscribed` after a (un)subscription, and `error` with a stable `code`.
- * Decoding here checks the envelope; a query's own fields are checked by Conductor, which names
- * the field at fault.
+ * Decoding here checks the envelope — the JSON object and its `type` first (their own error
+ * codes), then the message's fields with Effect Schema, as requests are checked; a query's own
+ * fields are checked by Conductor, which names the field at fault.
  */
+import { Schema, type SchemaIssue } from "effect"
 import { type ConductorEvent, TOPICS, type Topic } from "../domain/events.js"
+import { schemaProblems } from "../domain/schema-problems.js"
+import type { ErrorCode, ErrorMessage } from "./error-message.js"
 import { decodeFeedback, type FeedbackMessage, type FeedbackRecorded } from "./feedback.js"
-
-export const ERROR_CODES = [
-  /** The message is not JSON, or not a JSON object. */
-  "bad_json",
-  /** `type` is missing or not one the server knows. */
-  "unknown_type",
-  /** A field of the envelope is wrong (`id`, `topics`); the message names it. */
-  "invalid_message",
-  /** The query itself is wrong (a field, a value); the message names every problem. */
-  "invalid_request",
-  "payload_too_large",
-  /** A binary frame: every message is JSON in a text frame. */
-  "binary_frame",
-  "rate_limited",
-  "unauthorized",
-  "forbidden_origin",
-  /** The Host header names another server (DNS rebinding); add the name to `server.allowedHosts`. */
-  "forbidden_host",
-  /** Conductor's queue is full; retry after `retryAfterMs`. */
-  "queue_full",
-  /** This connection already has `server.maxInFlightPerConnection` requests running. */
-  "in_flight_limit",
-  /** This client (remote address) already has `server.maxConnectionsPerClient` connections (HTTP 429, before the upgrade). */
-  "too_many_connections",
-  /** The server is shutting down and takes no new queries. */
-  "draining",
-  /** `cancel` names no request of this connection in flight. */
-  "unknown_request",
-  "internal",
-] as const
-export type ErrorCode = (typeof ERROR_CODES)[number]
-
-export interface ErrorMessage {
-  readonly type: "error"
-  readonly code: ErrorCode
-  readonly message: string
-  readonly id?: string
-  readonly retryAfterMs?: number
-}
 
 export interface HelloMessage {
   readonly type: "hello"
@@ -108,6 +73,45 @@ const fail = (code: ErrorCode, message: string, id?: string): Decoded => ({
   error: { type: "error", code, message, ...(id !== undefined ? { id } : {}) },
 })
 
+const TOPICS_EXPECTED = `expected an array of ${TOPICS.join(", ")}`
+const CANCEL_ID = "the request to cancel is required"
+
+const TopicSchema = Schema.Unknown.check(
+  Schema.makeFilter(
+    (t) =>
+      (TOPICS as ReadonlyArray<unknown>).includes(t) ||
+      `unknown topic ${JSON.stringify(t)} (one of ${TOPICS.join(", ")})`,
+  ),
+)
+/** A query's envelope: an optional string id; every other field is the request's (checked by Conductor). */
+const QueryEnvelope = Schema.Struct({
+  id: Schema.optionalKey(Schema.String.annotate({ message: "expected a string" })),
+})
+const CancelEnvelope = Schema.Struct({
+  type: Schema.Literal("cancel"),
+  id: Schema.String.annotate({ message: CANCEL_ID })
+    .check(Schema.isNonEmpty({ message: CANCEL_ID }))
+    .pipe(Schema.annotateKey({ messageMissingKey: CANCEL_ID })),
+})
+const SubscriptionEnvelope = Schema.Struct({
+  type: Schema.Literals(["subscribe", "unsubscribe"]),
+  topics: Schema.Array(TopicSchema)
+    .annotate({ message: TOPICS_EXPECTED })
+    .pipe(Schema.annotateKey({ messageMissingKey: TOPICS_EXPECTED })),
+})
+
+/** The envelope's problem, as `path: message`: a wrong field before an unknown one. */
+const problemOf = (issue: SchemaIssue.Issue): string => {
+  const problems = schemaProblems(issue, "message")
+  return problems.find((p) => !p.endsWith(": unknown field")) ?? problems[0] ?? "message: invalid"
+}
+
+const decodeQuery = Schema.decodeUnknownResult(QueryEnvelope)
+const decodeCancel = Schema.decodeUnknownResult(CancelEnvelope)
+const decodeSubscription = Schema.decodeUnknownResult(SubscriptionEnvelope)
+/** Every problem (one is reported: see problemOf); unknown fields are errors. */
+const STRICT = { errors: "all", onExcessProperty: "error" } as const
+
 /** Decode one client message's envelope. */
 export const decodeClientMessage = (text: string): Decoded => {
   let value: unknown
@@ -135,35 +139,24 @@ export const decodeClientMessage = (text: string): Decoded => {
   }
   switch (o.type) {
     case "query": {
-      if (o.id !== undefined && typeof o.id !== "string")
-        return fail("invalid_message", "id: expected a string")
       const { type: _type, ...request } = o
+      const r = decodeQuery(o.id === undefined ? {} : { id: o.id }, STRICT)
+      if (r._tag === "Failure") return fail("invalid_message", problemOf(r.failure.issue))
       return { ok: true, message: { type: "query", ...(id !== undefined ? { id } : {}), request } }
     }
     case "cancel": {
-      if (typeof o.id !== "string" || o.id === "")
-        return fail("invalid_message", "id: the request to cancel is required")
-      const extra = Object.keys(o).filter((k) => k !== "type" && k !== "id")
-      if (extra.length > 0) return fail("invalid_message", `${extra[0]}: unknown field`, o.id)
-      return { ok: true, message: { type: "cancel", id: o.id } }
+      const r = decodeCancel(o, STRICT)
+      // The id is echoed once it is a valid one (the problem is elsewhere).
+      if (r._tag === "Failure")
+        return fail("invalid_message", problemOf(r.failure.issue), id !== "" ? id : undefined)
+      return { ok: true, message: { type: "cancel", id: r.success.id } }
     }
     case "feedback":
       return decodeFeedback(o)
     default: {
-      const kind = o.type as "subscribe" | "unsubscribe"
-      if (!Array.isArray(o.topics))
-        return fail("invalid_message", `topics: expected an array of ${TOPICS.join(", ")}`)
-      for (const [i, t] of o.topics.entries()) {
-        if (typeof t !== "string" || !(TOPICS as ReadonlyArray<string>).includes(t)) {
-          return fail(
-            "invalid_message",
-            `topics[${i}]: unknown topic ${JSON.stringify(t)} (one of ${TOPICS.join(", ")})`,
-          )
-        }
-      }
-      const extra = Object.keys(o).filter((k) => k !== "type" && k !== "topics")
-      if (extra.length > 0) return fail("invalid_message", `${extra[0]}: unknown field`)
-      return { ok: true, message: { type: kind, topics: o.topics as Topic[] } }
+      const r = decodeSubscription(o, STRICT)
+      if (r._tag === "Failure") return fail("invalid_message", problemOf(r.failure.issue))
+      return { ok: true, message: { type: r.success.type, topics: r.success.topics as Topic[] } }
     }
   }
 }

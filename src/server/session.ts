@@ -13,8 +13,9 @@ import type { Conductor, RequestHandle } from "../conductor.js"
 import { isConductorError } from "../domain/errors.js"
 import type { ConductorEvent, Topic } from "../domain/events.js"
 import { TERMINAL_TYPES } from "../domain/events.js"
+import type { ErrorCode, ErrorMessage } from "./error-message.js"
 import { AnsweredIds, answerFeedback } from "./feedback.js"
-import type { ErrorCode, ErrorMessage, ServerMessage } from "./protocol.js"
+import type { ServerMessage } from "./protocol.js"
 import { CLIENT_ID, decodeClientMessage, summariseProblems } from "./protocol.js"
 
 export interface Transport {

@@ -235,7 +235,7 @@ describe.each(Object.keys(harnesses))("backend adapter: %s", (name) => {
     )
     await waitFor(() => tokens >= 2)
     await Effect.runPromise(Fiber.interrupt(fiber))
-    await waitFor(() => engine.state().requests.canceled === 1)
+    await waitFor(() => engine.state().requests.cancelled === 1)
     const r = engine.state().runners[0]
     expect(r).toMatchObject({ active: 0, refCount: 0 })
   })

@@ -249,7 +249,7 @@ describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
     await env.runtime.runPromise(Fiber.interrupt(fiber))
     await env.waitFor("the simulator to stop", async () => {
       const s = await env.simState()
-      return s.runners[0]?.active === 0 && s.requests.canceled === 1
+      return s.runners[0]?.active === 0 && s.requests.cancelled === 1
     })
     expect(env.residency.get("mistral:7b")?.leases).toBe(0)
     const failed = await env.runtime.runPromiseExit(Fiber.join(fiber))

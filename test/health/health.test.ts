@@ -1,11 +1,8 @@
-import { Effect, Exit, Fiber, Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import { conductorError, type ErrorReason } from "../../src/domain/errors.js"
+import type { ErrorReason } from "../../src/domain/errors.js"
 import type { ConductorEvent } from "../../src/domain/events.js"
-import { EventBus, makeEventBus } from "../../src/events/bus.js"
-import { Health, HealthCore, type HealthOptions } from "../../src/health/health.js"
+import { HealthCore, type HealthOptions } from "../../src/health/health.js"
 import { ManualClock } from "../../src/time/clock.js"
-import { Time } from "../../src/time/effect-clock.js"
 
 const OPTIONS: HealthOptions = {
   errorThresholdPercentage: 50,
@@ -265,35 +262,5 @@ describe("health", () => {
     for (const t of ["f", "g", "h"]) fail(t)
     expect(tenantTransitions().slice(3)).toEqual(["m-e/e:closed→open", "m-e/e:open→closed"])
     expect(health.get("m-e").tenantBreakersOpen).toBe(0)
-  })
-
-  it("Health.guard runs an attempt under the breaker and records how it ended", async () => {
-    const clock = new ManualClock()
-    const bus = makeEventBus(() => clock.now())
-    const layer = Health.layer({ ...OPTIONS, volumeThreshold: 1, errorThresholdPercentage: 40 }).pipe(
-      Layer.provideMerge(Layer.merge(Time.layer(clock), Layer.succeed(EventBus, bus))),
-    )
-    const program = Effect.gen(function* () {
-      const health = yield* Health
-      const ok = yield* health.guard("m", Effect.succeed("answer").pipe(Effect.delay("2 seconds")))
-      const interrupted = yield* Effect.forkChild(health.guard("m", Effect.never))
-      yield* Fiber.interrupt(interrupted)
-      const failed = yield* Effect.exit(
-        health.guard("m", Effect.fail(conductorError("Crashed", "runner died"))),
-      )
-      // Opossum decides on a failure a microtask later.
-      yield* Effect.yieldNow
-      const refused = yield* Effect.exit(health.guard("m", Effect.succeed("never runs")))
-      return { ok, failed, refused, snapshot: yield* health.snapshot }
-    }).pipe(Effect.provide(layer), Effect.scoped)
-    const run = Effect.runPromise(program)
-    await clock.advance(2_000)
-    const r = await run
-    expect(r.ok).toBe("answer")
-    expect(Exit.isFailure(r.failed)).toBe(true)
-    expect(r.refused).toMatchObject({
-      cause: { reasons: [{ error: { reason: "CircuitOpen", retryAfterMs: 10_000 } }] },
-    })
-    expect(r.snapshot[0]).toMatchObject({ model: "m", attempts: 2, failures: 1, latencyMs: 2_000 })
   })
 })

@@ -15,6 +15,28 @@ const sampleOf = async (
 }
 
 describe("metrics", () => {
+  it("starts every registry model's series: breaker closed (or as given), not resident, counters at zero", async () => {
+    const metrics = makeMetrics({ processMetrics: false })
+    metrics.startModels([{ name: "a" }, { name: "b", breaker: "open" }])
+    expect(await sampleOf(metrics, "conductor_breaker_state", { model: "a" })).toBe(0)
+    expect(await sampleOf(metrics, "conductor_breaker_state", { model: "b" })).toBe(2)
+    for (const model of ["a", "b"]) {
+      expect(await sampleOf(metrics, "conductor_model_resident", { model })).toBe(0)
+      expect(await sampleOf(metrics, "conductor_queue_depth", { model })).toBe(0)
+      expect(await sampleOf(metrics, "conductor_model_loads_total", { model, outcome: "failure" })).toBe(0)
+      expect(await sampleOf(metrics, "conductor_model_evictions_total", { model, reason: "idle" })).toBe(0)
+      expect(await sampleOf(metrics, "conductor_breaker_transitions_total", { model, to: "open" })).toBe(0)
+      expect(await sampleOf(metrics, "conductor_tokens_total", { model, kind: "completion" })).toBe(0)
+    }
+    const text = await metrics.text()
+    expect(text).toContain('conductor_request_duration_seconds_count{model="a"} 0')
+    expect(text).toContain('conductor_model_load_duration_seconds_bucket{le="+Inf",model="b"} 0')
+    // Events then move them as before.
+    metrics.observe({ type: "model_loaded", model: "a", bytes: 5e9, loadMs: 2_000 })
+    expect(await sampleOf(metrics, "conductor_model_resident", { model: "a" })).toBe(1)
+    expect(await sampleOf(metrics, "conductor_model_loads_total", { model: "a", outcome: "success" })).toBe(1)
+  })
+
   it("counts requests and queue waits per tenant: configured tenants by name, every other as other", async () => {
     const metrics = makeMetrics({ processMetrics: false, tenants: ["batch-jobs"] })
     const env = await conductorEnv()

@@ -1,15 +1,16 @@
 /**
  * The attempt actor (src/requests/actors.ts) against stub services: a scheduler that grants at
- * once and a backend whose stream is given by the test. What reaches the parent machine, and when.
+ * once and a backend whose stream is given by the test. What reaches the parent machine, and in
+ * what order; each test waits for the event that ends what it checks, never for a number of turns.
  */
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { assign, createActor, setup } from "xstate"
-import type { AttemptEvent } from "../../machines/request.machine.js"
+import { assign, createActor, setup, waitFor } from "xstate"
 import { Backend, type BackendShape, type GenerateChunk } from "../../src/backends/port.js"
 import { conductorError } from "../../src/domain/errors.js"
 import { Scheduler, type SchedulerShape } from "../../src/gpu/scheduler.js"
 import { attemptActors } from "../../src/requests/actors.js"
+import type { AttemptEvent } from "../../src/requests/attempt.js"
 
 const done: GenerateChunk = {
   kind: "done",
@@ -23,12 +24,17 @@ const done: GenerateChunk = {
 }
 
 let released = 0
+let onRelease: (() => void) | undefined
 const runtimeWith = (generate: BackendShape["generate"]) => {
   const scheduler = {
     lease: () =>
       Effect.acquireRelease(
         Effect.succeed({ model: "m", waitedMs: 0, loadMs: 0, release: () => undefined }),
-        () => Effect.sync(() => released++),
+        () =>
+          Effect.sync(() => {
+            released++
+            onRelease?.()
+          }),
       ),
   } as unknown as SchedulerShape
   return ManagedRuntime.make(
@@ -72,12 +78,32 @@ const record = (runtime: ReturnType<typeof runtimeWith>) => {
     },
   })
   const actor = createActor(parent).start()
-  return { actor, events: () => actor.getSnapshot().context.events }
+  const events = () => actor.getSnapshot().context.events
+  /** Resolves once the parent has received an event `pred` accepts. */
+  const received = (pred: (e: AttemptEvent) => boolean) =>
+    waitFor(actor, (s) => s.context.events.some(pred)).then(() => events())
+  return { actor, events, received }
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
-const settle = async (n = 10) => {
-  for (let i = 0; i < n; i++) await turn()
+
+/** A stream the test feeds chunk by chunk; it ends after a `done` chunk. */
+const fed = () => {
+  const chunks: GenerateChunk[] = []
+  let wake: (() => void) | undefined
+  const push = (chunk: GenerateChunk) => {
+    chunks.push(chunk)
+    wake?.()
+  }
+  async function* pull(): AsyncGenerator<GenerateChunk> {
+    for (;;) {
+      while (chunks.length === 0) await new Promise<void>((resolve) => (wake = resolve))
+      const chunk = chunks.shift() as GenerateChunk
+      yield chunk
+      if (chunk.kind === "done") return
+    }
+  }
+  return { push, stream: Stream.fromAsyncIterable(pull(), (e) => conductorError("Crashed", String(e))) }
 }
 
 let runtime: ReturnType<typeof runtimeWith> | undefined
@@ -85,6 +111,7 @@ afterEach(async () => {
   await runtime?.dispose()
   runtime = undefined
   released = 0
+  onRelease = undefined
 })
 
 describe("attempt actor", () => {
@@ -93,25 +120,25 @@ describe("attempt actor", () => {
     runtime = runtimeWith(() =>
       Stream.fromIterable<GenerateChunk>([...tokens.map((text) => ({ kind: "token" as const, text })), done]),
     )
-    const { actor, events } = record(runtime)
-    await settle()
-    expect(events().map((e) => e.type)).toEqual(["LEASED", "TOKEN", "DONE"])
-    expect(events()[1]).toMatchObject({ type: "TOKEN", attempt: 1, text: "The answer is 42." })
+    const { actor, received } = record(runtime)
+    const seen = await received((e) => e.type === "DONE")
+    expect(seen.map((e) => e.type)).toEqual(["LEASED", "TOKEN", "DONE"])
+    expect(seen[1]).toMatchObject({ type: "TOKEN", attempt: 1, text: "The answer is 42." })
     actor.stop()
   })
 
-  it("sends tokens of different turns as separate events, in order", async () => {
-    runtime = runtimeWith(() =>
-      Stream.fromIterable(["a", "b", "c"]).pipe(
-        Stream.mapEffect((text) =>
-          Effect.promise(() => turn().then(turn)).pipe(Effect.as<GenerateChunk>({ kind: "token", text })),
-        ),
-        Stream.concat(Stream.make(done)),
-      ),
-    )
-    const { actor, events } = record(runtime)
-    await settle(20)
-    const seen = events()
+  it("sends a token that arrives after the last one was sent as its own event, in order", async () => {
+    const feed = fed()
+    runtime = runtimeWith(() => feed.stream)
+    const { actor, events, received } = record(runtime)
+    // Each token is fed only once the one before it has reached the parent.
+    for (const [i, text] of ["a", "b", "c"].entries()) {
+      feed.push({ kind: "token", text })
+      await received((e) => e.type === "TOKEN" && e.text === text)
+      expect(events().filter((e) => e.type === "TOKEN")).toHaveLength(i + 1)
+    }
+    feed.push(done)
+    const seen = await received((e) => e.type === "DONE")
     expect(seen.map((e) => e.type)).toEqual(["LEASED", "TOKEN", "TOKEN", "TOKEN", "DONE"])
     expect(seen.flatMap((e) => (e.type === "TOKEN" ? [e.text] : []))).toEqual(["a", "b", "c"])
     actor.stop()
@@ -127,22 +154,27 @@ describe("attempt actor", () => {
         Stream.fail(conductorError("Crashed", "runner died")),
       ),
     )
-    const { actor, events } = record(runtime)
-    await settle()
-    expect(events().map((e) => e.type)).toEqual(["LEASED", "TOKEN", "GENERATE_FAILED"])
-    expect(events()[1]).toMatchObject({ text: "partial answer" })
+    const { actor, received } = record(runtime)
+    const seen = await received((e) => e.type === "GENERATE_FAILED")
+    expect(seen.map((e) => e.type)).toEqual(["LEASED", "TOKEN", "GENERATE_FAILED"])
+    expect(seen[1]).toMatchObject({ text: "partial answer" })
     actor.stop()
   })
 
-  it("sends nothing once stopped (a pending flush is dropped) and returns the lease", async () => {
-    runtime = runtimeWith(() =>
-      Stream.concat(Stream.fromIterable<GenerateChunk>([{ kind: "token", text: "late" }]), Stream.never),
-    )
-    const { actor, events } = record(runtime)
-    // Let the lease and the first token through, then stop before the flush's turn.
-    for (let i = 0; i < 50 && events().length === 0; i++) await Promise.resolve()
+  it("sends nothing once stopped (a token coming in is dropped) and returns the lease", async () => {
+    const feed = fed()
+    runtime = runtimeWith(() => feed.stream)
+    const { actor, events, received } = record(runtime)
+    await received((e) => e.type === "LEASED")
+    const returned = new Promise<void>((resolve) => (onRelease = resolve))
+    // Stopped as the token comes in: held for a flush or not yet read, it must never reach the parent.
+    feed.push({ kind: "token", text: "late" })
+    const before = events().length
     actor.send({ type: "STOP" })
-    await settle()
+    await returned
+    // Any flush scheduled before the lease was returned has had its turn by now.
+    await turn()
+    expect(events().slice(before)).toEqual([])
     expect(events().map((e) => e.type)).toEqual(["LEASED"])
     expect(released).toBe(1)
     actor.stop()

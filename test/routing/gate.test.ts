@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { CLASSIFY_PATTERNS } from "../../src/routing/classify.js"
-import { COMPLEXITY_PATTERNS } from "../../src/routing/complexity.js"
+import { COMPLEXITY_PATTERNS } from "../../src/routing/complexity-patterns.js"
 import {
   deriveGate,
   GatedPatterns,

@@ -53,6 +53,22 @@ describe("server/protocol", () => {
       code: "invalid_message",
       message: expect.stringMatching(/^topics\[1\]: unknown topic "gpu"/),
     })
+    // A wrong or missing field is named before an unknown one; a valid cancel id is echoed.
+    expect(error('{"type":"cancel","force":true}')).toEqual({
+      type: "error",
+      code: "invalid_message",
+      message: "id: the request to cancel is required",
+    })
+    expect(error('{"type":"cancel","id":"a","force":true}')).toMatchObject({ id: "a" })
+    expect(error('{"type":"unsubscribe"}')).toMatchObject({
+      code: "invalid_message",
+      message: expect.stringMatching(/^topics: expected an array of /),
+    })
+    expect(error('{"type":"subscribe","topics":["vram"],"id":"s"}')).toEqual({
+      type: "error",
+      code: "invalid_message",
+      message: "id: unknown field",
+    })
     expect(error('{"type":"query","id":7,"prompt":"x"}')).toMatchObject({
       code: "invalid_message",
       message: "id: expected a string",

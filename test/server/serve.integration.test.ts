@@ -57,6 +57,14 @@ describe("conductor serve (end to end, simulator backend)", () => {
     })
     expect((status.process as { cpuUserMs: number }).cpuUserMs).toBeGreaterThan(0)
     expect((await fetch(`${server.url}/nope`)).status).toBe(404)
+    // Before any query (this test runs first), every registry model's series already exist.
+    const text = await (await fetch(`${server.url}/metrics`)).text()
+    const series = (name: string) => text.split("\n").filter((l) => l.startsWith(`${name}{`))
+    expect(series("conductor_breaker_state")).toContain('conductor_breaker_state{model="llama3.1:8b"} 0')
+    expect(series("conductor_model_resident")).toContain('conductor_model_resident{model="llama3.1:8b"} 0')
+    expect(text).toContain('conductor_model_loads_total{model="llama3.1:8b",outcome="failure"} 0')
+    expect(series("conductor_breaker_state").length).toBeGreaterThan(1)
+    expect(series("conductor_model_resident")).toHaveLength(series("conductor_breaker_state").length)
   })
 
   it("streams a query from accepted to completed", async () => {
@@ -215,8 +223,13 @@ describe("conductor serve: auth, limits, disconnects and shutdown", () => {
     for (const id of ids) c.send({ type: "query", id, prompt: LONG })
     await Promise.all(ids.map((id) => c.waitFor((m) => m.id === id && m.type === "token")))
     s.proc.kill("SIGTERM")
-    await new Promise((r) => setTimeout(r, 300))
-    expect((await fetch(`${s.url}/readyz`)).status).toBe(503)
+    // The signal arrives asynchronously: poll until the server reports itself not ready.
+    let ready = 200
+    for (let i = 0; i < 500 && ready !== 503; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 10))
+      ready = (await fetch(`${s.url}/readyz`)).status
+    }
+    expect(ready).toBe(503)
     c.send({ type: "query", id: "too-late", prompt: PROMPT })
     expect(await c.waitFor((m) => m.type === "error" && m.id === "too-late")).toMatchObject({
       code: "draining",

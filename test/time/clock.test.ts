@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { ManualClock, ScaledClock } from "../../src/time/clock.js"
 
-describe("backends/sim/clock", () => {
+describe("time/clock", () => {
   it("ManualClock fires timers in time order, then creation order, only when advanced", async () => {
     const clock = new ManualClock()
     const fired: string[] = []

@@ -63,6 +63,14 @@ export type WirePs = {
 }
 export type WireEmbed = Wire<EmbedResponse>
 
+/** An `/api/tags` entry as sent: a model entry without what only running models have. */
+export type WireTagsEntry = Omit<WireList["models"][number], "expires_at" | "size_vram">
+/** An `/api/ps` entry as sent (no `modified_at`). */
+export type WirePsEntry = Omit<WirePs["models"][number], "modified_at">
+/** `/api/show` as sent: `system`, `messages` and `projector_info` only when set (Go's omitempty). */
+export type WireShowBody = Omit<WireShow, "system" | "messages" | "projector_info"> &
+  Partial<Pick<WireShow, "system" | "messages" | "projector_info">>
+
 /** The fields Ollama sends only on a stream's last part (Go's omitempty leaves them out before). */
 type Trailer =
   | "done_reason"

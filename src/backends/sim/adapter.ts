@@ -3,7 +3,7 @@
  * keep_alive and num_ctx discipline as the Ollama adapter, same error mapping (the engine throws
  * SimErrors carrying Ollama's status codes and texts).
  */
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import type { ModelKind } from "../../domain/model-profile.js"
 import { fromThrown } from "../errors.js"
 import {
@@ -17,13 +17,7 @@ import {
   runningOf,
   unloadCall,
 } from "../ollama/wire.js"
-import {
-  Backend,
-  type BackendShape,
-  type EmbedRequest,
-  type GenerateChunk,
-  type GenerateRequest,
-} from "../port.js"
+import type { BackendShape, EmbedRequest, GenerateChunk, GenerateRequest } from "../port.js"
 import type { SimEngine, SimResponse } from "./engine.js"
 
 const attempt = <A>(model: string | undefined, run: () => A | Promise<A>) =>
@@ -126,5 +120,3 @@ export const makeSimBackend = (engine: SimEngine): BackendShape => {
     embed,
   }
 }
-
-export const simBackendLayer = (engine: SimEngine) => Layer.succeed(Backend, makeSimBackend(engine))

@@ -7,7 +7,8 @@
 import type { WireToolCall } from "../ollama/wire.js"
 import type { SimModelSpec } from "./profile.js"
 import { type Conversation, cutAtStop } from "./requests.js"
-import { generateTokens, tokenPieces } from "./text.js"
+import { generateTokens } from "./text/answer-cache.js"
+import { tokenPieces } from "./text/pieces.js"
 import { type ThinkLevel, thinkingTokens } from "./thinking.js"
 import { callsTool, type OfferedTool, toolCallFor, toolResultAnswer } from "./tool-calls.js"
 

@@ -3,7 +3,7 @@
  * report), deterministic per name. Ollama keeps a model's file at `blobs/sha256-<digest>`, and its
  * scheduler breaks eviction ties by that path, so the replica breaks them by this digest.
  */
-import { hashString } from "./text.js"
+import { hashString } from "./text/random.js"
 
 export const modelDigest = (name: string): string => {
   let out = ""

@@ -4,7 +4,7 @@
  * same text always gets the same vector. Also the float32 details of Ollama's wire: vectors are
  * float32 (JSON prints them as Go prints a float32), OpenAI's base64 form is little-endian float32.
  */
-import { hashString, seededRandom } from "./text.js"
+import { hashString, seededRandom } from "./text/random.js"
 
 const WORD = /[\p{L}\p{N}]+/gu
 /** A word's direction is cached: embedding load tests repeat words a lot. */

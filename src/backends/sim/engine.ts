@@ -6,14 +6,22 @@
  * the in-process adapter and the HTTP server (`http.ts`, a thin layer over this) share one
  * contract; tests and the load tester use it in-process.
  */
-import type { ChatRequest, EmbeddingsRequest, EmbedRequest, GenerateRequest } from "ollama"
+import type {
+  ChatRequest,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  EmbedRequest,
+  GenerateRequest,
+  VersionResponse,
+} from "ollama"
 import { ScaledClock, type TimeSource } from "../../time/clock.js"
 import type {
   WireChatChunk,
   WireEmbed,
   WireGenerateChunk,
-  WireShowInfo,
-  WireTags,
+  WirePsEntry,
+  WireShowBody,
+  WireTagsEntry,
   WireToolCall,
 } from "../ollama/wire.js"
 import { type Plan, planAnswer } from "./answer-plan.js"
@@ -36,7 +44,6 @@ import { parallelOf, parameterCount, type SimModelSpec, type SimProfile } from "
 import {
   type Conversation,
   isPlainObject,
-  type Json,
   parseKeepAliveOrThrow,
   parseOptions,
   parseThink,
@@ -44,10 +51,8 @@ import {
   readEmbedInput,
 } from "./requests.js"
 import type { Runner } from "./runner.js"
-import { hashString } from "./text.js"
+import { hashString } from "./text/random.js"
 import { offeredTools } from "./tool-calls.js"
-
-export type { Json }
 
 /** Request bodies: ollama-js's types, every field optional (the engine checks them as Ollama does). */
 export type SimGenerateRequest = Partial<Omit<GenerateRequest, "think">> & { think?: ThinkValue }
@@ -57,20 +62,8 @@ export type ThinkValue = NonNullable<ChatRequest["think"]> | "max"
 export type SimEmbedRequest = Partial<EmbedRequest>
 export type SimEmbeddingsRequest = Partial<EmbeddingsRequest>
 
-/** An `/api/tags` entry. */
-export interface SimListEntry {
-  readonly name: string
-  readonly model: string
-  readonly modified_at: string
-  readonly size: number
-  readonly digest: string
-  readonly details: NonNullable<WireTags["models"][number]["details"]>
-}
-
 /** The legacy `/api/embeddings` answer. */
-export interface SimEmbeddingResponse {
-  readonly embedding: number[]
-}
+export type SimEmbeddingResponse = EmbeddingsResponse
 
 /**
  * A response. `single`: one JSON object, sent as is (load, unload). `stream`: the first chunk is
@@ -92,7 +85,7 @@ export type SimEvent =
   | {
       readonly type: "request_finished"
       readonly model: string
-      readonly outcome: "completed" | "failed" | "canceled"
+      readonly outcome: "completed" | "failed" | "cancelled"
       readonly tokens: number
       readonly at: number
     }
@@ -109,7 +102,7 @@ export interface SimState extends SchedulerSnapshot {
     readonly started: number
     readonly completed: number
     readonly failed: number
-    readonly canceled: number
+    readonly cancelled: number
     readonly tokens: number
   }
 }
@@ -188,7 +181,7 @@ export class SimEngine {
   private readonly models: ReadonlyMap<string, SimModelSpec>
   private readonly listeners = new Set<(e: SimEvent) => void>()
   private unreachableUntil: number | undefined
-  private counters = { started: 0, completed: 0, failed: 0, canceled: 0, tokens: 0 }
+  private counters = { started: 0, completed: 0, failed: 0, cancelled: 0, tokens: 0 }
   /** Aborted on close: every generation and timer stops. */
   private readonly lifetime = new AbortController()
   /**
@@ -318,7 +311,7 @@ export class SimEngine {
 
   // ---------------------------------------------------------------- catalogue
 
-  version(): { version: string } {
+  version(): VersionResponse {
     this.guard()
     return { version: this.profile.version }
   }
@@ -334,7 +327,7 @@ export class SimEngine {
     }
   }
 
-  list(): { models: SimListEntry[] } {
+  list(): { models: WireTagsEntry[] } {
     this.guard()
     const modified = iso(MODIFIED_AT)
     return {
@@ -349,7 +342,7 @@ export class SimEngine {
     }
   }
 
-  show(name: unknown): WireShowInfo & Json {
+  show(name: unknown): WireShowBody {
     this.guard()
     if (typeof name !== "string" || name === "") throw badRequest("model is required")
     const m = this.lookup(name)
@@ -376,7 +369,7 @@ export class SimEngine {
     }
   }
 
-  ps() {
+  ps(): { models: WirePsEntry[] } {
     this.guard()
     const runners = this.scheduler.loadedRunners()
     const now = this.clock.now()
@@ -605,8 +598,8 @@ export class SimEngine {
   ): AsyncGenerator<P, void, undefined> {
     const { stop, dispose } = this.link(signal)
     let slot = false
-    // Abandoned streams (the consumer calls return()) end as canceled.
-    let outcome: "completed" | "failed" | "canceled" = "canceled"
+    // Abandoned streams (the consumer calls return()) end as cancelled.
+    let outcome: "completed" | "failed" | "cancelled" = "cancelled"
     let emitted = 0
     let finished = false
     // The request ends when its last chunk is ready, as Ollama's does when it writes it: a
@@ -679,7 +672,7 @@ export class SimEngine {
       finish()
       yield final
     } catch (e) {
-      outcome = stop.aborted ? "canceled" : "failed"
+      outcome = stop.aborted ? "cancelled" : "failed"
       throw e
     } finally {
       finish()
@@ -803,7 +796,7 @@ export class SimEngine {
     this.emit({ type: "request_started", model: model.name, at: t0 })
     const { stop, dispose } = this.link(signal)
     let slot = false
-    let outcome: "completed" | "failed" | "canceled" = "canceled"
+    let outcome: "completed" | "failed" | "cancelled" = "cancelled"
     try {
       if (!model.capabilities.includes("embedding")) {
         // A generative model's runner is started without --embedding: llama-server refuses.
@@ -838,7 +831,7 @@ export class SimEngine {
       outcome = "completed"
       return { vectors, promptTokens, loadedAt }
     } catch (e) {
-      outcome = stop.aborted ? "canceled" : "failed"
+      outcome = stop.aborted ? "cancelled" : "failed"
       throw e
     } finally {
       dispose()

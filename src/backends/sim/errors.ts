@@ -13,6 +13,11 @@ export class SimError extends Error {
     super(message)
     this.name = "SimError"
   }
+
+  /** The status where ollama-js's ResponseError carries it: the port's error mapping reads it there. */
+  get status_code(): number {
+    return this.status
+  }
 }
 
 /** Go's format.HumanBytes2 (binary units, one decimal). */
@@ -45,7 +50,7 @@ export const runtimeError = () =>
 export const runnerCrashed = () =>
   new SimError(500, "llama runner process has terminated: signal: segmentation fault (core dumped)")
 export const unreachable = () => new SimError(0, "connect ECONNREFUSED", "ECONNREFUSED")
-export const canceled = () => new SimError(499, "request canceled")
+export const cancelled = () => new SimError(499, "request canceled")
 /** The embed handlers' missing model (handleScheduleError's os.ErrNotExist case). */
 export const notPulled = (model: string) =>
   new SimError(404, `model "${model}" not found, try pulling it first`)

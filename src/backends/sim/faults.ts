@@ -4,7 +4,7 @@
  * time ("the next 2 requests to qwen2.5:14b are cut mid-stream") for exact tests.
  */
 import type { FaultSettings } from "./profile.js"
-import { seededRandom } from "./text.js"
+import { seededRandom } from "./text/random.js"
 
 export const FAULT_KINDS = [
   "error",

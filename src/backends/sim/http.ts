@@ -26,6 +26,7 @@ import { FAULT_KINDS, type FaultKind } from "./faults.js"
 import { abortOnClose, parseObject, sendError, sendJson, sendJsonText, sendPlain } from "./http-io.js"
 import { openaiRoutes } from "./openai.js"
 import type { Json } from "./requests.js"
+import type { Handler, Route } from "./route.js"
 
 export interface SimServer {
   readonly url: string
@@ -43,21 +44,6 @@ export interface SimServerOptions {
 }
 
 /** A route's handler: `params` holds the path's `:name` segments. */
-export type Handler = (
-  engine: SimEngine,
-  req: IncomingMessage,
-  res: ServerResponse,
-  params: Readonly<Record<string, string>>,
-) => Promise<void> | void
-
-export interface Route {
-  readonly method: "HEAD" | "GET" | "POST" | "DELETE"
-  /** A path; a segment `:name` matches any one segment. */
-  readonly path: string
-  /** Undefined: Ollama serves it, the simulator does not (501). */
-  readonly handler?: Handler
-}
-
 /** Write a generation: NDJSON chunks, or (stream: false) the folded answer. */
 const sendGeneration = async <P extends WireChatChunk | WireGenerateChunk>(
   res: ServerResponse,

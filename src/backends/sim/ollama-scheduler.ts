@@ -20,7 +20,7 @@
 import type { TimeSource } from "../../time/clock.js"
 import { effectiveContext, nextLowerAutoContext, type RequestedContext, requestedContext } from "./context.js"
 import { modelDigest } from "./digest.js"
-import { canceled, loadOom, loadTerminated, runnerCrashed, serverBusy, tooLarge } from "./errors.js"
+import { cancelled, loadOom, loadTerminated, runnerCrashed, serverBusy, tooLarge } from "./errors.js"
 import type { Faults, LoadFault } from "./faults.js"
 import { HostMemory } from "./host-memory.js"
 import { parseKeepAlive } from "./keep-alive.js"
@@ -127,7 +127,7 @@ export class OllamaScheduler {
     keepAliveMs: number | undefined,
     signal?: AbortSignal,
   ): Promise<Runner> {
-    if (signal?.aborted) throw canceled()
+    if (signal?.aborted) throw cancelled()
     const ctx = requestedContext(this.profile, model, numCtx)
     const loaded = this.loaded.get(model.name)
     if (loaded !== undefined && !this.needsReload(loaded, model, ctx)) {
@@ -227,7 +227,7 @@ export class OllamaScheduler {
         () => {
           const i = this.pending.indexOf(entry)
           if (i >= 0) this.pending.splice(i, 1)
-          reject(canceled())
+          reject(cancelled())
         },
         { once: true },
       )
@@ -248,7 +248,7 @@ export class OllamaScheduler {
     for (let next = this.pending.shift(); next !== undefined; next = this.pending.shift()) {
       const req = next
       if (req.signal?.aborted) {
-        req.reject(canceled())
+        req.reject(cancelled())
         continue
       }
       try {
@@ -267,7 +267,7 @@ export class OllamaScheduler {
       fault: undefined,
     }
     for (;;) {
-      if (req.signal?.aborted) throw canceled()
+      if (req.signal?.aborted) throw cancelled()
       const runner = this.loaded.get(req.model.name)
       let victim: Runner | undefined
       let reason: UnloadReason = "evicted"
@@ -377,7 +377,7 @@ export class OllamaScheduler {
         at: this.clock.now(),
       })
       this.track()
-      throw canceled()
+      throw cancelled()
     }
     if (fault !== "none") {
       const error = fault === "oom" ? loadOom() : loadTerminated()

@@ -13,11 +13,11 @@ import type { WireChatChunk, WireGenerateChunk, WireToolCall } from "../ollama/w
 import { collectChat, collectGenerate } from "./answers.js"
 import { float32Base64, vectorJson } from "./embeddings.js"
 import type { SimEngine, SimResponse } from "./engine.js"
-import type { Route } from "./http.js"
 import { failureOf, parseObject, sendJsonText } from "./http-io.js"
 import { parseModelName } from "./model-name.js"
 import { toChatRequest, toCompletionRequest, toEmbedRequest } from "./openai-requests.js"
-import { seededRandom } from "./text.js"
+import type { Route } from "./route.js"
+import { seededRandom } from "./text/random.js"
 
 type Json = Record<string, unknown>
 
@@ -337,7 +337,7 @@ const model = (engine: SimEngine, _req: IncomingMessage, res: ServerResponse, na
   send(res, 200, {
     id: name,
     object: "model",
-    created: unix(typeof r.modified_at === "string" ? r.modified_at : undefined),
+    created: unix(r.modified_at),
     owned_by: parseModelName(name).namespace,
   })
 }

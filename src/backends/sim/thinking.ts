@@ -3,7 +3,8 @@
  * a few sentences about the question's topic words, longer for higher think levels, deterministic
  * per (model, seed, message, level). The engine streams it as `thinking` chunks before the answer.
  */
-import { contextOf, fillSlots, pickFrom, tokenPieces } from "./text.js"
+import { tokenPieces } from "./text/pieces.js"
+import { contextOf, fillSlots, pickFrom } from "./text/prompt.js"
 
 /** Ollama's think levels (`think: true` is "medium"). */
 export type ThinkLevel = "low" | "medium" | "high" | "max"

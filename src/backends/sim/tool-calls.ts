@@ -7,7 +7,9 @@
  */
 import type { WireToolCall } from "../ollama/wire.js"
 import { badRequest } from "./errors.js"
-import { contextOf, fillSlots, pickFrom, schemaValue, seededRandom, type TextContext } from "./text.js"
+import { schemaValue } from "./text/json.js"
+import { contextOf, fillSlots, pickFrom, type TextContext } from "./text/prompt.js"
+import { seededRandom } from "./text/random.js"
 
 /** A function offered in a request's `tools`. */
 export interface OfferedTool {

@@ -1,6 +1,6 @@
 /** `conductor hardware [--json]`: the GPUs found (or configured) and the VRAM budget. */
 import { parseArgs } from "node:util"
-import { GB } from "../../domain/model-profile.js"
+import { formatGb } from "../../domain/model-profile.js"
 import { detectHardware } from "../../gpu/hardware.js"
 import { withUsage } from "../args.js"
 import { usageOf } from "../help.js"
@@ -8,7 +8,6 @@ import { configOrExit } from "../setup.js"
 import { table } from "../table.js"
 
 export const HARDWARE_USAGE = usageOf("hardware")
-const gb = (b: number) => `${(b / GB).toFixed(1)} GB`
 
 export const runHardware = async (argv: ReadonlyArray<string>): Promise<number> => {
   const { values } = withUsage(
@@ -32,14 +31,14 @@ export const runHardware = async (argv: ReadonlyArray<string>): Promise<number> 
     hw.gpus.length > 0
       ? table(
           ["GPU", "VENDOR", "MEMORY"],
-          hw.gpus.map((g) => [g.name, g.vendor, gb(g.vramBytes)]),
+          hw.gpus.map((g) => [g.name, g.vendor, formatGb(g.vramBytes)]),
         )
       : "no GPU found: models run on the CPU from system RAM",
     "",
     `source      ${hw.source}${hw.unifiedMemory ? " (unified memory)" : ""}${hw.cpuOnly ? " (CPU only)" : ""}`,
-    `memory      ${gb(hw.vramBytes)}${hw.cpuOnly ? " of system RAM" : ""}`,
-    `system RAM  ${gb(hw.systemRamBytes)}`,
-    `budget      ${gb(hw.budgetBytes)} = memory × ${utilisation} − ${reserveGb} GB reserve`,
+    `memory      ${formatGb(hw.vramBytes)}${hw.cpuOnly ? " of system RAM" : ""}`,
+    `system RAM  ${formatGb(hw.systemRamBytes)}`,
+    `budget      ${formatGb(hw.budgetBytes)} = memory × ${utilisation} − ${reserveGb} GB reserve`,
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
   return 0

@@ -53,7 +53,14 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
   conductor.subscribe(metrics.observe)
   logEvents((l) => conductor.subscribe(l), logger, c.logging.prompts)
   const snap = conductor.snapshot()
-  // Gauges start from the present, not from zero.
+  // Every registry model's series exist from the start; gauges then start from the present.
+  const breakers = new Map(snap.breakers.map((b) => [b.model, b.state]))
+  metrics.startModels(
+    snap.models.map((m) => {
+      const state = breakers.get(m.name)
+      return state === undefined ? { name: m.name } : { name: m.name, breaker: state }
+    }),
+  )
   metrics.observe({
     type: "vram",
     usedBytes: snap.vram.used,

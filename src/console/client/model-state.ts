@@ -4,13 +4,13 @@
  * queue, breaker and health. Each change that is worth a line in the recent-events log says so
  * through `note`. Pure, like the store that holds these.
  */
+import { gb } from "./format.js"
 import type { BreakerState, ResidencyState, SystemEvent } from "./wire.js"
 
 export type ModelEvent = Extract<SystemEvent, { type: `model_${string}` }>
 
 export type LogLevel = "info" | "warn" | "error"
 
-const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 export interface ModelView {

@@ -48,7 +48,7 @@ describe("an OpenAI client that goes away cancels its request", () => {
   const expectCancelled = async (id: string, cancelledBefore: number, canceledOnGpuBefore: number) => {
     await expect.poll(() => of(id).at(-1)?.type, WAIT).toBe("cancelled")
     await expect
-      .poll(() => sim.filter((e) => e.type === "request_finished" && e.outcome === "canceled").length, WAIT)
+      .poll(() => sim.filter((e) => e.type === "request_finished" && e.outcome === "cancelled").length, WAIT)
       .toBe(canceledOnGpuBefore + 1)
     await expect
       .poll(() => env.conductor.snapshot().models.find((m) => m.name === MODEL)?.leases, WAIT)
@@ -58,7 +58,7 @@ describe("an OpenAI client that goes away cancels its request", () => {
     expect(of(id).filter((e) => e.type === "completed" || e.type === "failed")).toEqual([])
   }
   const canceledOnGpu = () =>
-    sim.filter((e) => e.type === "request_finished" && e.outcome === "canceled").length
+    sim.filter((e) => e.type === "request_finished" && e.outcome === "cancelled").length
 
   it("aborting a stream mid-answer", async () => {
     const before = await cancelledCount(env.url)

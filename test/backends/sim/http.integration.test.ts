@@ -466,7 +466,7 @@ describe("backends/sim over HTTP", () => {
       const [rb, rc] = await Promise.all([b, c])
       expect(rb.done_reason).toBe("stop")
       expect(rc.done_reason).toBe("stop")
-      expect(engine.state().requests).toMatchObject({ completed: 2, canceled: 1 })
+      expect(engine.state().requests).toMatchObject({ completed: 2, cancelled: 1 })
       expect(await psNames(ollama)).toEqual(["llama3.1:8b"])
     })
 
@@ -482,7 +482,7 @@ describe("backends/sim over HTTP", () => {
   })
 
   describe("cancellation", () => {
-    it("aborting a stream mid-way frees the runner's slot and counts as canceled", async () => {
+    it("aborting a stream mid-way frees the runner's slot and counts as cancelled", async () => {
       const { ollama, engine } = await start()
       engine.injectFault("qwen3:4b", "slow", 1, { slowFactor: 1000 })
       const stream = await ollama.generate({
@@ -503,12 +503,12 @@ describe("backends/sim over HTTP", () => {
       await waitFor(
         () => {
           const r = runnerOf(engine, "qwen3:4b")
-          return r?.active === 0 && r.refCount === 0 && engine.state().requests.canceled === 1
+          return r?.active === 0 && r.refCount === 0 && engine.state().requests.cancelled === 1
         },
         3_000,
         "the slot to be freed",
       )
-      expect(engine.state().requests).toMatchObject({ started: 1, completed: 0, failed: 0, canceled: 1 })
+      expect(engine.state().requests).toMatchObject({ started: 1, completed: 0, failed: 0, cancelled: 1 })
       // The model stays loaded and serves the next request at once.
       const next = await ollama.generate({ model: "qwen3:4b", prompt: PROMPT, options: { num_predict: 3 } })
       expect(next.eval_count).toBe(3)

@@ -365,7 +365,7 @@ describe("backends/sim scheduler (virtual time)", () => {
     await clock.advance(1)
     await expect(s.done).rejects.toBeDefined()
     const state = engine.state()
-    expect(state.requests.canceled).toBe(1)
+    expect(state.requests.cancelled).toBe(1)
     expect(state.runners.every((x) => x.active === 0 && x.refCount === 0)).toBe(true)
   })
 
@@ -469,7 +469,7 @@ describe("backends/sim scheduler (virtual time)", () => {
           expect(s.pending).toBe(0)
           expect(s.runners.every((x) => x.refCount === 0 && x.active === 0)).toBe(true)
           expect(outcomes.every((o) => o.status === "fulfilled" || o.reason !== undefined)).toBe(true)
-          const finished = s.requests.completed + s.requests.failed + s.requests.canceled
+          const finished = s.requests.completed + s.requests.failed + s.requests.cancelled
           expect(finished).toBe(s.requests.started)
           engine.close()
         },

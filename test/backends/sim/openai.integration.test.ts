@@ -424,7 +424,7 @@ describe("backends/sim OpenAI compatibility (openai SDK)", () => {
     ).toMatchObject({ status: 400, body: { error: { message: "invalid message content type: float64" } } })
   })
 
-  it("a client abort mid-stream frees the slot and counts as canceled", async () => {
+  it("a client abort mid-stream frees the slot and counts as cancelled", async () => {
     const { openai, engine } = await start()
     // A slow generation: the abort lands mid-stream, whatever the machine's speed (the answer is
     // 33 tokens; at 1000× slower it could end in ~30 ms of real time, before the abort arrived).
@@ -448,9 +448,9 @@ describe("backends/sim OpenAI compatibility (openai SDK)", () => {
     } catch {
       // the SDK throws an abort error
     }
-    await waitUntil(() => engine.state().requests.canceled === 1, "the canceled request")
+    await waitUntil(() => engine.state().requests.cancelled === 1, "the cancelled request")
     const runner = engine.state().runners.find((r) => r.name === "llama3.1:8b")
     expect(runner).toMatchObject({ active: 0, refCount: 0 })
-    expect(engine.state().requests).toMatchObject({ completed: 0, canceled: 1 })
+    expect(engine.state().requests).toMatchObject({ completed: 0, cancelled: 1 })
   })
 })

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest"
-import {
-  answerTokens,
-  generateTokens,
-  hashString,
-  seededRandom,
-  type TextRequest,
-} from "../../../src/backends/sim/text.js"
+import { answerTokens, type TextRequest } from "../../../src/backends/sim/text/answer.js"
+import { generateTokens } from "../../../src/backends/sim/text/answer-cache.js"
+import { hashString, seededRandom } from "../../../src/backends/sim/text/random.js"
 
 const gen = (prompt: string, extra: Partial<TextRequest> = {}): ReadonlyArray<string> =>
   answerTokens({ model: "llama3:8b", prompt, seed: 42, ...extra })
