@@ -12,7 +12,7 @@ import { Result, Schema, SchemaIssue } from "effect"
 import { parse } from "yaml"
 import { TaskTypeSchema } from "../../src/config/schema.js"
 import { NonNegative, Probability, withDefault } from "../../src/config/schema-parts.js"
-import type { TaskType } from "../../src/domain/task.js"
+import { isTaskType, TASK_TYPES, type TaskType } from "../../src/domain/task.js"
 
 const Drift = Schema.Struct({
   task: TaskTypeSchema,
@@ -26,7 +26,7 @@ const GroundTruthSchema = Schema.Struct({
   name: Schema.String,
   description: Schema.String.pipe(withDefault("")),
   /** Model → task type → probability that its answer is good. */
-  quality: Schema.Record(Schema.String, Schema.Record(TaskTypeSchema, Probability)),
+  quality: Schema.Record(Schema.String, Schema.Record(Schema.String, Probability)),
   drift: Schema.optionalKey(Drift),
 })
 
@@ -54,16 +54,23 @@ export const parseGroundTruth = (text: string, file: string): GroundTruth => {
     throw new Error(`${file}: invalid ground truth:\n${problems.join("\n")}`)
   }
   const truth = decoded.success
+  const problems: string[] = []
+  for (const [model, tasks] of Object.entries(truth.quality)) {
+    for (const task of Object.keys(tasks)) {
+      if (!isTaskType(task))
+        problems.push(`quality.${model}.${task}: not a task type (${TASK_TYPES.join(", ")})`)
+    }
+  }
   const d = truth.drift
   if (d !== undefined && truth.quality[d.model]?.[d.task] === undefined) {
-    throw new Error(
-      `${file}: invalid ground truth:\n  drift: no quality.${d.model}.${d.task} for the drift to change`,
-    )
+    problems.push(`drift: no quality.${d.model}.${d.task} for the drift to change`)
   }
-  return truth
+  if (problems.length > 0) throw new Error(`${file}: invalid ground truth:\n  ${problems.join("\n  ")}`)
+  return truth as GroundTruth
 }
 
-export const loadGroundTruth = (file: string): GroundTruth => parseGroundTruth(readFileSync(file, "utf8"), file)
+export const loadGroundTruth = (file: string): GroundTruth =>
+  parseGroundTruth(readFileSync(file, "utf8"), file)
 
 /** Every (model, task) pair the run needs that the truth does not give, as `model × task`. */
 export const missingPairs = (
