@@ -3,11 +3,11 @@
  * how long, who sends what — closed-loop clients (each sends its next query when the last ends,
  * after a think time) or open-loop arrivals (a Poisson rate, with bursts) — the request mix as
  * prompt templates by task, faults on the simulated models, the policies to compare, the
- * Conductor settings to run with, and the SLOs to report against (or, with `learning`, the
- * ground truth learned routing is scored against). Several populations (tenants
+ * Conductor settings to run with, and the SLOs to report against. Several populations (tenants
  * with their own clients or arrivals, mix and priority) may share one run; `variants` rerun
- * Conductor without priorities or without some populations, for comparisons. Every problem in a
- * file is reported with its path.
+ * Conductor without priorities or without some populations, for comparisons. A `learning`
+ * section makes the run score learned routing against a hidden ground truth instead
+ * (loadtest/learning/). Every problem in a file is reported with its path.
  */
 import { readFileSync } from "node:fs"
 import { dirname, isAbsolute, resolve } from "node:path"

@@ -159,9 +159,11 @@ export const learningChecks = (r: LearningReport): SloCheck[] => {
       slo: `drift left within ${TARGETS.recoveredWithin} ${d.task} requests`,
       ok: d.recoveredAfter !== null && d.recoveredAfter <= TARGETS.recoveredWithin,
       detail:
-        d.recoveredAfter === null
-          ? `never (${Math.round(d.shareAtEnd * 100)}% still on ${d.model} at the end)`
-          : `after ${d.recoveredAfter}`,
+        d.requestsAfter === 0
+          ? "the run ended before the drift"
+          : d.recoveredAfter === null
+            ? `never (${Math.round(d.shareAtEnd * 100)}% still on ${d.model} at the end)`
+            : `after ${d.recoveredAfter}`,
     })
   }
   return checks
@@ -179,9 +181,11 @@ export const learningMarkdown = (r: LearningReport): string[] => {
   if (d !== undefined) {
     lines.push(
       `drift: ${d.model} on ${d.task} from request ${d.atRequest}: ` +
-        (d.recoveredAfter === null
-          ? "never left"
-          : `${Math.round(d.share * 100)}% of the last ${d.window} ${d.task} requests elsewhere after ${d.recoveredAfter}`) +
+        (d.requestsAfter === 0
+          ? "after the run's last request"
+          : d.recoveredAfter === null
+            ? "never left"
+            : `${Math.round(d.share * 100)}% of the last ${d.window} ${d.task} requests elsewhere after ${d.recoveredAfter}`) +
         ` (its share: ${Math.round(d.shareBefore * 100)}% before, ${Math.round(d.shareAtEnd * 100)}% at the end)`,
     )
   }
