@@ -1,11 +1,13 @@
 /**
  * `npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]
- * [--duration SECONDS] [--target ws://HOST:PORT/ws]`
+ * [--duration SECONDS] [--target ws://HOST:PORT/ws] [--ground-truth FILE]`
  *
  * Without `--target`, replays the scenario's seeded trace once per policy against a fresh
  * Conductor on the simulator (in this process, or a `conductor serve` child over WebSockets when
  * the scenario says `transport: ws`), then once more with unlimited VRAM (the bound). With
- * `--target`, drives that running server over WebSockets. Prints a Markdown table; `--out` writes
+ * `--target`, drives that running server over WebSockets. A scenario with a `learning` section
+ * runs learned routing against the static rules instead (loadtest/learning/run-learning.ts;
+ * `--ground-truth` picks another hidden truth). Prints a Markdown table; `--out` writes
  * the JSON report. Exit 1 when a request was lost or the simulator over-committed, 2 on bad usage.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -14,6 +16,7 @@ import { parseArgs } from "node:util"
 import { loadProfile } from "../src/backends/sim/profile.js"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { listFlag, numberFlag, UsageError, withUsage } from "../src/cli/args.js"
+import { runLearning } from "./learning/run-learning.js"
 import type { PolicyResult } from "./recorder.js"
 import {
   ceilingOf,
@@ -32,7 +35,8 @@ import { LOADTEST_POLICIES, type LoadtestPolicy, loadScenario, type Scenario, va
 
 const USAGE =
   "usage: npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]\n" +
-  "                           [--duration SECONDS] [--target ws://HOST:PORT/ws] [--no-bound]"
+  "                           [--duration SECONDS] [--target ws://HOST:PORT/ws] [--no-bound]\n" +
+  "                           [--ground-truth FILE]  (learning scenarios)"
 
 export interface Io {
   readonly out: (s: string) => void
@@ -48,6 +52,7 @@ interface Args {
   readonly out: string | undefined
   readonly target: string | undefined
   readonly bound: boolean
+  readonly groundTruth: string | undefined
 }
 
 const parse = (argv: ReadonlyArray<string>): Args => {
@@ -62,6 +67,7 @@ const parse = (argv: ReadonlyArray<string>): Args => {
           duration: { type: "string" },
           target: { type: "string" },
           "no-bound": { type: "boolean" },
+          "ground-truth": { type: "string" },
         },
         strict: true,
         allowPositionals: false,
@@ -85,6 +91,12 @@ const parse = (argv: ReadonlyArray<string>): Args => {
     throw new UsageError("--policies: name at least one policy")
   const duration = numberFlag("duration", values.duration, Number.MIN_VALUE)
   const target = values.target
+  if (values["ground-truth"] !== undefined && scenario.learning === undefined) {
+    throw new UsageError("--ground-truth: only for a scenario with a learning section")
+  }
+  if (target !== undefined && scenario.learning !== undefined) {
+    throw new UsageError("--target: a learning scenario runs its own Conductors (in-process)")
+  }
   if (target !== undefined && !/^wss?:\/\/[^/]+/.test(target)) {
     throw new UsageError(`--target: expected a WebSocket URL like ws://127.0.0.1:8080/ws, got '${target}'`)
   }
@@ -95,6 +107,7 @@ const parse = (argv: ReadonlyArray<string>): Args => {
     out: values.out,
     target,
     bound: scenario.bound && values["no-bound"] !== true && target === undefined,
+    groundTruth: values["ground-truth"],
   }
 }
 
@@ -156,6 +169,7 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
     throw e
   }
   const { scenario } = args
+  if (scenario.learning !== undefined) return learningRun(args, io)
   const policies: Record<string, PolicyResult> = {}
   if (args.target !== undefined) {
     // A running server has one policy: one run, named after it.
@@ -220,6 +234,11 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
     machine: machine(),
     at: new Date().toISOString(),
   }
+  return finish(args, io, report)
+}
+
+/** Print the report, write it with `--out`, and say why the run fails (if it does). */
+const finish = (args: Args, io: Io, report: Report): number => {
   io.out(markdown(report))
   if (args.out !== undefined) {
     mkdirSync(dirname(args.out), { recursive: true })
@@ -229,6 +248,31 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
   const problems = violations(report)
   for (const p of problems) io.err(`loadtest: ${p}\n`)
   return problems.length > 0 ? 1 : 0
+}
+
+/** A learning scenario: learned routing and the static rules on one trace, scored against the ground truth. */
+const learningRun = async (args: Args, io: Io): Promise<number> => {
+  const started = performance.now()
+  const out = await runLearning(args.scenario, {
+    durationSec: args.durationSec,
+    ...(args.groundTruth !== undefined ? { groundTruth: args.groundTruth } : {}),
+    onProgress: (label) => (io.tty ? progressBar(io, label, args.durationSec) : undefined),
+    log: (line) => io.err(`${io.tty ? "\r\x1b[2K" : ""}${line}\n`),
+  })
+  io.err(`learning scenario ran in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+  return finish(args, io, {
+    scenario: args.scenario.name,
+    description: args.scenario.description,
+    durationSec: args.durationSec,
+    timeScale: args.scenario.timeScale,
+    target: "in-process",
+    policies: out.policies,
+    bound: { throughputRps: null, why: "a learning scenario compares routing, not memory" },
+    slo: [...checkSlos(args.scenario, out.policies), ...out.slo],
+    learning: out.learning,
+    machine: machine(),
+    at: new Date().toISOString(),
+  })
 }
 
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>

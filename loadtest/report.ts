@@ -5,6 +5,7 @@
  */
 import { cpus, totalmem } from "node:os"
 import { type Ceiling, computeCeiling } from "./ceiling.js"
+import { type LearningReport, learningMarkdown } from "./learning/report.js"
 import type { PolicyResult } from "./recorder.js"
 import type { Scenario } from "./scenario.js"
 
@@ -26,6 +27,8 @@ export interface Report {
   readonly ceiling?: Ceiling
   readonly comparison?: Comparison
   readonly slo: ReadonlyArray<SloCheck>
+  /** A learning scenario's regret and drift recovery (loadtest/learning/report.ts). */
+  readonly learning?: LearningReport
   readonly machine: {
     readonly cpus: number
     readonly cpuModel: string
@@ -265,6 +268,7 @@ export const markdown = (report: Report): string => {
         `${m.rssFloorMb.join(" / ")} MB (${m.rssSlopeMbPerHour} MB/h)`,
     )
   }
+  if (report.learning !== undefined) lines.push(...learningMarkdown(report.learning), "")
   for (const s of report.slo)
     lines.push(`SLO ${s.ok ? "met" : "MISSED"} — ${s.policy}: ${s.slo} (${s.detail})`)
   return `${lines.join("\n")}\n`

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { parse, stringify } from "yaml"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
-import { createConductor } from "../src/conductor.js"
+import { createConductor, type RequestHandle } from "../src/conductor.js"
 import { mergeDeep } from "../src/config/load.js"
 import { bundledConfigDir } from "../src/config/paths.js"
 import { isConductorError } from "../src/domain/errors.js"
@@ -27,6 +27,11 @@ export interface RunOptions {
   readonly clock?: TimeSource
   /** Every event of the run, as it happens (diagnostics). */
   readonly onEvent?: (e: ConductorEvent) => void
+  /**
+   * Follows each accepted request instead of just awaiting its end (the learning scenario rates
+   * answers through `handle.feedback`); the request counts as ended when this resolves.
+   */
+  readonly follow?: (id: string, handle: RequestHandle) => Promise<void>
 }
 
 export interface Progress {
@@ -199,7 +204,7 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
             if (isConductorError(e) && e.retryAfterMs !== undefined) await clock.sleep(e.retryAfterMs)
             return
           }
-          await handle.result.catch(() => undefined)
+          await (options.follow?.(id, handle) ?? handle.result.catch(() => undefined))
         },
       },
       recorder,

@@ -5,8 +5,9 @@
  * prompt templates by task, faults on the simulated models, the policies to compare, the
  * Conductor settings to run with, and the SLOs to report against. Several populations (tenants
  * with their own clients or arrivals, mix and priority) may share one run; `variants` rerun
- * Conductor without priorities or without some populations, for comparisons. Every problem in a
- * file is reported with its path.
+ * Conductor without priorities or without some populations, for comparisons. A `learning`
+ * section makes the run score learned routing against a hidden ground truth instead
+ * (loadtest/learning/). Every problem in a file is reported with its path.
  */
 import { readFileSync } from "node:fs"
 import { dirname, isAbsolute, resolve } from "node:path"
@@ -16,6 +17,7 @@ import { FaultSettings } from "../src/backends/sim/profile.js"
 import { TaskTypeSchema } from "../src/config/schema.js"
 import { NonNegative, Positive, PositiveInt, withDefault } from "../src/config/schema-parts.js"
 import { PRIORITIES } from "../src/domain/tenant.js"
+import { LearningSettings } from "./learning/settings.js"
 
 const Range = Schema.Tuple([NonNegative, NonNegative])
 
@@ -132,6 +134,8 @@ export const Scenario = Schema.Struct({
   transport: Schema.Literals(["in-process", "ws"]).pipe(withDefault("in-process")),
   /** Sample heap and RSS every this many real seconds (soak runs). */
   memorySampleSec: Schema.optionalKey(Positive),
+  /** Learned routing against the static rules, feedback drawn from a hidden ground truth. */
+  learning: Schema.optionalKey(LearningSettings),
   slo: Schema.Struct({
     p99LatencyMs: Schema.optionalKey(Positive),
     /** Requests whose chain holds a model without faults must all complete. */

@@ -84,7 +84,17 @@ export type SystemEvent =
       readonly preferences: ReadonlyArray<LearningPreference>
       /** The store could not be written: these outcomes were learned from but are not stored. */
       readonly error?: string
+      /** Feedback scores this flush applied, per task type (absent when none). */
+      readonly feedback?: ReadonlyArray<LearningFeedback>
     }
+
+export interface LearningFeedback {
+  readonly task: TaskType
+  /** Scores given. */
+  readonly count: number
+  /** Their sum (the mean is score ÷ count). */
+  readonly score: number
+}
 
 export interface LearningPreference {
   readonly task: TaskType

@@ -3,7 +3,8 @@
  * band, model) — a Beta posterior over answer quality (success × quality, 0–1) from decayed
  * evidence, with the rules as its prior: the rules' choice starts at PRIOR_MEAN, every other
  * candidate PRIOR_GAP lower per step away from it (another model, each tier away), worth
- * `priorWeight` outcomes. A candidate's value is its quality minus what it costs:
+ * `priorWeight` outcomes — a prior the same model's evidence on the same task in the other bands
+ * moves towards what it showed there (worth up to as much again). A candidate's value is its quality minus what it costs:
  * `costWeight` × expected GPU-seconds (plus the GPU-seconds of a cold load) and
  * `latencyWeight` × expected seconds (generation, queueing and loading), so residency enters
  * the choice as warm preference does. `choose` takes the best mean, or — on an `exploration`
@@ -124,6 +125,8 @@ export class Learner {
   private readonly arms = new Map<TaskType, Map<Band, Map<string, Evidence>>>()
   /** Per (task, band), all models together: the answer length the cost prior assumes. */
   private readonly pools = new Map<TaskType, Map<Band, Evidence>>()
+  /** Per (task, model), all bands together: what the other bands say about an arm (its prior). */
+  private readonly across = new Map<TaskType, Map<string, Evidence>>()
 
   constructor(readonly options: LearnerOptions) {}
 
@@ -138,6 +141,7 @@ export class Learner {
     for (let i = 0; i < k; i++) if ((cs[i] as Candidate).model === input.rules) rulesAt = i
     const rulesTier = tierIndex((cs[rulesAt >= 0 ? rulesAt : 0] as Candidate).tier)
     const byModel = this.arms.get(input.task)?.get(input.band)
+    const acrossBands = this.across.get(input.task)
     const pool = this.pools.get(input.task)?.get(input.band)
     if (pool !== undefined) decayTo(pool, input.now, o.halfLifeMs)
     const tokens = pool !== undefined && pool.n > 0.5 ? pool.tokens / pool.n : DEFAULT_TOKENS
@@ -162,7 +166,20 @@ export class Learner {
         gpu = e.gpu
       }
       const steps = (i === rulesAt ? 0 : 1) + Math.abs(tierIndex(c.tier) - rulesTier)
-      const m = Math.max(0.05, PRIOR_MEAN - PRIOR_GAP * steps)
+      let m = Math.max(0.05, PRIOR_MEAN - PRIOR_GAP * steps)
+      // The same model on the same task in the other bands: their evidence moves the prior's mean
+      // (worth at most the prior's weight), so a model good at easy maths starts hard maths nearer
+      // to what it showed than the rules' guess, and a drift seen in one band is suspected in all.
+      const x = acrossBands?.get(c.model)
+      if (x !== undefined) {
+        decayTo(x, input.now, o.halfLifeMs)
+        const otherN = x.n - n
+        if (otherN > 0.5) {
+          const k = Math.min(otherN, n0)
+          const otherQ = Math.min(1, Math.max(0, (x.good - good) / otherN))
+          m = (n0 * m + k * otherQ) / (n0 + k)
+        }
+      }
       const a = n0 * m + good
       const b = n0 * (1 - m) + (n - good)
       alpha[i] = a
@@ -215,6 +232,7 @@ export class Learner {
   update(task: TaskType, band: Band, model: string, at: number, outcome: Observation): void {
     addOutcome(this.arm(task, band, model, at), outcome, at, this.options.halfLifeMs)
     addOutcome(this.pool(task, band, at), outcome, at, this.options.halfLifeMs)
+    addOutcome(this.acrossOf(task, model, at), outcome, at, this.options.halfLifeMs)
   }
 
   /** Feedback: the outcome at `at` counted with quality `from` now has quality `to`. */
@@ -229,6 +247,8 @@ export class Learner {
   ): void {
     const e = this.arms.get(task)?.get(band)?.get(model)
     if (e !== undefined) correctQuality(e, at, from, to, now, this.options.halfLifeMs)
+    const x = this.across.get(task)?.get(model)
+    if (x !== undefined) correctQuality(x, at, from, to, now, this.options.halfLifeMs)
   }
 
   /** Replace an arm's evidence (a warm start from the store). */
@@ -244,15 +264,8 @@ export class Learner {
       byBand.set(band, byModel)
     }
     byModel.set(model, { ...evidence })
-    const pool = this.pool(task, band, evidence.at)
-    decayTo(pool, evidence.at, this.options.halfLifeMs)
-    const aligned = { ...evidence }
-    decayTo(aligned, pool.at, this.options.halfLifeMs)
-    pool.n += aligned.n
-    pool.good += aligned.good
-    pool.gpu += aligned.gpu
-    pool.seconds += aligned.seconds
-    pool.tokens += aligned.tokens
+    addEvidence(this.pool(task, band, evidence.at), evidence, this.options.halfLifeMs)
+    addEvidence(this.acrossOf(task, model, evidence.at), evidence, this.options.halfLifeMs)
   }
 
   /** Every arm with evidence, as of `now`. */
@@ -299,6 +312,20 @@ export class Learner {
     return e
   }
 
+  private acrossOf(task: TaskType, model: string, at: number): Evidence {
+    let byModel = this.across.get(task)
+    if (byModel === undefined) {
+      byModel = new Map()
+      this.across.set(task, byModel)
+    }
+    let e = byModel.get(model)
+    if (e === undefined) {
+      e = emptyEvidence(at)
+      byModel.set(model, e)
+    }
+    return e
+  }
+
   private pool(task: TaskType, band: Band, at: number): Evidence {
     let byBand = this.pools.get(task)
     if (byBand === undefined) {
@@ -312,6 +339,18 @@ export class Learner {
     }
     return e
   }
+}
+
+/** Add `evidence`'s sums into `into` (both brought to the later of their instants). */
+const addEvidence = (into: Evidence, evidence: Evidence, halfLifeMs: number): void => {
+  decayTo(into, evidence.at, halfLifeMs)
+  const aligned = { ...evidence }
+  decayTo(aligned, into.at, halfLifeMs)
+  into.n += aligned.n
+  into.good += aligned.good
+  into.gpu += aligned.gpu
+  into.seconds += aligned.seconds
+  into.tokens += aligned.tokens
 }
 
 /**

@@ -184,8 +184,14 @@ export const openLearning = (d: LearningDeps): Learning => {
       arm()
       return () => cancel()
     },
-    flushed: (written, preferences, error) =>
-      d.bus.publish({ type: "learning", written, preferences, ...(error !== undefined ? { error } : {}) }),
+    flushed: (written, preferences, error, feedback) =>
+      d.bus.publish({
+        type: "learning",
+        written,
+        preferences,
+        ...(error !== undefined ? { error } : {}),
+        ...(feedback.length > 0 ? { feedback } : {}),
+      }),
   })
 
   return {

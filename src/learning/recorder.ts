@@ -8,7 +8,7 @@
  * flush interval. Feedback is queued the same way, as an update of the answered row and a
  * correction of the learner; feedback on a request still running waits for its end.
  */
-import type { Attempt, ConductorEvent, LearningPreference } from "../domain/events.js"
+import type { Attempt, ConductorEvent, LearningFeedback, LearningPreference } from "../domain/events.js"
 import type { TaskType } from "../domain/task.js"
 import type { Tier } from "../domain/tier.js"
 import type { TenantBudgets } from "./budget.js"
@@ -52,7 +52,12 @@ export interface RecorderDeps {
   /** Call `fn` every `ms` until the returned function is called. */
   readonly every: (ms: number, fn: () => void) => () => void
   /** After each flush that did something. */
-  readonly flushed?: (written: number, preferences: ReadonlyArray<LearningPreference>, error?: string) => void
+  readonly flushed?: (
+    written: number,
+    preferences: ReadonlyArray<LearningPreference>,
+    error: string | undefined,
+    feedback: ReadonlyArray<LearningFeedback>,
+  ) => void
 }
 
 /** What the routing step knew about a request that events do not carry. */
@@ -105,6 +110,8 @@ export class Recorder {
   private rows: OutcomeRow[] = []
   private updates: FeedbackUpdate[] = []
   private corrections: Correction[] = []
+  /** Feedback on answered requests since the last flush, for the `learning` event. */
+  private rated: Array<{ task: LearningFeedback["task"]; score: number }> = []
   private lastPrune = Number.NEGATIVE_INFINITY
   private readonly unsubscribe: () => void
   private readonly stopTimer: () => void
@@ -138,6 +145,7 @@ export class Recorder {
     if (row === undefined) throw unknownRequest(id)
     const at = this.d.now()
     this.updates.push({ requestId: id, score, at, rowId: row.rowId })
+    this.rated.push({ task: row.task, score })
     if (row.quality !== undefined) this.corrections.push({ row, to: score })
     this.remember(id, { ...row, feedback: score })
     return "queued"
@@ -158,9 +166,11 @@ export class Recorder {
     const rows = this.rows
     const updates = this.updates
     const corrections = this.corrections
+    const rated = this.rated
     this.rows = []
     this.updates = []
     this.corrections = []
+    this.rated = []
     let error: string | undefined
     try {
       for (const [requestId, rowId] of this.d.sink.write(rows, updates)) {
@@ -189,7 +199,20 @@ export class Recorder {
       changed.add(`${c.row.task}|${c.row.band}|${c.row.model}`)
     }
     const preferences = l.preferences(now).filter((p) => changed.has(`${p.task}|${p.band}|${p.model}`))
-    this.d.flushed?.(rows.length, preferences, error)
+    // Feedback applied: on answered rows (queued updates) and given while the request ran.
+    const byTask = new Map<
+      LearningFeedback["task"],
+      { task: LearningFeedback["task"]; count: number; score: number }
+    >()
+    const count = (task: LearningFeedback["task"], score: number) => {
+      const f = byTask.get(task) ?? { task, count: 0, score: 0 }
+      f.count++
+      f.score += score
+      byTask.set(task, f)
+    }
+    for (const r of rated) count(r.task, r.score)
+    for (const r of rows) if (r.feedback !== undefined) count(r.task, r.feedback)
+    this.d.flushed?.(rows.length, preferences, error, [...byTask.values()])
   }
 
   /** Flush and stop: no more events are followed, nothing is left queued. */

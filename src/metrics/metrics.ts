@@ -225,6 +225,18 @@ export const makeMetrics = (
     labelNames: ["task", "band", "model"],
     ...r,
   })
+  const feedback = new Counter({
+    name: "conductor_learning_feedback_total",
+    help: "Feedback scores applied to answered requests, by task type.",
+    labelNames: ["task"],
+    ...r,
+  })
+  const feedbackScore = new Counter({
+    name: "conductor_learning_feedback_score_total",
+    help: "Sum of the feedback scores applied (0-1 each), by task type: ÷ conductor_learning_feedback_total is the mean score.",
+    labelNames: ["task"],
+    ...r,
+  })
   const outcomesStored = new Counter({
     name: "conductor_learning_outcomes_total",
     help: "Attempt outcomes the recorder flushed, by result (stored, or lost when the store could not be written).",
@@ -369,6 +381,10 @@ export const makeMetrics = (
         return
       case "learning":
         outcomesStored.inc({ result: e.error === undefined ? "stored" : "lost" }, e.written)
+        for (const f of e.feedback ?? []) {
+          feedback.inc({ task: f.task }, f.count)
+          feedbackScore.inc({ task: f.task }, f.score)
+        }
         for (const p of e.preferences) {
           preference.set({ task: p.task, band: p.band, model: p.model }, p.preference)
           evidence.set({ task: p.task, band: p.band, model: p.model }, p.evidence)

@@ -1,7 +1,7 @@
 /**
  * The shipped monitoring, proven against a real Prometheus (Debian's package): `conductor serve`
  * on a faulty simulated host under a mixed WebSocket load, Prometheus scraping it with the shipped
- * config and rules, then every target expression of every dashboard panel evaluated through
+ * config and rules (learned routing on, every answer rated over the WebSocket), then every target expression of every dashboard panel evaluated through
  * `/api/v1/query` — each must succeed and return data. `promtool` checks the shipped config, the
  * rules and a scrape.
  */
@@ -87,7 +87,8 @@ describe.skipIf(skipWithout("prometheus") || skipWithout("promtool"))(
       const config = mkdtempSync(join(tmpdir(), "conductor-obs-"))
       writeFileSync(
         join(config, "conductor.yaml"),
-        "health:\n  volumeThreshold: 3\n  errorThresholdPercentage: 30\n  probeAfter: 20s\n",
+        // Learned routing on (in memory) so its panels have data: every answer below is rated.
+        'health:\n  volumeThreshold: 3\n  errorThresholdPercentage: 30\n  probeAfter: 20s\nlearning:\n  mode: on\n  store: ":memory:"\n',
       )
       conductor = await serve([
         "--backend",
@@ -139,10 +140,14 @@ describe.skipIf(skipWithout("prometheus") || skipWithout("promtool"))(
           for (let j = 0; j < 14; j++) {
             const id = `obs-${i}-${j}`
             c.send({ type: "query", id, prompt: PROMPTS[(i + j) % PROMPTS.length] })
-            await c.waitFor(
+            const end = await c.waitFor(
               (m) => m.id === id && (m.type === "completed" || m.type === "failed" || m.type === "cancelled"),
               60_000,
             )
+            if (end.type === "completed") {
+              c.send({ type: "feedback", id, score: (i + j) % 3 === 0 ? 0.2 : 0.9 })
+              await c.waitFor((m) => m.id === id && m.type === "feedback_recorded", 60_000)
+            }
           }
           c.close()
         }),

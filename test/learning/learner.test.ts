@@ -208,6 +208,30 @@ describe("learner", () => {
     expect(l.preferences(T0 + 2 * HOUR)[0]?.evidence).toBeCloseTo(0.5, 3)
     expect(l.preferences(T0 + 6 * HOUR)[0]?.evidence).toBeCloseTo(0.125, 3)
   })
+
+  it("moves an arm's prior towards the same model's evidence on the same task in the other bands", () => {
+    const mean = (learner: Learner, task: TaskType, band: "low" | "mid", model: string) =>
+      learner.choose({ task, band, rules: "small", candidates: CANDIDATES, now: T0 + HOUR }, GREEDY).means[
+        model
+      ] as number
+    const cold = mean(new Learner(OPTIONS), "mathematical", "mid", "big")
+    const outcome = (quality: number) => ({ quality, gpuSeconds: 1, seconds: 2, tokens: 50 })
+    const good = new Learner(OPTIONS)
+    const bad = new Learner(OPTIONS)
+    for (let i = 0; i < 40; i++) {
+      good.update("mathematical", "low", "big", T0 + i * 60_000, outcome(1))
+      bad.update("mathematical", "low", "big", T0 + i * 60_000, outcome(0))
+      // Another task says nothing about maths.
+      bad.update("creative", "mid", "big", T0 + i * 60_000, outcome(1))
+    }
+    expect(mean(good, "mathematical", "mid", "big")).toBeGreaterThan(cold + 0.1)
+    expect(mean(bad, "mathematical", "mid", "big")).toBeLessThan(cold - 0.1)
+    // The other bands are a prior, worth at most the prior's weight: the arm's own evidence wins.
+    for (let i = 0; i < 40; i++) good.update("mathematical", "mid", "big", T0 + i * 60_000, outcome(0))
+    expect(mean(good, "mathematical", "mid", "big")).toBeLessThan(cold)
+    // The band the evidence came from is not double-counted: its mean is its own evidence's.
+    expect(mean(good, "mathematical", "low", "big")).toBeGreaterThan(mean(good, "mathematical", "mid", "big"))
+  })
 })
 
 describe("random", () => {

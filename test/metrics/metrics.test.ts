@@ -192,6 +192,16 @@ describe("metrics", () => {
           model: "llama3.1:8b",
         }),
       ).toBeCloseTo(1, 3)
+      // Feedback, per task: how many scores and their sum (the dashboard's mean score).
+      expect(
+        await sampleOf(metrics, "conductor_learning_feedback_total", { task: "general_qa" }),
+      ).toBeUndefined()
+      h.feedback(0.25)
+      await env.clock.advance(1000)
+      expect(await sampleOf(metrics, "conductor_learning_feedback_total", { task: "general_qa" })).toBe(1)
+      expect(await sampleOf(metrics, "conductor_learning_feedback_score_total", { task: "general_qa" })).toBe(
+        0.25,
+      )
     } finally {
       await env.conductor.close()
     }
