@@ -33,7 +33,10 @@ const ABOUT =
   "Seeded, grouped (near copies together), task-stratified split of data/routing/corpus. The test side is never used for training, tuning, feature or threshold choices. Built by `npm run split:router`; rows added later (`--extend`) go to train and validation only, and a new row that near-copies a test row or repeats a router query is dropped (listed under `dropped`)."
 
 const pairsOf = (rows: ReadonlyArray<LabelledQuery>, pairs: ReadonlyArray<NearCopyPair>) =>
-  pairs.map((p) => [rows[p.a]?.id, rows[p.b]?.id, Math.round(p.similarity * 1000) / 1000] as const)
+  pairs.map(
+    (p) =>
+      [rows[p.a]?.id as string, rows[p.b]?.id as string, Math.round(p.similarity * 1000) / 1000] as const,
+  )
 
 const main = () => {
   const extend = process.argv.includes("--extend")
