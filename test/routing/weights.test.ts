@@ -77,7 +77,11 @@ describe("routing/weights", () => {
     const dense = edited("dense.json", (j) => {
       ;(j.dense as number[][]).pop()
     })
-    expect(failure(dense)).toMatch(/dense: expected \d+ rows of 10 numbers/)
+    expect(failure(dense)).toMatch(/dense: expected \d+ rows of \d+ numbers/)
+    const out = edited("out.json", (j) => {
+      ;(j.out as number[][])[0]?.pop()
+    })
+    expect(failure(out)).toMatch(/out: expected \d+ rows of 10 numbers/)
     const version = edited("version.json", (j) => {
       j.featureVersion = 999
     })

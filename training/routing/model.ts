@@ -1,8 +1,10 @@
 /**
- * Fitting, calibrating, scoring and exporting the classifier. A fitted model holds float weights
- * over compact columns; `quantise` turns it into the shipped file (int8 sparse table with one
- * scale per output, float dense rows) and back into compact float weights, so the training
- * script measures exactly the numbers the router will compute.
+ * The fitted classifier as the training script handles it: the hidden-layer model of mlp.ts plus
+ * the two temperatures; scoring rows (task logits and the tier latent), calibrating the
+ * temperatures on validation, and exporting. `quantise` turns a model into the shipped file (the
+ * sparse table as int8 with one scale per hidden unit; the small dense parts as float32) and
+ * back into float weights, so the training script measures exactly the numbers the router will
+ * compute.
  */
 import { createHash } from "node:crypto"
 import { TASK_TYPES } from "../../src/domain/task.js"
@@ -15,71 +17,22 @@ import {
   WEIGHTS_VERSION,
   type WeightsFile,
 } from "../../src/routing/weights.js"
-import { type Columns, columnsOf, csrOf, type Featurised } from "./dataset.js"
-import {
-  type Csr,
-  fitTemperature,
-  lbfgs,
-  linearScores,
-  ordinalObjective,
-  softmaxObjective,
-} from "./linear.js"
+import type { Featurised } from "./dataset.js"
+import { fitTemperature } from "./linear.js"
+import { type Mlp, mlpScores } from "./mlp.js"
 
 const K = TASK_TYPES.length
 
-export interface FitOptions {
-  readonly bits: number
-  readonly taskLambda: number
-  readonly tierLambda: number
-  readonly maxIter: number
-}
-
-export interface FittedModel {
-  readonly bits: number
-  readonly columns: Columns
-  /** cols × 9 task weights. */
-  readonly task: Float64Array
-  /** cols tier weights. */
-  readonly tier: Float64Array
-  readonly thresholds: readonly [number, number]
+export interface FittedModel extends Mlp {
   readonly taskTemperature: number
   readonly tierTemperature: number
 }
 
-/** The task head: softmax over the nine task types. */
-export const fitTask = (
-  m: Csr,
-  train: ReadonlyArray<Featurised>,
-  lambda: number,
-  maxIter: number,
-): Float64Array => {
-  const task = new Float64Array(m.cols * K)
-  lbfgs(softmaxObjective(m, Int32Array.from(train.map((f) => f.task)), K, lambda), task, maxIter)
-  return task
-}
-
-/** The tier head: cumulative logit over the rows with a tier; weights and thresholds. */
-export const fitTier = (
-  train: ReadonlyArray<Featurised>,
-  columns: Columns,
-  lambda: number,
-  maxIter: number,
-): { readonly tier: Float64Array; readonly thresholds: readonly [number, number] } => {
-  const tiered = train.filter((f) => f.tier >= 0)
-  const mt = csrOf(tiered, columns)
-  const x = new Float64Array(columns.cols + 2)
-  x[columns.cols] = -0.5
-  lbfgs(ordinalObjective(mt, Int32Array.from(tiered.map((f) => f.tier)), lambda), x, maxIter)
-  const t0 = x[columns.cols] as number
-  return { tier: x.slice(0, columns.cols), thresholds: [t0, t0 + Math.exp(x[columns.cols + 1] as number)] }
-}
-
-export const fitModel = (train: ReadonlyArray<Featurised>, o: FitOptions): FittedModel => {
-  const columns = columnsOf(train)
-  const task = fitTask(csrOf(train, columns), train, o.taskLambda, o.maxIter)
-  const { tier, thresholds } = fitTier(train, columns, o.tierLambda, o.maxIter)
-  return { bits: o.bits, columns, task, tier, thresholds, taskTemperature: 1, tierTemperature: 1 }
-}
+export const withTemperatures = (m: Mlp, taskTemperature = 1, tierTemperature = 1): FittedModel => ({
+  ...m,
+  taskTemperature,
+  tierTemperature,
+})
 
 export interface Scores {
   /** rows × 9 task logits. */
@@ -88,12 +41,14 @@ export interface Scores {
   readonly latent: Float64Array
 }
 
-export const scoreRows = (model: FittedModel, rows: ReadonlyArray<Featurised>): Scores => {
-  const m: Csr = csrOf(rows, model.columns)
+export const scoreRows = (model: Mlp, rows: ReadonlyArray<Featurised>): Scores => {
+  const z = mlpScores(model, rows)
   const task = new Float64Array(rows.length * K)
   const latent = new Float64Array(rows.length)
-  linearScores(m, model.task, K, task)
-  linearScores(m, model.tier, 1, latent)
+  for (let r = 0; r < rows.length; r++) {
+    for (let k = 0; k < K; k++) task[r * K + k] = z[r * OUTPUTS + k] as number
+    latent[r] = z[r * OUTPUTS + K] as number
+  }
   return { task, latent }
 }
 
@@ -123,40 +78,32 @@ export const calibrate = (model: FittedModel, validation: ReadonlyArray<Featuris
   return { ...model, taskTemperature: taskT, tierTemperature: tierT }
 }
 
+const f32 = (v: ArrayLike<number>): number[] => Array.from(v, (x) => Math.fround(x))
+
 /** The shipped file, and the model as the router will see it (dequantised). */
 export const quantise = (
   model: FittedModel,
   training: unknown,
 ): { file: WeightsFile; model: FittedModel } => {
-  const { columns } = model
+  const H = model.hidden
   const rows = 2 ** model.bits
-  const table = new Float64Array(rows * OUTPUTS)
-  for (let c = 0; c < columns.sparseCols; c++) {
-    const b = columns.colToBucket[c] as number
-    for (let k = 0; k < K; k++) table[b * OUTPUTS + k] = model.task[c * K + k] as number
-    table[b * OUTPUTS + K] = model.tier[c] as number
-  }
   const scales: number[] = []
-  for (let k = 0; k < OUTPUTS; k++) {
+  for (let j = 0; j < H; j++) {
     let max = 0
-    for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(table[r * OUTPUTS + k] as number))
+    for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(model.sparse[r * H + j] as number))
     scales.push(max / 127)
   }
-  const q = new Int8Array(rows * OUTPUTS)
+  const q = new Int8Array(rows * H)
   for (let i = 0; i < q.length; i++) {
-    const s = scales[i % OUTPUTS] as number
-    q[i] = s === 0 ? 0 : Math.max(-127, Math.min(127, Math.round((table[i] as number) / s)))
+    const s = scales[i % H] as number
+    q[i] = s === 0 ? 0 : Math.max(-127, Math.min(127, Math.round((model.sparse[i] as number) / s)))
   }
   const bytes = Buffer.from(q.buffer)
-  // Dense rows are stored as float32, as the router holds them.
-  const f32 = (v: number) => Math.fround(v)
-  const dense: number[][] = []
-  for (let j = 0; j < DENSE; j++) {
-    const c = columns.sparseCols + j
-    const row: number[] = []
-    for (let k = 0; k < K; k++) row.push(f32(model.task[c * K + k] as number))
-    row.push(f32(model.tier[c] as number))
-    dense.push(row)
+  const rowsOf = (v: ArrayLike<number>, width: number): number[][] => {
+    const out: number[][] = []
+    const flat = f32(v)
+    for (let i = 0; i < flat.length; i += width) out.push(flat.slice(i, i + width))
+    return out
   }
   const file: WeightsFile = {
     format: WEIGHTS_FORMAT,
@@ -164,32 +111,37 @@ export const quantise = (
     featureVersion: FEATURE_VERSION,
     fingerprint: featureFingerprint(),
     bits: model.bits,
+    hidden: H,
     tasks: TASK_TYPES,
     tiers: TIERS,
     denseFeatures: DENSE_FEATURES,
     scales,
     sparse: bytes.toString("base64"),
     sparseSha256: createHash("sha256").update(bytes).digest("hex"),
-    dense,
+    dense: rowsOf(model.dense, H),
+    bias: f32(model.bias),
+    out: rowsOf(model.out, OUTPUTS),
+    outBias: f32(model.outBias),
     taskTemperature: model.taskTemperature,
     tierTemperature: model.tierTemperature,
     thresholds: [model.thresholds[0], model.thresholds[1]],
     training,
   }
-  // Back to compact float weights: value × scale, as the router computes them (it sums the int8
-  // values of a row and scales the sum; the same number up to float rounding).
-  const task = new Float64Array(columns.cols * K)
-  const tier = new Float64Array(columns.cols)
-  for (let c = 0; c < columns.sparseCols; c++) {
-    const b = columns.colToBucket[c] as number
-    for (let k = 0; k < K; k++) task[c * K + k] = (q[b * OUTPUTS + k] as number) * (scales[k] as number)
-    tier[c] = (q[b * OUTPUTS + K] as number) * (scales[K] as number)
+  // Back to float weights: value × scale, as the router computes them (it sums the int8 values
+  // of a hidden unit and scales the sum; the same number up to float rounding).
+  const sparse = new Float64Array(rows * H)
+  for (let i = 0; i < q.length; i++) sparse[i] = (q[i] as number) * (scales[i % H] as number)
+  const dense = Float64Array.from(file.dense.flat())
+  if (dense.length !== DENSE * H) throw new Error("dense: wrong size")
+  return {
+    file,
+    model: {
+      ...model,
+      sparse,
+      dense,
+      bias: Float64Array.from(file.bias),
+      out: Float64Array.from(file.out.flat()),
+      outBias: Float64Array.from(file.outBias),
+    },
   }
-  for (let j = 0; j < DENSE; j++) {
-    const c = columns.sparseCols + j
-    const row = dense[j] as number[]
-    for (let k = 0; k < K; k++) task[c * K + k] = row[k] as number
-    tier[c] = row[K] as number
-  }
-  return { file, model: { ...model, task, tier } }
 }
