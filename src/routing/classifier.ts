@@ -91,11 +91,44 @@ export const scoreFeatures = (
   const H = w.hidden
   const table = w.sparse
   const sums = buf.sums
-  sums.fill(0)
   const index = f.index
-  for (let i = 0; i < f.count; i++) {
-    const r = (index[i] as number) * H
-    for (let j = 0; j < H; j++) sums[j] = (sums[j] as number) + (table[r + j] as number)
+  const n = f.count
+  // Eight hidden units at a time, their sums in locals (registers), not memory: the sparse rows
+  // dominate the classifier's time. Integer sums, so the order does not change the result.
+  let j0 = 0
+  for (; j0 + 8 <= H; j0 += 8) {
+    let a0 = 0
+    let a1 = 0
+    let a2 = 0
+    let a3 = 0
+    let a4 = 0
+    let a5 = 0
+    let a6 = 0
+    let a7 = 0
+    for (let i = 0; i < n; i++) {
+      const r = (index[i] as number) * H + j0
+      a0 += table[r] as number
+      a1 += table[r + 1] as number
+      a2 += table[r + 2] as number
+      a3 += table[r + 3] as number
+      a4 += table[r + 4] as number
+      a5 += table[r + 5] as number
+      a6 += table[r + 6] as number
+      a7 += table[r + 7] as number
+    }
+    sums[j0] = a0
+    sums[j0 + 1] = a1
+    sums[j0 + 2] = a2
+    sums[j0 + 3] = a3
+    sums[j0 + 4] = a4
+    sums[j0 + 5] = a5
+    sums[j0 + 6] = a6
+    sums[j0 + 7] = a7
+  }
+  for (; j0 < H; j0++) {
+    let a = 0
+    for (let i = 0; i < n; i++) a += table[(index[i] as number) * H + j0] as number
+    sums[j0] = a
   }
   const norm = f.count > 0 ? 1 / Math.sqrt(f.count) : 0
   const h = buf.hidden

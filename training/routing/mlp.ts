@@ -80,7 +80,8 @@ export const mlpScores = (m: Mlp, rows: ReadonlyArray<Featurised>): Float64Array
     for (let j = 0; j < H; j++) {
       const a = h[j] as number
       if (a <= 0) continue
-      for (let k = 0; k < O; k++) out[r * O + k] = (out[r * O + k] as number) + a * (m.out[j * O + k] as number)
+      for (let k = 0; k < O; k++)
+        out[r * O + k] = (out[r * O + k] as number) + a * (m.out[j * O + k] as number)
     }
   })
   return out
@@ -259,7 +260,8 @@ export const fitMlp = (
         for (let d = 0; d < DENSE; d++) {
           const v = f.dense[d] as number
           if (v === 0) continue
-          for (let j = 0; j < H; j++) gDense[d * H + j] = (gDense[d * H + j] as number) + v * (dh[j] as number)
+          for (let j = 0; j < H; j++)
+            gDense[d * H + j] = (gDense[d * H + j] as number) + v * (dh[j] as number)
         }
         for (const [b, v] of f.sparse) {
           let g = gSparse.get(b)

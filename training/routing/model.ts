@@ -18,8 +18,8 @@ import {
   type WeightsFile,
 } from "../../src/routing/weights.js"
 import type { Featurised } from "./dataset.js"
-import { fitTemperature } from "./linear.js"
 import { type Mlp, mlpScores } from "./mlp.js"
+import { fitTemperature } from "./temperature.js"
 
 const K = TASK_TYPES.length
 

@@ -111,7 +111,12 @@ const main = () => {
       if (best === undefined || score > best.score + 1e-9)
         best = { dropout, epochs, score, model: snapshot(m) }
     })
-    log(`  dropout ${dropout}: ${tuning.filter((t) => t.dropout === dropout).map((t) => `${t.epochs}:${(100 * t.task).toFixed(1)}/${(100 * t.tier).toFixed(1)}`).join(" ")}`)
+    log(
+      `  dropout ${dropout}: ${tuning
+        .filter((t) => t.dropout === dropout)
+        .map((t) => `${t.epochs}:${(100 * t.task).toFixed(1)}/${(100 * t.tier).toFixed(1)}`)
+        .join(" ")}`,
+    )
   }
   if (best === undefined) throw new Error("no tuning run")
   const chosen = best
@@ -127,9 +132,7 @@ const main = () => {
   const options: MlpOptions = { ...BASE, dropout: chosen.dropout, epochs: chosen.epochs }
 
   // ---- leave one author (source) out
-  const loao = values["no-loao"]
-    ? []
-    : leaveOneSourceOut(rows, all, side, options, shift, log)
+  const loao = values["no-loao"] ? [] : leaveOneSourceOut(rows, all, side, options, shift, log)
 
   // ---- quantise; score validation and test as the router will
   const training = {
