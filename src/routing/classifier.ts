@@ -6,6 +6,9 @@
  *   task   — nine logits from h, softmax(z / T_task);
  *   tier   — one latent score s from h, ordinal (cumulative logit) with two thresholds θ₀ < θ₁:
  *            P(tier ≤ fast) = σ((θ₀ − s) / T_tier), P(tier ≤ balanced) = σ((θ₁ − s) / T_tier).
+ * Optionally linear heads over the same features are added to the outputs (the average of the
+ * network and a linear model; the weighting is folded into both members' weights): an int8
+ * table of 2^bits rows × OUTPUTS (one scale per output) and a dense matrix.
  * The temperatures are fitted on the validation split (calibration); they never move a decision.
  * The complexity score is the latent score placed on the 0–10 scale so that the configured
  * thresholds keep their meaning: s = θ₀ ↦ 3.5, s = θ₁ ↦ 7.0, linear between and beyond, clamped
@@ -44,6 +47,12 @@ export interface ClassifierWeights {
   readonly tierTemperature: number
   /** θ₀ < θ₁ on the latent tier score. */
   readonly thresholds: readonly [number, number]
+  /** Linear heads added to the outputs: 2^bits × OUTPUTS int8 (× `scales[output]`), DENSE × OUTPUTS. */
+  readonly linear?: {
+    readonly sparse: Int8Array
+    readonly scales: Float64Array
+    readonly dense: Float64Array
+  }
 }
 
 /** Reused buffers of one scoring: the int8 sums and the hidden activations. */
@@ -53,7 +62,7 @@ export interface ScoreBuffers {
 }
 
 export const scoreBuffers = (hidden: number): ScoreBuffers => ({
-  sums: new Int32Array(hidden),
+  sums: new Int32Array(Math.max(hidden, OUTPUTS)),
   hidden: new Float64Array(hidden),
 })
 
@@ -150,6 +159,35 @@ export const scoreFeatures = (
     if (a <= 0) continue
     const r = j * OUTPUTS
     for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + a * (o[r + k] as number)
+  }
+  if (w.linear !== undefined) addLinear(w.linear, f, norm, buf.sums, out)
+}
+
+/** The linear heads' outputs added to `out` (integer sums per output, then scaled). */
+const addLinear = (
+  l: NonNullable<ClassifierWeights["linear"]>,
+  f: FeatureBuffer,
+  norm: number,
+  sums: Int32Array,
+  out: Float64Array,
+): void => {
+  const table = l.sparse
+  const index = f.index
+  const n = f.count
+  sums.fill(0, 0, OUTPUTS)
+  for (let i = 0; i < n; i++) {
+    const r = (index[i] as number) * OUTPUTS
+    for (let k = 0; k < OUTPUTS; k++) sums[k] = (sums[k] as number) + (table[r + k] as number)
+  }
+  for (let k = 0; k < OUTPUTS; k++)
+    out[k] = (out[k] as number) + (sums[k] as number) * (l.scales[k] as number) * norm
+  const x = f.dense
+  const dense = l.dense
+  for (let d = 0; d < DENSE; d++) {
+    const v = x[d] as number
+    if (v === 0) continue
+    const r = d * OUTPUTS
+    for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + v * (dense[r + k] as number)
   }
 }
 

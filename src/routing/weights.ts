@@ -4,7 +4,9 @@
  * versions, class lists, feature names, the fingerprint of the rule features it was trained on),
  * the hidden layer's sparse table as base64 int8 with one scale per hidden unit and a SHA-256 of
  * its bytes (kept int8 in memory; weight = value × scale), its dense rows and biases as floats,
- * the output layer, the temperatures and the tier thresholds. Every problem — missing,
+ * the output layer, the temperatures and the tier thresholds; optionally (`linear`) the linear
+ * heads averaged with the network, their table as base64 int8 (2^bits × nine task logits and the
+ * tier latent, one scale per output, a SHA-256) and their dense rows. Every problem — missing,
  * unreadable, not JSON, a wrong shape, a checksum mismatch — is reported with the file's path.
  * Trained on other rule features (the fingerprint differs) is not an error but a warning: the
  * model still works, less well, until `npm run train:router` is run again.
@@ -23,8 +25,11 @@ import { COMPLEXITY_PATTERNS } from "./complexity.js"
 import { DENSE, DENSE_FEATURES, FEATURE_VERSION, HEAD, TAIL } from "./features.js"
 
 export const WEIGHTS_FORMAT = "conductor-routing-classifier"
-/** 2: one hidden layer (version 1 was two linear heads). */
-export const WEIGHTS_VERSION = 2
+/**
+ * 3: one hidden layer, optionally averaged with linear heads (2: the hidden layer alone; 1: two
+ * linear heads).
+ */
+export const WEIGHTS_VERSION = 3
 
 /** The weights shipped with the package. */
 export const shippedWeightsPath = (): string => join(packageRoot(), "data", "routing", "model.json")
@@ -59,6 +64,16 @@ export interface WeightsFile {
   readonly taskTemperature: number
   readonly tierTemperature: number
   readonly thresholds: readonly [number, number]
+  /** Linear heads whose outputs are added to the network's (the weighting is folded in). */
+  readonly linear?: {
+    /** Per output: int8 value × scale = weight. */
+    readonly scales: ReadonlyArray<number>
+    /** base64 of 2^bits × OUTPUTS int8 values, row-major. */
+    readonly sparse: string
+    readonly sparseSha256: string
+    /** DENSE rows of OUTPUTS floats. */
+    readonly dense: ReadonlyArray<ReadonlyArray<number>>
+  }
   /** What the training script measured (informational). */
   readonly training?: unknown
 }
@@ -142,13 +157,32 @@ export const decodeWeights = (json: unknown): Result.Result<ClassifierWeights, s
   const th = f.thresholds
   if (!Array.isArray(th) || th.length !== 2 || !finite(th[0]) || !finite(th[1]) || !(th[0] < th[1]))
     return Result.fail("thresholds: expected two increasing numbers")
-  // A copy: the decoded buffer may be a slice of Node's shared pool.
-  const table = new Int8Array(bytes.length)
-  table.set(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length))
+  let linear: ClassifierWeights["linear"]
+  if (f.linear !== undefined) {
+    const l = f.linear as Partial<Record<keyof NonNullable<WeightsFile["linear"]>, unknown>> | null
+    if (typeof l !== "object" || l === null) return Result.fail("linear: expected an object")
+    if (!numbers(l.scales, OUTPUTS) || !(l.scales as number[]).every((s) => s >= 0))
+      return Result.fail(`linear.scales: expected ${OUTPUTS} non-negative numbers`)
+    if (typeof l.sparse !== "string") return Result.fail("linear.sparse: expected a base64 string")
+    const lb = Buffer.from(l.sparse, "base64")
+    if (lb.length !== rows * OUTPUTS)
+      return Result.fail(
+        `linear.sparse: decodes to ${lb.length} bytes, expected ${rows * OUTPUTS} (2^${bits} × ${OUTPUTS})`,
+      )
+    if (l.sparseSha256 !== createHash("sha256").update(lb).digest("hex"))
+      return Result.fail("linear.sparse: checksum mismatch (the file is corrupt or was edited)")
+    if (!matrix(l.dense, DENSE, OUTPUTS))
+      return Result.fail(`linear.dense: expected ${DENSE} rows of ${OUTPUTS} numbers`)
+    linear = {
+      sparse: int8Copy(lb),
+      scales: Float64Array.from(l.scales as number[]),
+      dense: Float64Array.from((l.dense as number[][]).flat()),
+    }
+  }
   return Result.succeed({
     bits: bits as number,
     hidden: H,
-    sparse: table,
+    sparse: int8Copy(bytes),
     scales: Float64Array.from(scales as number[]),
     dense: Float64Array.from((f.dense as number[][]).flat()),
     bias: Float64Array.from(f.bias as number[]),
@@ -157,7 +191,15 @@ export const decodeWeights = (json: unknown): Result.Result<ClassifierWeights, s
     taskTemperature: tt,
     tierTemperature: rt,
     thresholds: [th[0], th[1]],
+    ...(linear === undefined ? {} : { linear }),
   })
+}
+
+/** A copy: the decoded buffer may be a slice of Node's shared pool. */
+const int8Copy = (bytes: Buffer): Int8Array => {
+  const table = new Int8Array(bytes.length)
+  table.set(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length))
+  return table
 }
 
 /** Reads and checks a weights file; the error names the file and the problem. */

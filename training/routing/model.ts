@@ -1,10 +1,11 @@
 /**
- * The fitted classifier as the training script handles it: the hidden-layer model of mlp.ts plus
+ * The fitted classifier as the training script handles it: the hidden-layer model of mlp.ts,
+ * optionally averaged with the linear heads of linear.ts (`ensemble`: the network's outputs
+ * weighted by a, the linear heads' by 1 − a, folded into the weights, so scoring is a sum), plus
  * the two temperatures; scoring rows (task logits and the tier latent), calibrating the
- * temperatures on validation, and exporting. `quantise` turns a model into the shipped file (the
- * sparse table as int8 with one scale per hidden unit; the small dense parts as float32) and
- * back into float weights, so the training script measures exactly the numbers the router will
- * compute.
+ * temperatures on validation, and exporting. `quantise` turns a model into the shipped file (each
+ * sparse table as int8 with one scale per column; the small dense parts as float32) and back into
+ * float weights, so the training script measures exactly the numbers the router will compute.
  */
 import { createHash } from "node:crypto"
 import { TASK_TYPES } from "../../src/domain/task.js"
@@ -18,17 +19,43 @@ import {
   type WeightsFile,
 } from "../../src/routing/weights.js"
 import type { Featurised } from "./dataset.js"
+import { type Linear, linearOutputs } from "./linear.js"
 import { type Mlp, mlpScores } from "./mlp.js"
 import { fitTemperature } from "./temperature.js"
 
 const K = TASK_TYPES.length
 
 export interface FittedModel extends Mlp {
+  /** Linear heads added to the network's outputs (already weighted; see `ensemble`). */
+  readonly linear?: Linear
   readonly taskTemperature: number
   readonly tierTemperature: number
 }
 
-export const withTemperatures = (m: Mlp, taskTemperature = 1, tierTemperature = 1): FittedModel => ({
+/**
+ * The average of the network (weight a) and the linear heads (1 − a): both members' outputs and
+ * thresholds scaled and summed, the thresholds blended the same way.
+ */
+export const ensemble = (m: Mlp, l: Linear, a: number): Mlp & { readonly linear: Linear } => ({
+  ...m,
+  out: m.out.map((v) => a * v),
+  outBias: m.outBias.map((v) => a * v),
+  thresholds: [
+    a * m.thresholds[0] + (1 - a) * l.thresholds[0],
+    a * m.thresholds[1] + (1 - a) * l.thresholds[1],
+  ],
+  linear: {
+    sparse: l.sparse.map((v) => (1 - a) * v),
+    dense: l.dense.map((v) => (1 - a) * v),
+    thresholds: l.thresholds,
+  },
+})
+
+export const withTemperatures = (
+  m: Mlp & { readonly linear?: Linear },
+  taskTemperature = 1,
+  tierTemperature = 1,
+): FittedModel => ({
   ...m,
   taskTemperature,
   tierTemperature,
@@ -41,8 +68,15 @@ export interface Scores {
   readonly latent: Float64Array
 }
 
-export const scoreRows = (model: Mlp, rows: ReadonlyArray<Featurised>): Scores => {
+export const scoreRows = (
+  model: Mlp & { readonly linear?: Linear },
+  rows: ReadonlyArray<Featurised>,
+): Scores => {
   const z = mlpScores(model, rows)
+  if (model.linear !== undefined) {
+    const l = linearOutputs(model.linear, rows)
+    for (let i = 0; i < z.length; i++) z[i] = (z[i] as number) + (l[i] as number)
+  }
   const task = new Float64Array(rows.length * K)
   const latent = new Float64Array(rows.length)
   for (let r = 0; r < rows.length; r++) {
@@ -105,6 +139,7 @@ export const quantise = (
     for (let i = 0; i < flat.length; i += width) out.push(flat.slice(i, i + width))
     return out
   }
+  const linear = model.linear === undefined ? undefined : quantiseLinear(model.linear, rows)
   const file: WeightsFile = {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
@@ -125,6 +160,7 @@ export const quantise = (
     taskTemperature: model.taskTemperature,
     tierTemperature: model.tierTemperature,
     thresholds: [model.thresholds[0], model.thresholds[1]],
+    ...(linear === undefined ? {} : { linear: linear.file }),
     training,
   }
   // Back to float weights: value × scale, as the router computes them (it sums the int8 values
@@ -142,6 +178,40 @@ export const quantise = (
       bias: Float64Array.from(file.bias),
       out: Float64Array.from(file.out.flat()),
       outBias: Float64Array.from(file.outBias),
+      ...(linear === undefined ? {} : { linear: linear.linear }),
     },
+  }
+}
+
+/** The linear heads' table as int8 with one scale per output, and back (as the router reads it). */
+const quantiseLinear = (
+  l: Linear,
+  rows: number,
+): { file: NonNullable<WeightsFile["linear"]>; linear: Linear } => {
+  const scales: number[] = []
+  for (let k = 0; k < OUTPUTS; k++) {
+    let max = 0
+    for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(l.sparse[r * OUTPUTS + k] as number))
+    scales.push(max / 127)
+  }
+  const q = new Int8Array(rows * OUTPUTS)
+  for (let i = 0; i < q.length; i++) {
+    const s = scales[i % OUTPUTS] as number
+    q[i] = s === 0 ? 0 : Math.max(-127, Math.min(127, Math.round((l.sparse[i] as number) / s)))
+  }
+  const bytes = Buffer.from(q.buffer)
+  const dense: number[][] = []
+  const flat = f32(l.dense)
+  for (let i = 0; i < flat.length; i += OUTPUTS) dense.push(flat.slice(i, i + OUTPUTS))
+  const sparse = new Float64Array(rows * OUTPUTS)
+  for (let i = 0; i < q.length; i++) sparse[i] = (q[i] as number) * (scales[i % OUTPUTS] as number)
+  return {
+    file: {
+      scales,
+      sparse: bytes.toString("base64"),
+      sparseSha256: createHash("sha256").update(bytes).digest("hex"),
+      dense,
+    },
+    linear: { sparse, dense: Float64Array.from(flat), thresholds: l.thresholds },
   }
 }

@@ -6,19 +6,24 @@
 import { TIERS } from "../../src/domain/tier.js"
 import type { LabelledQuery } from "./corpus.js"
 import type { Evaluation } from "./evaluate.js"
+import type { LinearOptions } from "./linear.js"
 import { pct, renderConfusion, renderReliability } from "./metrics.js"
 import type { MlpOptions } from "./mlp.js"
 import type { FittedModel } from "./model.js"
 import type { Side } from "./split.js"
-import type { SourceResult, TuningRow } from "./train.js"
+import type { LinearTuningRow, MixTuningRow, SourceResult, TuningRow } from "./train.js"
 
 export interface ReportInput {
   readonly rows: ReadonlyArray<LabelledQuery>
   readonly side: ReadonlyArray<Side | "dropped">
   readonly tuning: ReadonlyArray<TuningRow>
+  readonly linearTuning: ReadonlyArray<LinearTuningRow>
+  readonly mixTuning: ReadonlyArray<MixTuningRow>
   readonly chosen: {
     dropout: number
     epochs: number
+    linear: LinearOptions
+    mix: number
     shift: readonly [number, number]
     model: FittedModel
   }
@@ -58,7 +63,22 @@ export const renderReport = (r: ReportInput): string => {
           .join(" | ")} |`,
     ),
     "",
-    `Chosen (highest task + tier accuracy): dropout ${r.chosen.dropout}, ${r.chosen.epochs} epochs; tier thresholds shifted by [${r.chosen.shift.join(", ")}] (latent units, maximising mean per-tier recall on validation) to θ = [${m.thresholds.map((t) => t.toFixed(3)).join(", ")}]; temperatures fitted on validation: task ${m.taskTemperature.toFixed(3)}, tier ${m.tierTemperature.toFixed(3)}.`,
+    `Linear heads over the same features (softmax task head, cumulative-logit tier head, L2, L-BFGS ${r.chosen.linear.maxIter} iterations), the linear model alone on validation (its own thresholds):`,
+    "",
+    "| task λ | tier λ | task | tier |",
+    "| --- | --- | --- | --- |",
+    ...r.linearTuning.map((t) => `| ${t.taskLambda} | ${t.tierLambda} | ${pct(t.task)} | ${pct(t.tier)} |`),
+    "",
+    "The average of the two, network weight a (linear heads 1 − a; a = 1 is the network alone), on validation: with the threshold shift maximising mean per-tier recall, and with the best shift that also gives the design notes' nine examples their tier (the one a is chosen by):",
+    "",
+    "| a | shift | task | tier | quality recall | shift serving the examples | task | tier | quality recall |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...r.mixTuning.map(
+      (t) =>
+        `| ${t.a} | [${t.free.shift.join(", ")}] | ${pct(t.free.task)} | ${pct(t.free.tier)} | ${pct(t.free.qualityRecall)} | ${t.served === undefined ? "none | | | |" : `[${t.served.shift.join(", ")}] | ${pct(t.served.task)} | ${pct(t.served.tier)} | ${pct(t.served.qualityRecall)} |`}`,
+    ),
+    "",
+    `Chosen (highest task + tier accuracy): dropout ${r.chosen.dropout}, ${r.chosen.epochs} epochs; linear λ ${r.chosen.linear.taskLambda} / ${r.chosen.linear.tierLambda}; network weight ${r.chosen.mix}; tier thresholds shifted by [${r.chosen.shift.join(", ")}] (latent units, maximising mean per-tier recall on validation among the shifts that serve the nine examples) to θ = [${m.thresholds.map((t) => t.toFixed(3)).join(", ")}]; temperatures fitted on validation: task ${m.taskTemperature.toFixed(3)}, tier ${m.tierTemperature.toFixed(3)}.`,
     "",
     "## Held-out test split",
     "",
@@ -102,7 +122,7 @@ export const renderReport = (r: ReportInput): string => {
   lines.push(
     "## Output",
     "",
-    `data/routing/model.json: ${(r.bytes / 1e6).toFixed(2)} MB (int8 sparse table 2^${m.bits} × ${m.hidden} with one scale per hidden unit; float32 dense rows, biases and the ${m.hidden} × 10 output layer over 9 tasks and the latent of ${TIERS.length} tiers). Trained in ${r.seconds.toFixed(0)} s.`,
+    `data/routing/model.json: ${(r.bytes / 1e6).toFixed(2)} MB (int8 sparse table 2^${m.bits} × ${m.hidden} with one scale per hidden unit; float32 dense rows, biases and the ${m.hidden} × 10 output layer over 9 tasks and the latent of ${TIERS.length} tiers${m.linear === undefined ? "" : `; the linear heads: int8 table 2^${m.bits} × 10 with one scale per output, float32 dense rows`}). Trained in ${r.seconds.toFixed(0)} s.`,
     "",
   )
   return lines.join("\n")
