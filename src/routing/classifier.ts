@@ -1,8 +1,14 @@
 /**
- * The routing classifier's inference: two linear heads over the features of features.ts.
- *   task — multinomial logistic regression over the nine task types, softmax(z / T_task);
- *   tier — ordinal (cumulative-logit) regression: one latent score s, two thresholds θ₀ < θ₁,
- *          P(tier ≤ fast) = σ((θ₀ − s) / T_tier), P(tier ≤ balanced) = σ((θ₁ − s) / T_tier).
+ * The routing classifier's inference: one hidden layer over the features of features.ts.
+ *   hidden — h = ReLU(bias + scale ⊙ Σ sparse rows / √occurrences + dense · D): the hashed sparse
+ *            rows are an int8 embedding bag (one scale per hidden unit), the dense features a
+ *            small float matrix;
+ *   task   — nine logits from h, softmax(z / T_task);
+ *   tier   — one latent score s from h, ordinal (cumulative logit) with two thresholds θ₀ < θ₁:
+ *            P(tier ≤ fast) = σ((θ₀ − s) / T_tier), P(tier ≤ balanced) = σ((θ₁ − s) / T_tier).
+ * Optionally linear heads over the same features are added to the outputs (the average of the
+ * network and a linear model; the weighting is folded into both members' weights): an int8
+ * table of 2^bits rows × OUTPUTS (one scale per output) and a dense matrix.
  * The temperatures are fitted on the validation split (calibration); they never move a decision.
  * The complexity score is the latent score placed on the 0–10 scale so that the configured
  * thresholds keep their meaning: s = θ₀ ↦ 3.5, s = θ₁ ↦ 7.0, linear between and beyond, clamped
@@ -16,26 +22,49 @@ import type { ComplexityResult } from "./complexity.js"
 import { DENSE, type FeatureBuffer, featureBuffer, featurise } from "./features.js"
 import type { QueryText } from "./text.js"
 
-/** Outputs per feature row: nine task logits, then the tier's latent score. */
+/** Outputs of the network: nine task logits, then the tier's latent score. */
 export const OUTPUTS = TASK_TYPES.length + 1
 const TIER_COLUMN = TASK_TYPES.length
 
 export interface ClassifierWeights {
   /** Sparse table rows: 2^bits. */
   readonly bits: number
+  /** Hidden units. */
+  readonly hidden: number
   /**
-   * 2^bits × OUTPUTS int8, row-major; weight = value × `scales[output]`. Kept quantised: a
-   * quarter of the memory of floats, so the random row reads of a query mostly hit cache.
+   * 2^bits × hidden int8, row-major; weight = value × `scales[unit]`. Kept quantised: a quarter
+   * of the memory of floats, so the random row reads of a query mostly hit cache.
    */
   readonly sparse: Int8Array
   readonly scales: Float64Array
-  /** DENSE × OUTPUTS, row-major. */
-  readonly dense: Float32Array
+  /** DENSE × hidden, row-major. */
+  readonly dense: Float64Array
+  readonly bias: Float64Array
+  /** hidden × OUTPUTS, row-major. */
+  readonly out: Float64Array
+  readonly outBias: Float64Array
   readonly taskTemperature: number
   readonly tierTemperature: number
   /** θ₀ < θ₁ on the latent tier score. */
   readonly thresholds: readonly [number, number]
+  /** Linear heads added to the outputs: 2^bits × OUTPUTS int8 (× `scales[output]`), DENSE × OUTPUTS. */
+  readonly linear?: {
+    readonly sparse: Int8Array
+    readonly scales: Float64Array
+    readonly dense: Float64Array
+  }
 }
+
+/** Reused buffers of one scoring: the int8 sums and the hidden activations. */
+export interface ScoreBuffers {
+  readonly sums: Int32Array
+  readonly hidden: Float64Array
+}
+
+export const scoreBuffers = (hidden: number): ScoreBuffers => ({
+  sums: new Int32Array(Math.max(hidden, OUTPUTS)),
+  hidden: new Float64Array(hidden),
+})
 
 export interface ModelVerdict {
   readonly task: TaskType
@@ -62,50 +91,102 @@ export const complexityOf = (latent: number, thresholds: readonly [number, numbe
 }
 
 /** Raw scores: nine task logits and the tier latent, into `out` (length OUTPUTS). */
-export const scoreFeatures = (w: ClassifierWeights, f: FeatureBuffer, out: Float64Array): void => {
+export const scoreFeatures = (
+  w: ClassifierWeights,
+  f: FeatureBuffer,
+  buf: ScoreBuffers,
+  out: Float64Array,
+): void => {
+  const H = w.hidden
   const table = w.sparse
-  let z0 = 0
-  let z1 = 0
-  let z2 = 0
-  let z3 = 0
-  let z4 = 0
-  let z5 = 0
-  let z6 = 0
-  let z7 = 0
-  let z8 = 0
-  let z9 = 0
+  const sums = buf.sums
   const index = f.index
-  for (let i = 0; i < f.count; i++) {
-    const r = (index[i] as number) * OUTPUTS
-    z0 += table[r] as number
-    z1 += table[r + 1] as number
-    z2 += table[r + 2] as number
-    z3 += table[r + 3] as number
-    z4 += table[r + 4] as number
-    z5 += table[r + 5] as number
-    z6 += table[r + 6] as number
-    z7 += table[r + 7] as number
-    z8 += table[r + 8] as number
-    z9 += table[r + 9] as number
+  const n = f.count
+  // Eight hidden units at a time, their sums in locals (registers), not memory: the sparse rows
+  // dominate the classifier's time. Integer sums, so the order does not change the result.
+  let j0 = 0
+  for (; j0 + 8 <= H; j0 += 8) {
+    let a0 = 0
+    let a1 = 0
+    let a2 = 0
+    let a3 = 0
+    let a4 = 0
+    let a5 = 0
+    let a6 = 0
+    let a7 = 0
+    for (let i = 0; i < n; i++) {
+      const r = (index[i] as number) * H + j0
+      a0 += table[r] as number
+      a1 += table[r + 1] as number
+      a2 += table[r + 2] as number
+      a3 += table[r + 3] as number
+      a4 += table[r + 4] as number
+      a5 += table[r + 5] as number
+      a6 += table[r + 6] as number
+      a7 += table[r + 7] as number
+    }
+    sums[j0] = a0
+    sums[j0 + 1] = a1
+    sums[j0 + 2] = a2
+    sums[j0 + 3] = a3
+    sums[j0 + 4] = a4
+    sums[j0 + 5] = a5
+    sums[j0 + 6] = a6
+    sums[j0 + 7] = a7
+  }
+  for (; j0 < H; j0++) {
+    let a = 0
+    for (let i = 0; i < n; i++) a += table[(index[i] as number) * H + j0] as number
+    sums[j0] = a
   }
   const norm = f.count > 0 ? 1 / Math.sqrt(f.count) : 0
-  const s = w.scales
-  out[0] = z0 * (s[0] as number) * norm
-  out[1] = z1 * (s[1] as number) * norm
-  out[2] = z2 * (s[2] as number) * norm
-  out[3] = z3 * (s[3] as number) * norm
-  out[4] = z4 * (s[4] as number) * norm
-  out[5] = z5 * (s[5] as number) * norm
-  out[6] = z6 * (s[6] as number) * norm
-  out[7] = z7 * (s[7] as number) * norm
-  out[8] = z8 * (s[8] as number) * norm
-  out[9] = z9 * (s[9] as number) * norm
+  const h = buf.hidden
+  const scales = w.scales
+  const bias = w.bias
+  for (let j = 0; j < H; j++) h[j] = (bias[j] as number) + (sums[j] as number) * (scales[j] as number) * norm
   const dense = w.dense
   const x = f.dense
-  for (let j = 0; j < DENSE; j++) {
-    const v = x[j] as number
+  for (let d = 0; d < DENSE; d++) {
+    const v = x[d] as number
     if (v === 0) continue
+    const r = d * H
+    for (let j = 0; j < H; j++) h[j] = (h[j] as number) + v * (dense[r + j] as number)
+  }
+  const o = w.out
+  for (let k = 0; k < OUTPUTS; k++) out[k] = w.outBias[k] as number
+  for (let j = 0; j < H; j++) {
+    const a = h[j] as number
+    if (a <= 0) continue
     const r = j * OUTPUTS
+    for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + a * (o[r + k] as number)
+  }
+  if (w.linear !== undefined) addLinear(w.linear, f, norm, buf.sums, out)
+}
+
+/** The linear heads' outputs added to `out` (integer sums per output, then scaled). */
+const addLinear = (
+  l: NonNullable<ClassifierWeights["linear"]>,
+  f: FeatureBuffer,
+  norm: number,
+  sums: Int32Array,
+  out: Float64Array,
+): void => {
+  const table = l.sparse
+  const index = f.index
+  const n = f.count
+  sums.fill(0, 0, OUTPUTS)
+  for (let i = 0; i < n; i++) {
+    const r = (index[i] as number) * OUTPUTS
+    for (let k = 0; k < OUTPUTS; k++) sums[k] = (sums[k] as number) + (table[r + k] as number)
+  }
+  for (let k = 0; k < OUTPUTS; k++)
+    out[k] = (out[k] as number) + (sums[k] as number) * (l.scales[k] as number) * norm
+  const x = f.dense
+  const dense = l.dense
+  for (let d = 0; d < DENSE; d++) {
+    const v = x[d] as number
+    if (v === 0) continue
+    const r = d * OUTPUTS
     for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + v * (dense[r + k] as number)
   }
 }
@@ -147,19 +228,22 @@ const tierOf = (complexity: number): Tier =>
 /** A classifier bound to its weights, with its own reused buffers (one per router, not shared across threads). */
 export class RoutingClassifier {
   private readonly features = featureBuffer()
+  private readonly buffers: ScoreBuffers
   private readonly scores = new Float64Array(OUTPUTS)
 
   constructor(
     readonly weights: ClassifierWeights,
     /** Where the weights came from, for explanations. */
     readonly source: string,
-  ) {}
+  ) {
+    this.buffers = scoreBuffers(weights.hidden)
+  }
 
   /** The verdict on a query, given the rules' verdicts on the same text (no request context). */
   classify(q: QueryText, cls: Classification, cx: ComplexityResult): ModelVerdict {
     const w = this.weights
     featurise(q, cls, cx, w.bits, this.features)
-    scoreFeatures(w, this.features, this.scores)
+    scoreFeatures(w, this.features, this.buffers, this.scores)
     const taskP = taskProbabilities(this.scores, w.taskTemperature)
     let best = 0
     for (let k = 1; k < taskP.length; k++) if ((taskP[k] as number) > (taskP[best] as number)) best = k

@@ -36,8 +36,8 @@ const QUESTION_TASKS: ReadonlySet<TaskType> = new Set(["general_qa", "reasoning"
  * The gate between rules and model, chosen on the corpus validation split and the router's golden
  * set together (equal weight; docs/routing.md has the grid). Never on the test split.
  */
-export const DECISIVE_RULE_SCORE = 3
-export const UNSURE_MODEL = 0.9
+export const DECISIVE_RULE_SCORE = 2.5
+export const UNSURE_MODEL = 0.7
 /**
  * The share of the rules' complexity for the request context (retrieved documents, a required
  * window) added to the model's: the text already names its material ("these 30 trial

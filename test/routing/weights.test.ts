@@ -77,11 +77,40 @@ describe("routing/weights", () => {
     const dense = edited("dense.json", (j) => {
       ;(j.dense as number[][]).pop()
     })
-    expect(failure(dense)).toMatch(/dense: expected \d+ rows of 10 numbers/)
+    expect(failure(dense)).toMatch(/dense: expected \d+ rows of \d+ numbers/)
+    const out = edited("out.json", (j) => {
+      ;(j.out as number[][])[0]?.pop()
+    })
+    expect(failure(out)).toMatch(/out: expected \d+ rows of 10 numbers/)
     const version = edited("version.json", (j) => {
       j.featureVersion = 999
     })
     expect(failure(version)).toMatch(/featureVersion: trained on features v999.*retrain/)
+  })
+
+  it("refuses a corrupted or misshapen linear section, and an older format version", () => {
+    expect(JSON.parse(shipped).linear).toBeDefined()
+    const flipped = edited("linear-flipped.json", (j) => {
+      const l = j.linear as Record<string, unknown>
+      const bytes = Buffer.from(l.sparse as string, "base64")
+      bytes[4321] = (bytes[4321] as number) ^ 0x55
+      l.sparse = bytes.toString("base64")
+    })
+    expect(failure(flipped)).toBe(
+      `${flipped}: routing classifier weights: linear.sparse: checksum mismatch (the file is corrupt or was edited)`,
+    )
+    const scales = edited("linear-scales.json", (j) => {
+      ;(j.linear as Record<string, unknown>).scales = [1, 2]
+    })
+    expect(failure(scales)).toMatch(/linear\.scales: expected 10 non-negative numbers/)
+    const dense = edited("linear-dense.json", (j) => {
+      ;((j.linear as Record<string, unknown>).dense as number[][])[3]?.push(1)
+    })
+    expect(failure(dense)).toMatch(/linear\.dense: expected \d+ rows of 10 numbers/)
+    const old = edited("v2.json", (j) => {
+      j.version = 2
+    })
+    expect(failure(old)).toMatch(/version: this Conductor reads version 3, the file is 2/)
   })
 
   it("loads but flags weights trained on other rule features", () => {

@@ -1,9 +1,15 @@
 /**
- * The training maths: a sparse design matrix (CSR), L-BFGS with a backtracking line search, and
- * the two objectives — softmax cross-entropy for the task head and the cumulative-logit
- * (proportional-odds) likelihood for the ordinal tier head, each with L2 regularisation — plus
- * the one-parameter temperature fit used for calibration. Deterministic: no randomness at all.
+ * The linear heads of the classifier's second member (the network and these linear heads are
+ * averaged, train.ts): softmax cross-entropy for the nine task logits and the cumulative-logit
+ * (proportional-odds) likelihood for the tier latent, each with L2, fitted by L-BFGS with a
+ * backtracking line search over a sparse design matrix (CSR) of the table rows seen in training
+ * and the dense features. The fit is returned as a full table (2^bits rows × the nine task logits
+ * and the tier latent), the layout the router reads. Deterministic: no randomness at all.
  */
+import { TASK_TYPES } from "../../src/domain/task.js"
+import { OUTPUTS } from "../../src/routing/classifier.js"
+import { DENSE } from "../../src/routing/features.js"
+import type { Featurised } from "./dataset.js"
 
 /** Rows of (column, value) pairs. */
 export interface Csr {
@@ -225,29 +231,117 @@ export const ordinalObjective = (
   }
 }
 
-/** The temperature T minimising `nll(T)` (golden-section search over log T in [e^-3, e^3]). */
-export const fitTemperature = (nll: (t: number) => number): number => {
-  let lo = -3
-  let hi = 3
-  const phi = (Math.sqrt(5) - 1) / 2
-  let a = hi - phi * (hi - lo)
-  let b = lo + phi * (hi - lo)
-  let fa = nll(Math.exp(a))
-  let fb = nll(Math.exp(b))
-  for (let i = 0; i < 60; i++) {
-    if (fa < fb) {
-      hi = b
-      b = a
-      fb = fa
-      a = hi - phi * (hi - lo)
-      fa = nll(Math.exp(a))
-    } else {
-      lo = a
-      a = b
-      fa = fb
-      b = lo + phi * (hi - lo)
-      fb = nll(Math.exp(b))
-    }
+/** Column numbering: table rows seen in `train`, then the dense features. */
+interface Columns {
+  readonly bucketToCol: Map<number, number>
+  readonly colToBucket: Int32Array
+  readonly sparseCols: number
+  readonly cols: number
+}
+
+const columnsOf = (train: ReadonlyArray<Featurised>): Columns => {
+  const seen = new Set<number>()
+  for (const f of train) for (const [b] of f.sparse) seen.add(b)
+  const buckets = [...seen].sort((a, b) => a - b)
+  return {
+    bucketToCol: new Map(buckets.map((b, i) => [b, i])),
+    colToBucket: Int32Array.from(buckets),
+    sparseCols: buckets.length,
+    cols: buckets.length + DENSE,
   }
-  return Math.exp((lo + hi) / 2)
+}
+
+/** The design matrix of `rows` under `columns` (table rows unseen in training are dropped). */
+const csrOf = (rows: ReadonlyArray<Featurised>, columns: Columns): Csr => {
+  const start = new Int32Array(rows.length + 1)
+  const col: number[] = []
+  const val: number[] = []
+  rows.forEach((f, r) => {
+    for (const [b, v] of f.sparse) {
+      const c = columns.bucketToCol.get(b)
+      if (c === undefined) continue
+      col.push(c)
+      val.push(v)
+    }
+    for (let j = 0; j < DENSE; j++) {
+      const v = f.dense[j] as number
+      if (v === 0) continue
+      col.push(columns.sparseCols + j)
+      val.push(v)
+    }
+    start[r + 1] = col.length
+  })
+  return {
+    rows: rows.length,
+    cols: columns.cols,
+    start,
+    col: Int32Array.from(col),
+    val: Float64Array.from(val),
+  }
+}
+
+const K = TASK_TYPES.length
+
+export interface LinearOptions {
+  readonly bits: number
+  readonly taskLambda: number
+  readonly tierLambda: number
+  readonly maxIter: number
+}
+
+/** Linear heads in the router's layout: outputs are the nine task logits, then the tier latent. */
+export interface Linear {
+  /** 2^bits × OUTPUTS. */
+  readonly sparse: Float64Array
+  /** DENSE × OUTPUTS. */
+  readonly dense: Float64Array
+  /** The tier head's own thresholds on its latent. */
+  readonly thresholds: [number, number]
+}
+
+export const fitLinear = (train: ReadonlyArray<Featurised>, o: LinearOptions): Linear => {
+  const columns = columnsOf(train)
+  const task = new Float64Array(columns.cols * K)
+  lbfgs(
+    softmaxObjective(csrOf(train, columns), Int32Array.from(train.map((f) => f.task)), K, o.taskLambda),
+    task,
+    o.maxIter,
+  )
+  const tiered = train.filter((f) => f.tier >= 0)
+  const x = new Float64Array(columns.cols + 2)
+  x[columns.cols] = -0.5
+  lbfgs(
+    ordinalObjective(csrOf(tiered, columns), Int32Array.from(tiered.map((f) => f.tier)), o.tierLambda),
+    x,
+    o.maxIter,
+  )
+  const t0 = x[columns.cols] as number
+  const sparse = new Float64Array(2 ** o.bits * OUTPUTS)
+  const dense = new Float64Array(DENSE * OUTPUTS)
+  for (let c = 0; c < columns.cols; c++) {
+    const target = c < columns.sparseCols ? sparse : dense
+    const row =
+      (c < columns.sparseCols ? (columns.colToBucket[c] as number) : c - columns.sparseCols) * OUTPUTS
+    for (let k = 0; k < K; k++) target[row + k] = task[c * K + k] as number
+    target[row + K] = x[c] as number
+  }
+  return { sparse, dense, thresholds: [t0, t0 + Math.exp(x[columns.cols + 1] as number)] }
+}
+
+/** The linear heads' outputs of each row (rows × OUTPUTS). */
+export const linearOutputs = (l: Linear, rows: ReadonlyArray<Featurised>): Float64Array => {
+  const out = new Float64Array(rows.length * OUTPUTS)
+  rows.forEach((f, r) => {
+    const o = r * OUTPUTS
+    for (const [b, v] of f.sparse)
+      for (let k = 0; k < OUTPUTS; k++)
+        out[o + k] = (out[o + k] as number) + v * (l.sparse[b * OUTPUTS + k] as number)
+    for (let d = 0; d < DENSE; d++) {
+      const v = f.dense[d] as number
+      if (v === 0) continue
+      for (let k = 0; k < OUTPUTS; k++)
+        out[o + k] = (out[o + k] as number) + v * (l.dense[d * OUTPUTS + k] as number)
+    }
+  })
+  return out
 }

@@ -1,8 +1,11 @@
 /**
- * Fitting, calibrating, scoring and exporting the classifier. A fitted model holds float weights
- * over compact columns; `quantise` turns it into the shipped file (int8 sparse table with one
- * scale per output, float dense rows) and back into compact float weights, so the training
- * script measures exactly the numbers the router will compute.
+ * The fitted classifier as the training script handles it: the hidden-layer model of mlp.ts,
+ * optionally averaged with the linear heads of linear.ts (`ensemble`: the network's outputs
+ * weighted by a, the linear heads' by 1 − a, folded into the weights, so scoring is a sum), plus
+ * the two temperatures; scoring rows (task logits and the tier latent), calibrating the
+ * temperatures on validation, and exporting. `quantise` turns a model into the shipped file (each
+ * sparse table as int8 with one scale per column; the small dense parts as float32) and back into
+ * float weights, so the training script measures exactly the numbers the router will compute.
  */
 import { createHash } from "node:crypto"
 import { TASK_TYPES } from "../../src/domain/task.js"
@@ -15,71 +18,48 @@ import {
   WEIGHTS_VERSION,
   type WeightsFile,
 } from "../../src/routing/weights.js"
-import { type Columns, columnsOf, csrOf, type Featurised } from "./dataset.js"
-import {
-  type Csr,
-  fitTemperature,
-  lbfgs,
-  linearScores,
-  ordinalObjective,
-  softmaxObjective,
-} from "./linear.js"
+import type { Featurised } from "./dataset.js"
+import { type Linear, linearOutputs } from "./linear.js"
+import { type Mlp, mlpScores } from "./mlp.js"
+import { fitTemperature } from "./temperature.js"
 
 const K = TASK_TYPES.length
 
-export interface FitOptions {
-  readonly bits: number
-  readonly taskLambda: number
-  readonly tierLambda: number
-  readonly maxIter: number
-}
-
-export interface FittedModel {
-  readonly bits: number
-  readonly columns: Columns
-  /** cols × 9 task weights. */
-  readonly task: Float64Array
-  /** cols tier weights. */
-  readonly tier: Float64Array
-  readonly thresholds: readonly [number, number]
+export interface FittedModel extends Mlp {
+  /** Linear heads added to the network's outputs (already weighted; see `ensemble`). */
+  readonly linear?: Linear
   readonly taskTemperature: number
   readonly tierTemperature: number
 }
 
-/** The task head: softmax over the nine task types. */
-export const fitTask = (
-  m: Csr,
-  train: ReadonlyArray<Featurised>,
-  lambda: number,
-  maxIter: number,
-): Float64Array => {
-  const task = new Float64Array(m.cols * K)
-  lbfgs(softmaxObjective(m, Int32Array.from(train.map((f) => f.task)), K, lambda), task, maxIter)
-  return task
-}
+/**
+ * The average of the network (weight a) and the linear heads (1 − a): both members' outputs and
+ * thresholds scaled and summed, the thresholds blended the same way.
+ */
+export const ensemble = (m: Mlp, l: Linear, a: number): Mlp & { readonly linear: Linear } => ({
+  ...m,
+  out: m.out.map((v) => a * v),
+  outBias: m.outBias.map((v) => a * v),
+  thresholds: [
+    a * m.thresholds[0] + (1 - a) * l.thresholds[0],
+    a * m.thresholds[1] + (1 - a) * l.thresholds[1],
+  ],
+  linear: {
+    sparse: l.sparse.map((v) => (1 - a) * v),
+    dense: l.dense.map((v) => (1 - a) * v),
+    thresholds: l.thresholds,
+  },
+})
 
-/** The tier head: cumulative logit over the rows with a tier; weights and thresholds. */
-export const fitTier = (
-  train: ReadonlyArray<Featurised>,
-  columns: Columns,
-  lambda: number,
-  maxIter: number,
-): { readonly tier: Float64Array; readonly thresholds: readonly [number, number] } => {
-  const tiered = train.filter((f) => f.tier >= 0)
-  const mt = csrOf(tiered, columns)
-  const x = new Float64Array(columns.cols + 2)
-  x[columns.cols] = -0.5
-  lbfgs(ordinalObjective(mt, Int32Array.from(tiered.map((f) => f.tier)), lambda), x, maxIter)
-  const t0 = x[columns.cols] as number
-  return { tier: x.slice(0, columns.cols), thresholds: [t0, t0 + Math.exp(x[columns.cols + 1] as number)] }
-}
-
-export const fitModel = (train: ReadonlyArray<Featurised>, o: FitOptions): FittedModel => {
-  const columns = columnsOf(train)
-  const task = fitTask(csrOf(train, columns), train, o.taskLambda, o.maxIter)
-  const { tier, thresholds } = fitTier(train, columns, o.tierLambda, o.maxIter)
-  return { bits: o.bits, columns, task, tier, thresholds, taskTemperature: 1, tierTemperature: 1 }
-}
+export const withTemperatures = (
+  m: Mlp & { readonly linear?: Linear },
+  taskTemperature = 1,
+  tierTemperature = 1,
+): FittedModel => ({
+  ...m,
+  taskTemperature,
+  tierTemperature,
+})
 
 export interface Scores {
   /** rows × 9 task logits. */
@@ -88,12 +68,21 @@ export interface Scores {
   readonly latent: Float64Array
 }
 
-export const scoreRows = (model: FittedModel, rows: ReadonlyArray<Featurised>): Scores => {
-  const m: Csr = csrOf(rows, model.columns)
+export const scoreRows = (
+  model: Mlp & { readonly linear?: Linear },
+  rows: ReadonlyArray<Featurised>,
+): Scores => {
+  const z = mlpScores(model, rows)
+  if (model.linear !== undefined) {
+    const l = linearOutputs(model.linear, rows)
+    for (let i = 0; i < z.length; i++) z[i] = (z[i] as number) + (l[i] as number)
+  }
   const task = new Float64Array(rows.length * K)
   const latent = new Float64Array(rows.length)
-  linearScores(m, model.task, K, task)
-  linearScores(m, model.tier, 1, latent)
+  for (let r = 0; r < rows.length; r++) {
+    for (let k = 0; k < K; k++) task[r * K + k] = z[r * OUTPUTS + k] as number
+    latent[r] = z[r * OUTPUTS + K] as number
+  }
   return { task, latent }
 }
 
@@ -123,73 +112,106 @@ export const calibrate = (model: FittedModel, validation: ReadonlyArray<Featuris
   return { ...model, taskTemperature: taskT, tierTemperature: tierT }
 }
 
+const f32 = (v: ArrayLike<number>): number[] => Array.from(v, (x) => Math.fround(x))
+
 /** The shipped file, and the model as the router will see it (dequantised). */
 export const quantise = (
   model: FittedModel,
   training: unknown,
 ): { file: WeightsFile; model: FittedModel } => {
-  const { columns } = model
+  const H = model.hidden
   const rows = 2 ** model.bits
-  const table = new Float64Array(rows * OUTPUTS)
-  for (let c = 0; c < columns.sparseCols; c++) {
-    const b = columns.colToBucket[c] as number
-    for (let k = 0; k < K; k++) table[b * OUTPUTS + k] = model.task[c * K + k] as number
-    table[b * OUTPUTS + K] = model.tier[c] as number
-  }
   const scales: number[] = []
-  for (let k = 0; k < OUTPUTS; k++) {
+  for (let j = 0; j < H; j++) {
     let max = 0
-    for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(table[r * OUTPUTS + k] as number))
+    for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(model.sparse[r * H + j] as number))
     scales.push(max / 127)
   }
-  const q = new Int8Array(rows * OUTPUTS)
+  const q = new Int8Array(rows * H)
   for (let i = 0; i < q.length; i++) {
-    const s = scales[i % OUTPUTS] as number
-    q[i] = s === 0 ? 0 : Math.max(-127, Math.min(127, Math.round((table[i] as number) / s)))
+    const s = scales[i % H] as number
+    q[i] = s === 0 ? 0 : Math.max(-127, Math.min(127, Math.round((model.sparse[i] as number) / s)))
   }
   const bytes = Buffer.from(q.buffer)
-  // Dense rows are stored as float32, as the router holds them.
-  const f32 = (v: number) => Math.fround(v)
-  const dense: number[][] = []
-  for (let j = 0; j < DENSE; j++) {
-    const c = columns.sparseCols + j
-    const row: number[] = []
-    for (let k = 0; k < K; k++) row.push(f32(model.task[c * K + k] as number))
-    row.push(f32(model.tier[c] as number))
-    dense.push(row)
+  const rowsOf = (v: ArrayLike<number>, width: number): number[][] => {
+    const out: number[][] = []
+    const flat = f32(v)
+    for (let i = 0; i < flat.length; i += width) out.push(flat.slice(i, i + width))
+    return out
   }
+  const linear = model.linear === undefined ? undefined : quantiseLinear(model.linear, rows)
   const file: WeightsFile = {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
     featureVersion: FEATURE_VERSION,
     fingerprint: featureFingerprint(),
     bits: model.bits,
+    hidden: H,
     tasks: TASK_TYPES,
     tiers: TIERS,
     denseFeatures: DENSE_FEATURES,
     scales,
     sparse: bytes.toString("base64"),
     sparseSha256: createHash("sha256").update(bytes).digest("hex"),
-    dense,
+    dense: rowsOf(model.dense, H),
+    bias: f32(model.bias),
+    out: rowsOf(model.out, OUTPUTS),
+    outBias: f32(model.outBias),
     taskTemperature: model.taskTemperature,
     tierTemperature: model.tierTemperature,
     thresholds: [model.thresholds[0], model.thresholds[1]],
+    ...(linear === undefined ? {} : { linear: linear.file }),
     training,
   }
-  // Back to compact float weights: value × scale, as the router computes them (it sums the int8
-  // values of a row and scales the sum; the same number up to float rounding).
-  const task = new Float64Array(columns.cols * K)
-  const tier = new Float64Array(columns.cols)
-  for (let c = 0; c < columns.sparseCols; c++) {
-    const b = columns.colToBucket[c] as number
-    for (let k = 0; k < K; k++) task[c * K + k] = (q[b * OUTPUTS + k] as number) * (scales[k] as number)
-    tier[c] = (q[b * OUTPUTS + K] as number) * (scales[K] as number)
+  // Back to float weights: value × scale, as the router computes them (it sums the int8 values
+  // of a hidden unit and scales the sum; the same number up to float rounding).
+  const sparse = new Float64Array(rows * H)
+  for (let i = 0; i < q.length; i++) sparse[i] = (q[i] as number) * (scales[i % H] as number)
+  const dense = Float64Array.from(file.dense.flat())
+  if (dense.length !== DENSE * H) throw new Error("dense: wrong size")
+  return {
+    file,
+    model: {
+      ...model,
+      sparse,
+      dense,
+      bias: Float64Array.from(file.bias),
+      out: Float64Array.from(file.out.flat()),
+      outBias: Float64Array.from(file.outBias),
+      ...(linear === undefined ? {} : { linear: linear.linear }),
+    },
   }
-  for (let j = 0; j < DENSE; j++) {
-    const c = columns.sparseCols + j
-    const row = dense[j] as number[]
-    for (let k = 0; k < K; k++) task[c * K + k] = row[k] as number
-    tier[c] = row[K] as number
+}
+
+/** The linear heads' table as int8 with one scale per output, and back (as the router reads it). */
+const quantiseLinear = (
+  l: Linear,
+  rows: number,
+): { file: NonNullable<WeightsFile["linear"]>; linear: Linear } => {
+  const scales: number[] = []
+  for (let k = 0; k < OUTPUTS; k++) {
+    let max = 0
+    for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(l.sparse[r * OUTPUTS + k] as number))
+    scales.push(max / 127)
   }
-  return { file, model: { ...model, task, tier } }
+  const q = new Int8Array(rows * OUTPUTS)
+  for (let i = 0; i < q.length; i++) {
+    const s = scales[i % OUTPUTS] as number
+    q[i] = s === 0 ? 0 : Math.max(-127, Math.min(127, Math.round((l.sparse[i] as number) / s)))
+  }
+  const bytes = Buffer.from(q.buffer)
+  const dense: number[][] = []
+  const flat = f32(l.dense)
+  for (let i = 0; i < flat.length; i += OUTPUTS) dense.push(flat.slice(i, i + OUTPUTS))
+  const sparse = new Float64Array(rows * OUTPUTS)
+  for (let i = 0; i < q.length; i++) sparse[i] = (q[i] as number) * (scales[i % OUTPUTS] as number)
+  return {
+    file: {
+      scales,
+      sparse: bytes.toString("base64"),
+      sparseSha256: createHash("sha256").update(bytes).digest("hex"),
+      dense,
+    },
+    linear: { sparse, dense: Float64Array.from(flat), thresholds: l.thresholds },
+  }
 }

@@ -100,3 +100,95 @@ export const makeSplit = (
   deal(restGroups, options.validationFraction, "validation", rest)
   return side
 }
+
+/** Why a row added to an existing split was left out of it. */
+export interface DroppedRow {
+  readonly row: number
+  readonly reason: "near copy of a test row" | "repeats a router query"
+  /** The row (index) or router query it repeats. */
+  readonly of: number | string
+}
+
+/**
+ * Adds rows to a split that exists: the `existing` rows keep their side exactly (the test side
+ * does not move), and each new row goes to train or validation, never to test. A new row is
+ * dropped when its near-copy group holds a test row (it would leak the held-out set into
+ * training) or when it repeats a query of the router's own sets (`routerOverlap`, which must stay
+ * unseen). A new row in a group with train or validation rows joins their side; the other new
+ * groups are dealt, source by source and task by task, to validation until it holds
+ * `validationFraction` of that source's and task's new rows (seeded), and the rest to train.
+ */
+export const extendSplit = (
+  rows: ReadonlyArray<LabelledQuery>,
+  groups: Int32Array,
+  existing: ReadonlyArray<Side | undefined>,
+  routerOverlap: ReadonlyMap<number, string>,
+  options: SplitOptions,
+): { readonly side: Array<Side | undefined>; readonly dropped: DroppedRow[] } => {
+  const random = prng(options.seed)
+  const side: Array<Side | undefined> = [...existing]
+  const dropped: DroppedRow[] = []
+  const groupSides = new Map<number, Map<Side, number>>()
+  existing.forEach((s, i) => {
+    if (s === undefined) return
+    const g = groups[i] as number
+    const m = groupSides.get(g) ?? new Map<Side, number>()
+    if (!m.has(s)) m.set(s, i)
+    groupSides.set(g, m)
+  })
+  const pending = new Map<number, number[]>()
+  rows.forEach((_, i) => {
+    if (existing[i] !== undefined) return
+    const g = groups[i] as number
+    const known = groupSides.get(g)
+    const test = known?.get("test")
+    if (test !== undefined) {
+      dropped.push({ row: i, reason: "near copy of a test row", of: test })
+      return
+    }
+    const query = routerOverlap.get(i)
+    if (query !== undefined) {
+      dropped.push({ row: i, reason: "repeats a router query", of: query })
+      return
+    }
+    const joined = known?.has("train") ? "train" : known?.has("validation") ? "validation" : undefined
+    if (joined !== undefined) {
+      side[i] = joined
+      return
+    }
+    const list = pending.get(g)
+    if (list === undefined) pending.set(g, [i])
+    else list.push(i)
+  })
+  // A group whose row was dropped is dropped whole (its other rows repeat the same text).
+  const droppedGroups = new Set(dropped.map((d) => groups[d.row] as number))
+  for (const [g, members] of pending) {
+    if (!droppedGroups.has(g)) continue
+    for (const i of members) {
+      const first = dropped.find((d) => groups[d.row] === g) as DroppedRow
+      dropped.push({ row: i, reason: first.reason, of: first.of })
+    }
+    pending.delete(g)
+  }
+  const sources = [
+    ...new Set([...pending.values()].map((ms) => rows[ms[0] as number]?.source as string)),
+  ].sort()
+  const ordered = [...pending.keys()].sort((a, b) => a - b)
+  for (const source of sources) {
+    for (const task of TASK_TYPES) {
+      const candidates = ordered.filter((g) => {
+        const r = rows[(pending.get(g) as number[])[0] as number]
+        return r?.source === source && r.task === task
+      })
+      const total = candidates.reduce((n, g) => n + (pending.get(g) as number[]).length, 0)
+      const quota = Math.round(total * options.validationFraction)
+      let taken = 0
+      for (const g of shuffle(candidates, random)) {
+        const to: Side = taken < quota ? "validation" : "train"
+        for (const i of pending.get(g) as number[]) side[i] = to
+        if (to === "validation") taken += (pending.get(g) as number[]).length
+      }
+    }
+  }
+  return { side, dropped: dropped.sort((a, b) => a.row - b.row) }
+}
