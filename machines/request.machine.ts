@@ -71,6 +71,8 @@ export interface RequestServices {
   /** The model reasons when asked (`think` is sent only to those: others refuse it, as Ollama does). */
   readonly thinks: (model: string) => boolean
   readonly fallbackMode: "restart" | "continue"
+  /** After its host failed, may request `id` try `model` again on another host? */
+  readonly anotherHost?: (id: string, model: string) => boolean
 }
 
 export interface RequestInput {
@@ -131,11 +133,14 @@ interface RequestContext {
   readonly ended: RequestOutput["outcome"] | undefined
 }
 
-/** Why the attempt failed; `blame: "request"` when the request made it fail (never counted against the model). */
+/**
+ * Why the attempt failed; `blame: "request"` when the request made it fail, `"host"` when its GPU
+ * host stopped answering (neither is counted against the model).
+ */
 interface Failure {
   readonly reason: ErrorReason
   readonly message: string
-  readonly blame?: "model" | "request"
+  readonly blame?: "model" | "request" | "host"
 }
 
 interface Extra {
@@ -160,7 +165,11 @@ interface Times {
 const current = (context: RequestContext, event: RequestMachineEvent): boolean =>
   event.type !== "CANCEL" && event.attempt === context.attempt
 
-const failureOf = (error: ConductorError) => ({ reason: error.reason, message: error.message })
+const failureOf = (error: ConductorError): Failure => ({
+  reason: error.reason,
+  message: error.message,
+  ...(error.details?.hostFailure === true ? { blame: "host" as const } : {}),
+})
 
 export const makeRequestMachine = (actors: {
   readonly attempt: CallbackActorLogic<EventObject, AttemptInput>
@@ -196,6 +205,14 @@ export const makeRequestMachine = (actors: {
         const s = context.input.services
         const attempts = [...context.attempts]
         let next = context.next
+        // Its host failed: the same model again, on another host, before the rest of the chain.
+        const failed = context.model
+        if (
+          failed !== undefined &&
+          context.failure?.blame === "host" &&
+          s.anotherHost?.(context.input.id, failed) === true
+        )
+          next--
         for (; next < context.chain.length; next++) {
           const model = context.chain[next] as string
           const admission = s.admit(model, context.input.prepared.tenant)
