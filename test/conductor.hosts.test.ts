@@ -55,7 +55,7 @@ describe("conductor with two GPU hosts", () => {
     expect(on(GENERAL)).toEqual(on(CHAT))
     expect(on(GENERAL)).not.toEqual(on(CODER))
     for (const h of snap.hosts) expect(h.vram.used).toBeLessThanOrEqual(h.vram.budget)
-    expect(snap.vram.budget).toBe(snap.hosts[0]!.vram.budget + snap.hosts[1]!.vram.budget)
+    expect(snap.vram.budget).toBe(snap.hosts.reduce((n, h) => n + h.vram.budget, 0))
     expect(snap.simulator?.overcommits).toBe(0)
     // Model events carry their host.
     expect(e.events.some((ev) => ev.type === "model_loaded" && ev.host !== undefined)).toBe(true)
@@ -68,8 +68,9 @@ describe("conductor with two GPU hosts", () => {
       e.conductor.generate({ prompt: "hi", model: CHAT, id: "warm", options: { numPredict: 5 } }),
     )
     expect(warm.error).toBeUndefined()
-    const victim = e.conductor.snapshot().hosts.find((h) => h.models.some((m) => m.name === CHAT))!.name
-    const engine = e.conductor.simulators[victim === "sim-1" ? 0 : 1]!
+    const victim = e.conductor.snapshot().hosts.find((h) => h.models.some((m) => m.name === CHAT))?.name
+    const engine = e.conductor.simulators[victim === "sim-1" ? 0 : 1]
+    if (engine === undefined) throw new Error("no simulated host")
     const handles = Array.from({ length: 12 }, (_, i) =>
       e.conductor.submit({
         prompt: `Summarise what DNS is, take ${i}.`,
@@ -83,7 +84,7 @@ describe("conductor with two GPU hosts", () => {
     engine.unreachableFor(30_000)
     engine.crash()
     const results = await e.settle(Promise.allSettled(handles.map((h) => h.result)))
-    const settled = results.value!
+    const settled = results.value ?? []
     expect(settled.filter((r) => r.status === "fulfilled")).toHaveLength(12)
     // Some were cut on the victim and retried (the kill did hit work in flight).
     const retried = settled.filter((r) => r.status === "fulfilled" && r.value.attempts.length > 1)

@@ -14,15 +14,15 @@ const watchLoads = (
 ) => {
   const loading = engines.map(() => 0)
   let overlapped = 0
-  engines.forEach((engine, i) =>
+  for (const [i, engine] of engines.entries()) {
     engine.subscribe((e) => {
       if (e.type === "load_started") {
         loading[i] = (loading[i] ?? 0) + 1
         if ((loading[i] ?? 0) > 1) overlapped++
       }
       if (e.type === "loaded" || e.type === "load_failed") loading[i] = Math.max(0, (loading[i] ?? 0) - 1)
-    }),
-  )
+    })
+  }
   return () => overlapped
 }
 
