@@ -112,6 +112,7 @@ export class GpuHost {
           lastUsedAt: m.lastUsedAt,
           loadMs: m.loadMs,
           serviceMs: this.serviceMs.get(m.name),
+          demand: m.demand,
         })),
     }
   }

@@ -5,7 +5,8 @@
  * invariants (never over that host's budget, one load per host at a time). The order:
  *   1. warm: the model is resident there with a free slot and nobody waiting;
  *   2. a second replica: the model is held somewhere, but waiting there would take longer than a
- *      load elsewhere, and that host has room without evicting anything busy (and no load under way);
+ *      load elsewhere, and that host has room without evicting busier work — nothing in flight or
+ *      waiting, and no victim wanted more recently than this model (and no load under way there);
  *   3. queue where it is held (resident or loading) with the shortest expected wait;
  *   4. held nowhere: load it where it fits with the cheapest eviction — free room first, then idle
  *      victims, then the least busy work displaced — ties to the higher weight, then the emptier host.
@@ -27,6 +28,8 @@ export interface PlacedModel {
   readonly loadMs: number
   /** Recent time one request holds a slot (undefined until measured). */
   readonly serviceMs: number | undefined
+  /** Recent requests per minute for it on this host (decayed). */
+  readonly demand: number
 }
 
 export interface HostView {
@@ -79,6 +82,8 @@ export interface LoadCost {
   /** Requests waiting on or holding the models it would evict. */
   readonly busyWork: number
   readonly victims: number
+  /** The highest recent demand among the models it would evict (0 when none). */
+  readonly victimDemand: number
   readonly waitMs: number
 }
 
@@ -92,16 +97,18 @@ export const loadCost = (h: HostView, m: PlacedModel): LoadCost => {
     .sort((a, b) => a.work - b.work || (a.o.lastUsedAt ?? 0) - (b.o.lastUsedAt ?? 0))
   let busyWork = 0
   let victims = 0
+  let victimDemand = 0
   for (const { o, work } of candidates) {
     if (free >= m.bytes && places < h.maxLoaded) break
     free += o.bytes
     places--
     busyWork += work
     victims++
+    victimDemand = Math.max(victimDemand, o.demand)
   }
   const fits = free >= m.bytes && places < h.maxLoaded
   const behindLoad = h.loading !== undefined && h.loading !== m.name ? loadMsOf(h, h.loading) : 0
-  return { fits, busyWork, victims, waitMs: behindLoad + m.loadMs }
+  return { fits, busyWork, victims, victimDemand, waitMs: behindLoad + m.loadMs }
 }
 
 const loadMsOf = (h: HostView, model: string): number => h.models.find((o) => o.name === model)?.loadMs ?? 0
@@ -169,7 +176,13 @@ export const place = (
   if (best !== undefined) {
     // 2. a second replica, where room is free or idle (never evicting busy work, no load under way)
     const replica = loads
-      .filter((x) => x.cost.busyWork === 0 && x.h.loading === undefined && x.cost.waitMs < best.wait)
+      .filter(
+        (x) =>
+          x.cost.busyWork === 0 &&
+          x.cost.victimDemand < best.m.demand &&
+          x.h.loading === undefined &&
+          x.cost.waitMs < best.wait,
+      )
       .sort(
         (a, b) => a.cost.victims - b.cost.victims || a.cost.waitMs - b.cost.waitMs || byWeight(a.h, b.h),
       )[0]

@@ -15,6 +15,7 @@ const model = (name: string, gb: number, over: Partial<PlacedModel> = {}): Place
   lastUsedAt: undefined,
   loadMs: gb * 300,
   serviceMs: 2000,
+  demand: 0,
   ...over,
 })
 const host = (name: string, models: ReadonlyArray<PlacedModel>, over: Partial<HostView> = {}): HostView => ({
@@ -60,9 +61,14 @@ describe("gpu/placement", () => {
   })
 
   it("a second replica when waiting exceeds a load and the other host has free room", () => {
-    const a = host("a", catalogue({ chat: { state: "resident", inflight: 1, queued: 6 } }))
+    const a = host("a", catalogue({ chat: { state: "resident", inflight: 1, queued: 6, demand: 20 } }))
     const b = host("b", catalogue({ general: { state: "resident", inflight: 1 } }))
     expect(place("chat", [a, b])).toMatchObject({ ok: true, host: "b", kind: "replica" })
+    // Nor by evicting a model wanted more than this one, even while it is momentarily idle.
+    const wanted = host("w", catalogue({ coder: { state: "resident", demand: 30 } }))
+    expect(place("chat", [a, wanted])).toMatchObject({ ok: true, host: "a", kind: "queued" })
+    const idle = host("i", catalogue({ coder: { state: "resident", demand: 2 } }))
+    expect(place("chat", [a, idle])).toMatchObject({ ok: true, host: "i", kind: "replica" })
     // Not when the room is held by busy work.
     const c = host("c", catalogue({ coder: { state: "resident", inflight: 1 } }))
     expect(place("chat", [a, c])).toMatchObject({ ok: true, host: "a", kind: "queued" })
