@@ -741,7 +741,7 @@ class ConductorImpl implements Conductor {
       ...(this.p.config.conductor.routing.embeddingModel !== undefined
         ? { preferred: this.p.config.conductor.routing.embeddingModel }
         : {}),
-      resident: (m) => this.p.residency.get(m)?.state === "resident",
+      resident: (m) => this.p.hosts.resident(m),
     })
     if (!picked.ok) return Promise.reject(picked.error)
     const model = picked.model
@@ -764,6 +764,7 @@ class ConductorImpl implements Conductor {
       now: () => this.p.time.now(),
       admit: (m, tenant) => this.p.health.admit(m, tenant),
       record: (ticket, outcome) => this.p.health.record(ticket, outcome),
+      hosts: this.p.hosts.several ? this.p.hosts : undefined,
     }).pipe(
       Effect.timeoutOrElse({
         duration: totalMs,

@@ -57,6 +57,9 @@ describe("conductor with two GPU hosts", () => {
     for (const h of snap.hosts) expect(h.vram.used).toBeLessThanOrEqual(h.vram.budget)
     expect(snap.vram.budget).toBe(snap.hosts.reduce((n, h) => n + h.vram.budget, 0))
     expect(snap.simulator?.overcommits).toBe(0)
+    // Embeddings are placed too.
+    const embedded = await e.settle(e.conductor.embed({ input: ["six", "seven"] }))
+    expect((embedded.value as { embeddings: number[][] } | undefined)?.embeddings).toHaveLength(2)
     // Model events carry their host.
     expect(e.events.some((ev) => ev.type === "model_loaded" && ev.host !== undefined)).toBe(true)
   })
