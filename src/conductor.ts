@@ -42,6 +42,7 @@ import { EventBus, type EventBusShape, makeEventBus } from "./events/bus.js"
 import { Replay, Subscription } from "./events/stream.js"
 import type { HardwareReport } from "./gpu/hardware.js"
 import { HostSet, type HostSnapshot } from "./gpu/host-set.js"
+import { mergeModels, mergeQueues } from "./gpu/hosts-view.js"
 import { openHost } from "./gpu/open-host.js"
 import { makePolicy } from "./gpu/policies/index.js"
 import type { ModelResidency } from "./gpu/residency.js"
@@ -427,7 +428,6 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   )
   const machine = makeRequestMachine(attemptActors(runtime, hosts))
   const hardware = home.hardware
-  const maxLoaded = first.maxLoaded
   const engine = first.engine
   const closeHosts = async () => {
     await runtime.dispose()
@@ -474,7 +474,6 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     getAvailable: () => available,
     details,
     policy: home.scheduler.snapshot().policy,
-    maxLoaded,
     quotas,
     backendDescription: hostList.map((h) => h.backend.description).join("; "),
     backendChoice: choice,
@@ -531,7 +530,6 @@ interface Parts {
   /** What the backend described at discovery, by normalised name. */
   readonly details: ReadonlyMap<string, BackendModelDetails>
   readonly policy: string
-  readonly maxLoaded: number
   readonly quotas: Quotas
   readonly backendDescription: string
   readonly backendChoice: string
@@ -1083,68 +1081,6 @@ const simulatorState = (engines: ReadonlyArray<SimEngine>): NonNullable<Conducto
     unloads: sum((s) => s.unloads),
     evictions: sum((s) => s.evictions),
   }
-}
-
-const STATE_RANK: Readonly<Record<ModelResidency["state"], number>> = {
-  unloaded: 0,
-  unloading: 1,
-  draining: 2,
-  loading: 3,
-  resident: 4,
-}
-
-/** One row per model across hosts: its most advanced state, leases and slots summed. */
-const mergeModels = (perHost: ReadonlyArray<ReadonlyArray<ModelResidency>>): ModelResidency[] => {
-  const out = new Map<string, ModelResidency>()
-  for (const models of perHost) {
-    for (const m of models) {
-      const seen = out.get(m.name)
-      if (seen === undefined) {
-        out.set(m.name, m)
-        continue
-      }
-      const top = STATE_RANK[m.state] > STATE_RANK[seen.state] ? m : seen
-      out.set(m.name, {
-        ...top,
-        leases: seen.leases + m.leases,
-        slots:
-          (seen.state === "unloaded" ? 0 : seen.slots) + (m.state === "unloaded" ? 0 : m.slots) || top.slots,
-        loadFailures: seen.loadFailures + m.loadFailures,
-      })
-    }
-  }
-  return [...out.values()]
-}
-
-/** One queue per model across hosts. */
-const mergeQueues = (queues: ReadonlyArray<QueueSnapshot>): QueueSnapshot[] => {
-  const out = new Map<string, QueueSnapshot>()
-  for (const q of queues) {
-    const seen = out.get(q.model)
-    if (seen === undefined) {
-      out.set(q.model, q)
-      continue
-    }
-    const byTenant: Record<string, number> = { ...seen.byTenant }
-    for (const [t, n] of Object.entries(q.byTenant)) byTenant[t] = (byTenant[t] ?? 0) + n
-    out.set(q.model, {
-      model: q.model,
-      depth: seen.depth + q.depth,
-      inflight: seen.inflight + q.inflight,
-      oldestWaitMs:
-        seen.oldestWaitMs === undefined
-          ? q.oldestWaitMs
-          : q.oldestWaitMs === undefined
-            ? seen.oldestWaitMs
-            : Math.max(seen.oldestWaitMs, q.oldestWaitMs),
-      byPriority: {
-        interactive: seen.byPriority.interactive + q.byPriority.interactive,
-        batch: seen.byPriority.batch + q.byPriority.batch,
-      },
-      byTenant,
-    })
-  }
-  return [...out.values()]
 }
 
 /** Resolve or reject a handle's result from the machine's output. */
