@@ -133,9 +133,13 @@ export class HostSet {
     return this.hosts.some((h) => h.up && h.residency.get(model)?.state === "resident")
   }
 
-  /** Loadable on some host that is up (else routing leaves it out). */
+  /**
+   * Loadable on some host that is up (else routing leaves it out). With every host down, on any:
+   * the request is then refused by placement, naming the hosts that are down.
+   */
   loadable(model: string): boolean {
-    return this.hosts.some((h) => (h.up || !this.several) && h.scheduler.loadable(model))
+    const anyUp = this.anyUp
+    return this.hosts.some((h) => (h.up || !anyUp) && h.scheduler.loadable(model))
   }
 
   /** The shortest expected wait for `model` across the hosts that are up. */
