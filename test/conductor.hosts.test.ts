@@ -105,4 +105,21 @@ describe("conductor with two GPU hosts", () => {
     expect(e.conductor.readiness().ready).toBe(true)
     expect(e.conductor.snapshot().simulator?.overcommits).toBe(0)
   })
+
+  it("with every host down a request fails at once, naming them; readiness says why", async () => {
+    env = await twoHosts()
+    const e = env
+    for (const engine of e.conductor.simulators) engine.unreachableFor(600_000)
+    // The next failed check marks them down (reconciliation every 5 s).
+    await e.until(() => e.conductor.snapshot().hosts.every((h) => !h.up), 60_000, 200)
+    const r = await e.settle(e.conductor.generate({ prompt: "hi", model: CHAT, id: "none" }))
+    expect(r.error).toBeDefined()
+    const failed = e.of("none").find((ev) => ev.type === "failed")
+    const attempts = failed?.type === "failed" ? failed.attempts : []
+    expect(attempts.length).toBeGreaterThan(0)
+    for (const a of attempts) expect(a.message).toContain("sim-1, sim-2 are down")
+    expect(e.conductor.readiness()).toMatchObject({ ready: false, reasons: ["no GPU host is up"] })
+    // The hosts failed, not the models: no model's breaker counted it.
+    expect(e.conductor.snapshot().health.filter((h) => h.failures > 0)).toEqual([])
+  })
 })

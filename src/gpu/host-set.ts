@@ -10,7 +10,7 @@
 import { Effect, type Scope } from "effect"
 import type { BackendShape } from "../backends/port.js"
 import type { ConductorError } from "../domain/errors.js"
-import type { GpuHost } from "./host.js"
+import { type GpuHost, hostFailure } from "./host.js"
 import { type Placement, place } from "./placement.js"
 import type { ModelResidency } from "./residency.js"
 import type { AcquireOptions, GrantedLease } from "./scheduler.js"
@@ -69,7 +69,15 @@ export class HostSet {
   /** Wait for a slot on `model` on the host placement chooses. */
   acquire(model: string, options: AcquireOptions = {}): Promise<HostLease> {
     const placed = this.place(model, options.requestId)
-    if (!placed.ok) return Promise.reject(placed.error)
+    if (!placed.ok) {
+      // No host up: the hosts' failure, not the model's (its breaker does not count it).
+      const down = this.hosts.filter((h) => !h.up).map((h) => h.name)
+      return Promise.reject(
+        placed.error.reason === "Unavailable" && down.length > 0
+          ? hostFailure(placed.error, down.join(","))
+          : placed.error,
+      )
+    }
     const host = this.host(placed.host) as GpuHost
     return host.scheduler.acquire(model, options).then(
       (lease) => ({ lease: this.timed(host, model, lease), host, backend: host.backend }),
