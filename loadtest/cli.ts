@@ -17,6 +17,7 @@ import { loadProfile } from "../src/backends/sim/profile.js"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { listFlag, numberFlag, UsageError, withUsage } from "../src/cli/args.js"
 import { runLearning } from "./learning/run-learning.js"
+import { type HostFigures, hostFigures, hostsMarkdown, multihostCeiling } from "./multihost.js"
 import type { PolicyResult } from "./recorder.js"
 import {
   ceilingOf,
@@ -29,6 +30,7 @@ import {
   withCeilingFractions,
 } from "./report.js"
 import { runDirect } from "./run-direct.js"
+import { runDirectHosts } from "./run-direct-hosts.js"
 import { type Progress, type RunOptions, runLocal } from "./run-local.js"
 import { runWs } from "./run-ws.js"
 import { LOADTEST_POLICIES, type LoadtestPolicy, loadScenario, type Scenario, variantOf } from "./scenario.js"
@@ -131,8 +133,11 @@ const run = async (args: Args, io: Io, label: string, options: RunOptions): Prom
     args.target !== undefined
       ? await runWs(args.scenario, { ...opts, target: args.target })
       : options.policy === "ollama" && options.unlimitedVram !== true
-        ? // The baseline: the clients talk to the simulated Ollama directly, no Conductor between.
-          await runDirect(args.scenario, opts)
+        ? // The baseline: the clients talk to the simulated Ollama directly (round-robin across
+          // several hosts, as a plain load balancer would), no Conductor between.
+          args.scenario.hosts > 1
+          ? await runDirectHosts(args.scenario, opts)
+          : await runDirect(args.scenario, opts)
         : args.scenario.transport === "ws"
           ? await runWs(args.scenario, opts)
           : await runLocal(args.scenario, opts)
@@ -171,6 +176,17 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
   const { scenario } = args
   if (scenario.learning !== undefined) return learningRun(args, io)
   const policies: Record<string, PolicyResult> = {}
+  // Several hosts: each run's per-host figures (multihost.ts).
+  const perHost: Record<string, HostFigures[]> = {}
+  const withHosts = (label: string, options: RunOptions): RunOptions =>
+    scenario.hosts > 1
+      ? {
+          ...options,
+          onHosts: (names, states) => {
+            perHost[label] = hostFigures(names, states)
+          },
+        }
+      : options
   if (args.target !== undefined) {
     // A running server has one policy: one run, named after it.
     const label =
@@ -182,7 +198,12 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
     })
   } else {
     for (const policy of args.policies) {
-      policies[policy] = await run(args, io, policy, { policy, durationSec: args.durationSec })
+      policies[policy] = await run(
+        args,
+        io,
+        policy,
+        withHosts(policy, { policy, durationSec: args.durationSec }),
+      )
     }
   }
   // Conductor again on a changed trace: without priorities, without some populations.
@@ -218,7 +239,15 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
       { tokensPerSec: m.tokensPerSec, promptTokensPerSec: m.promptTokensPerSec },
     ]),
   )
-  const ceiling = ceilingOf(policies, "requests" in bound ? bound : undefined, rates)
+  const ceiling =
+    scenario.hosts > 1
+      ? multihostCeiling(
+          scenario.hosts,
+          Object.values(policies).find((r) => r.host !== undefined)?.host,
+          "requests" in bound ? bound : undefined,
+          rates,
+        )
+      : ceilingOf(policies, "requests" in bound ? bound : undefined, rates)
   const report: Report = {
     scenario: scenario.name,
     description: scenario.description,
@@ -234,15 +263,22 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
     machine: machine(),
     at: new Date().toISOString(),
   }
-  return finish(args, io, report)
+  return finish(args, io, report, scenario.hosts > 1 ? perHost : undefined)
 }
 
 /** Print the report, write it with `--out`, and say why the run fails (if it does). */
-const finish = (args: Args, io: Io, report: Report): number => {
+const finish = (
+  args: Args,
+  io: Io,
+  report: Report,
+  perHost?: Record<string, HostFigures[]>,
+): number => {
   io.out(markdown(report))
+  if (perHost !== undefined) io.out(hostsMarkdown(perHost))
   if (args.out !== undefined) {
     mkdirSync(dirname(args.out), { recursive: true })
-    writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`)
+    const json = perHost !== undefined ? { ...report, hosts: args.scenario.hosts, perHost } : report
+    writeFileSync(args.out, `${JSON.stringify(json, null, 2)}\n`)
     io.err(`report written to ${args.out}\n`)
   }
   const problems = violations(report)

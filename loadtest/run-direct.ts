@@ -30,7 +30,7 @@ export const runDirect = (scenario: Scenario, options: RunOptions): Promise<Poli
 }
 
 /** The model a client without Conductor sends a request to: the one it names, else the rules' pick. */
-const staticModel = (
+export const staticModel = (
   scenario: Scenario,
   served: ReadonlySet<string>,
 ): ((request: ConductorRequest) => string | undefined) => {

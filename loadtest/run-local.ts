@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { parse, stringify } from "yaml"
+import type { SimState } from "../src/backends/sim/engine.js"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { createConductor, type RequestHandle } from "../src/conductor.js"
 import { mergeDeep } from "../src/config/load.js"
@@ -32,6 +33,8 @@ export interface RunOptions {
    * answers through `handle.feedback`); the request counts as ended when this resolves.
    */
   readonly follow?: (id: string, handle: RequestHandle) => Promise<void>
+  /** At the end: each simulated host's name and own accounting (multihost.ts). */
+  readonly onHosts?: (names: ReadonlyArray<string>, states: ReadonlyArray<SimState>) => void
 }
 
 export interface Progress {
@@ -122,6 +125,13 @@ export const reportProgress = (
         250,
       )
 
+const totalVram = (v: { used: number; budget: number; capacity: number }): ConductorEvent => ({
+  type: "vram",
+  usedBytes: v.used,
+  budgetBytes: v.budget,
+  capacityBytes: v.capacity,
+})
+
 /** The host's VRAM budget, loaded-model limit and model footprints, from a snapshot or `/v1/status`. */
 export const hostFacts = (snap: {
   readonly vram: { readonly budget: number }
@@ -164,6 +174,7 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
   const conductor = await createConductor({
     backend: "sim",
     simProfile: profile,
+    simHosts: scenario.hosts,
     configDir: config,
     clock,
     seed: scenario.seed,
@@ -180,7 +191,8 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
   )
   const recorder = new Recorder(() => clock.now(), scenario.timeScale, healthy)
   conductor.subscribe((e) => {
-    recorder.event(e)
+    // Several hosts: VRAM is the sum across them (each host's event carries its own).
+    recorder.event(e.type === "vram" && e.host !== undefined ? totalVram(conductor.snapshot().vram) : e)
     options.onEvent?.(e)
   })
   const memory =
@@ -214,8 +226,18 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
     recorder.sampleMemory()
     const snap = conductor.snapshot()
     const overcommits = snap.simulator?.overcommits ?? 0
+    options.onHosts?.(
+      snap.hosts.map((h) => h.name),
+      conductor.simulators.map((s) => s.state()),
+    )
     await conductor.close()
-    return recorder.result(0, endMs, overcommits, hostFacts(snap))
+    // Several hosts: one host's facts (identical hosts; the ceiling multiplies).
+    const first = snap.hosts[0]
+    const facts =
+      snap.hosts.length > 1 && first !== undefined
+        ? hostFacts({ ...snap, vram: first.vram, maxLoadedModels: first.maxLoadedModels })
+        : hostFacts(snap)
+    return recorder.result(0, endMs, overcommits, facts)
   } finally {
     if (memory !== undefined) clearInterval(memory)
     if (progress !== undefined) clearInterval(progress)

@@ -92,6 +92,8 @@ export const Scenario = Schema.Struct({
   description: Schema.String.pipe(withDefault("")),
   /** Simulator profile: a bundled name or a path relative to the scenario file. */
   profile: Schema.String,
+  /** Identical simulated GPU hosts, each with the profile (multihost.ts; `ollama` balances round-robin). */
+  hosts: PositiveInt.pipe(withDefault(1)),
   /** How much faster than real time the simulated host (and Conductor) run. */
   timeScale: Positive.pipe(withDefault(1)),
   /**

@@ -48,6 +48,8 @@ export interface RequestServices {
   /** The model reasons when asked (`think` is sent only to those: others refuse it, as Ollama does). */
   readonly thinks: (model: string) => boolean
   readonly fallbackMode: "restart" | "continue"
+  /** After its host failed, may request `id` try `model` again on another host? */
+  readonly anotherHost?: (id: string, model: string) => boolean
 }
 
 export interface RequestInput {
@@ -108,11 +110,14 @@ interface RequestContext {
   readonly ended: RequestOutput["outcome"] | undefined
 }
 
-/** Why the attempt failed; `blame: "request"` when the request made it fail (never counted against the model). */
+/**
+ * Why the attempt failed; `blame: "request"` when the request made it fail, `"host"` when its GPU
+ * host stopped answering (neither is counted against the model).
+ */
 interface Failure {
   readonly reason: ErrorReason
   readonly message: string
-  readonly blame?: "model" | "request"
+  readonly blame?: "model" | "request" | "host"
 }
 
 interface Extra {
@@ -125,7 +130,11 @@ const NO_EXTRA: Extra = { thinking: "", toolCalls: [] }
 const current = (context: RequestContext, event: RequestMachineEvent): boolean =>
   event.type !== "CANCEL" && event.attempt === context.attempt
 
-const failureOf = (error: ConductorError) => ({ reason: error.reason, message: error.message })
+const failureOf = (error: ConductorError): Failure => ({
+  reason: error.reason,
+  message: error.message,
+  ...(error.details?.hostFailure === true ? { blame: "host" as const } : {}),
+})
 
 export const makeRequestMachine = (actors: {
   readonly attempt: CallbackActorLogic<EventObject, AttemptInput>
@@ -160,7 +169,14 @@ export const makeRequestMachine = (actors: {
       select: assign(({ context }) => {
         const s = context.input.services
         const tenant = context.input.prepared.tenant
-        const selection = selectNext(context.chain, context.next, (model) => s.admit(model, tenant))
+        // Its host failed: the same model again, on another host, before the rest of the chain.
+        const failed = context.model
+        const sameModelElsewhere =
+          failed !== undefined &&
+          context.failure?.blame === "host" &&
+          s.anotherHost?.(context.input.id, failed) === true
+        const from = sameModelElsewhere ? context.next - 1 : context.next
+        const selection = selectNext(context.chain, from, (model) => s.admit(model, tenant))
         const attempts = [...context.attempts, ...selection.skipped]
         if (!selection.found) return { attempts, next: selection.next, model: undefined }
         const { model } = selection

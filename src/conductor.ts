@@ -17,12 +17,9 @@ import {
   type RequestOutput,
   type RequestServices,
 } from "../machines/request.machine.js"
-import { makeOllamaBackend, resolveOllamaHost } from "./backends/ollama/adapter.js"
-import { Backend, type BackendModelDetails, type BackendShape } from "./backends/port.js"
-import { makeSimBackend } from "./backends/sim/adapter.js"
-import { SimEngine } from "./backends/sim/engine.js"
-import { loadProfile } from "./backends/sim/profile.js"
-import { resolveProfilePath } from "./backends/sim/profile-path.js"
+import { Backend, type BackendModelDetails } from "./backends/port.js"
+import { type HostBackend, selectBackends } from "./backends/select.js"
+import type { SimEngine } from "./backends/sim/engine.js"
 import { type Config, loadConfig } from "./config/load.js"
 import type { DecisionReason } from "./domain/decision.js"
 import { type ConductorError, conductorError, isConductorError } from "./domain/errors.js"
@@ -43,12 +40,14 @@ import { DEFAULT_TENANT } from "./domain/tenant.js"
 import type { Tier } from "./domain/tier.js"
 import { EventBus, type EventBusShape, makeEventBus } from "./events/bus.js"
 import { Replay, Subscription } from "./events/stream.js"
-import { type HardwareReport, simulatedHardware } from "./gpu/hardware.js"
+import type { HardwareReport } from "./gpu/hardware.js"
+import { HostSet, type HostSnapshot } from "./gpu/host-set.js"
+import { mergeModels, mergeQueues } from "./gpu/hosts-view.js"
+import { openHost } from "./gpu/open-host.js"
 import { makePolicy } from "./gpu/policies/index.js"
-import { hardwareForOllama } from "./gpu/remote.js"
 import type { ModelResidency } from "./gpu/residency.js"
 import { Residency, type ResidencyCore, residentSpecs } from "./gpu/residency.js"
-import { type QueueSnapshot, Scheduler, type SchedulerCore } from "./gpu/scheduler.js"
+import { type QueueSnapshot, Scheduler, type SchedulerCore, schedulerShape } from "./gpu/scheduler.js"
 import { Health, type HealthCore, healthOptionsOf, type ModelHealth } from "./health/health.js"
 import { type Learning, openLearning } from "./learning/learning.js"
 import { discover, factsOf } from "./registry/discover.js"
@@ -69,7 +68,8 @@ import type { RoutingClassifier } from "./routing/classifier.js"
 import { route } from "./routing/router.js"
 import { preferWarm } from "./routing/warm.js"
 import { classifierFor } from "./routing/weights.js"
-import { ScaledClock, type TimeSource } from "./time/clock.js"
+import { runPromiseHere } from "./runtime/run-promise.js"
+import type { TimeSource } from "./time/clock.js"
 import { Time } from "./time/effect-clock.js"
 import { ruleFor } from "./validate/validate.js"
 
@@ -82,9 +82,14 @@ export interface ConductorOptions {
   readonly config?: Readonly<Record<string, unknown>>
   /** `ollama`, or the embedded simulator; default: Ollama if it answers, else the simulator. */
   readonly backend?: "ollama" | "sim"
-  /** Simulator profile name or file (default `workstation-24gb`). */
+  /** Simulator profile name or file (default `workstation-24gb`); a comma-separated list is one simulated host each. */
   readonly simProfile?: string
-  /** Ollama's address (default `backend.host`, else OLLAMA_HOST, else 127.0.0.1:11434). */
+  /** Simulated GPU hosts (default one per listed profile; profiles repeat). */
+  readonly simHosts?: number
+  /**
+   * Ollama's address (default `backend.hosts`, else `backend.host`, else OLLAMA_HOST, else
+   * 127.0.0.1:11434); a comma-separated list is several GPU hosts.
+   */
   readonly ollamaHost?: string
   /** Time for everything: a ManualClock in tests, a ScaledClock in load tests. Default real time. */
   readonly clock?: TimeSource
@@ -166,7 +171,12 @@ export interface ConductorSnapshot {
   }>
   readonly health: ReadonlyArray<ModelHealth>
   readonly requests: { readonly inFlight: number; readonly maxInFlight: number; readonly queued: number }
-  /** The simulated host's own accounting, when the backend is the simulator. */
+  /**
+   * Every GPU host: its breaker (`up`), its VRAM, the models it holds or is about to. One entry
+   * with one host; with several, `models`, `vram` and `queues` above are their sums.
+   */
+  readonly hosts: ReadonlyArray<HostSnapshot>
+  /** The simulated hosts' own accounting (summed), when the backend is the simulator. */
   readonly simulator?: {
     readonly overcommits: number
     readonly peakBytes: number
@@ -211,8 +221,10 @@ export interface Conductor {
   models(): ReadonlyArray<ModelInfo>
   /** The backend's version (Ollama's, or the simulator's); fails with Unavailable when it does not answer. */
   backendVersion(): Promise<string>
-  /** The simulated GPU host when the backend is the simulator (fault injection, state). */
+  /** The (first) simulated GPU host when the backend is the simulator (fault injection, state). */
   readonly simulator: SimEngine | undefined
+  /** Every simulated GPU host, in host order (empty on Ollama). */
+  readonly simulators: ReadonlyArray<SimEngine>
   submit(request: ConductorRequest): RequestHandle
   generate(request: ConductorRequest): Promise<ConductorResult>
   /**
@@ -325,9 +337,6 @@ class Handle implements RequestHandle {
   }
 }
 
-/** How long Ollama has to answer `/api/version` when the backend is chosen automatically. */
-const PROBE_MS = 1000
-
 export const createConductor = async (options: ConductorOptions = {}): Promise<Conductor> => {
   const loaded = loadConfig({
     dir: options.configDir,
@@ -341,93 +350,90 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   const classifier = classifierFor(config)
   if (Result.isFailure(classifier)) throw classifier.failure
 
-  // ---- backend and time
-  const host = resolveOllamaHost(options.ollamaHost ?? c.backend.host, options.env ?? process.env)
-  let kind = options.backend
-  let choice = kind === undefined ? "" : "as configured"
-  if (kind === undefined) {
-    const probe = makeOllamaBackend({ host, callTimeoutMs: PROBE_MS, unloadSettleMs: c.backend.unloadSettle })
-    const version = await Effect.runPromise(Effect.result(probe.ping))
-    kind = Result.isSuccess(version) ? "ollama" : "sim"
-    choice = Result.isSuccess(version)
-      ? `Ollama ${version.success} answered at ${host}`
-      : `no Ollama answered at ${host} within ${PROBE_MS / 1000} s`
-  }
-  let engine: SimEngine | undefined
-  let time: TimeSource
-  let backend: BackendShape
-  let hardware: HardwareReport
-  let maxLoaded: number
-  if (kind === "sim") {
-    const profile = loadProfile(resolveProfilePath(options.simProfile ?? "workstation-24gb"))
-    time = options.clock ?? new ScaledClock(options.timeScale ?? profile.timeScale)
-    engine = new SimEngine(profile, {
-      clock: time,
-      ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    })
-    backend = makeSimBackend(engine)
-    hardware = simulatedHardware(
-      profile.gpus.map((g) => ({ name: g.name, vramBytes: g.vramGb * GB })),
-      profile.systemRamGb * GB,
-      c.hardware,
-    )
-    maxLoaded = c.backend.maxLoadedModels ?? profile.server.maxLoadedModels * profile.gpus.length
-  } else {
-    time = options.clock ?? new ScaledClock(1)
-    backend = makeOllamaBackend({
-      host,
-      callTimeoutMs: c.backend.callTimeout,
-      unloadSettleMs: c.backend.unloadSettle,
-    })
-    // Detection reads this machine: right only when Ollama runs here.
-    hardware = await hardwareForOllama(host, c.hardware)
-    maxLoaded = c.backend.maxLoadedModels ?? 3 * Math.max(1, hardware.gpus.length)
-  }
+  // ---- backend, time and hosts (src/backends/select.ts)
+  const env = options.env ?? process.env
+  const selected = await selectBackends(
+    {
+      backend: options.backend,
+      simProfile: options.simProfile,
+      simHosts: options.simHosts,
+      ollamaHost: options.ollamaHost,
+      clock: options.clock,
+      timeScale: options.timeScale,
+      seed: options.seed,
+      env,
+    },
+    c,
+  )
+  const { kind, choice, time } = selected
+  const first = selected.hosts[0] as HostBackend
+  const backend = first.backend
+  const several = selected.hosts.length > 1
   const bus = makeEventBus(() => time.now())
   const base = Layer.mergeAll(Time.layer(time), Layer.succeed(EventBus, bus), Layer.succeed(Backend, backend))
 
-  // ---- models: the registry, what the backend has, footprints from /api/show
+  // ---- models: the registry, what the backends have, footprints from /api/show
   let registry = new ModelRegistry(config.models)
   let details: ReadonlyMap<string, BackendModelDetails> = new Map()
   let available: ReadonlyArray<string> | undefined
-  const found = await Effect.runPromise(Effect.result(discover(backend, registry)))
-  if (Result.isSuccess(found)) {
-    details = found.success.details
-    registry = withEstimates(found.success.registry, details)
+  const perHost = await Promise.all(
+    selected.hosts.map((h) => Effect.runPromise(Effect.result(discover(h.backend, registry)))),
+  )
+  const answered = perHost.filter(Result.isSuccess)
+  if (answered.length > 0) {
+    const merged = new Map<string, BackendModelDetails>()
+    for (const found of answered)
+      for (const [k, d] of found.success.details) if (!merged.has(k)) merged.set(k, d)
+    details = merged
+    registry = withEstimates((answered[0] as (typeof answered)[number]).success.registry, details)
     available = registry.names.filter((n) => details.has(normaliseName(n)))
   }
+  const found = answered.length > 0
 
-  // ---- services
-  const residencyLayer = Residency.layer({
-    models: residentSpecs(registry.all, details),
-    capacityBytes: hardware.budgetBytes,
-    physicalBytes: hardware.vramBytes,
-    idleTimeoutMs: c.scheduler.idleTimeout,
-    loadTimeoutMs: c.backend.loadTimeout,
-    maxLoaded,
-    reconcileIntervalMs: c.scheduler.reconcileInterval,
-    loadHeadroom: c.backend.loadHeadroom,
-  })
+  // ---- services: one owner per host (src/gpu/host.ts), host-set placement above them
   const modelRates = new Map(
     config.models.flatMap((m) => (m.requestsPerMinute !== undefined ? [[m.name, m.requestsPerMinute]] : [])),
   )
   const quotas = new Quotas(c.tenants, modelRates, () => time.now())
+  const baseRuntime = ManagedRuntime.make(base)
+  const run = await baseRuntime.runPromise(runPromiseHere)
+  const specs = residentSpecs(registry.all, details)
+  const hostList = await Promise.all(
+    selected.hosts.map((h, i) =>
+      openHost(h, {
+        run,
+        time,
+        publish: bus.publish,
+        models: specs,
+        config: c,
+        policy: () => makePolicy(c.scheduler),
+        weightOf: (tenant) => quotas.weightOf(tenant),
+        several,
+        available: perHostAvailable(perHost[i], registry),
+      }),
+    ),
+  )
+  const hosts = new HostSet(hostList)
+  const home = hosts.first
   const layer = Layer.mergeAll(
-    Scheduler.layer({
-      policy: makePolicy(c.scheduler),
-      maxQueued: c.scheduler.maxQueued,
-      maxLoaded,
-      weightOf: (tenant) => quotas.weightOf(tenant),
-    }),
+    Layer.succeed(Residency, home.residency),
+    Layer.succeed(Scheduler, schedulerShape(home.scheduler)),
     Health.layer(healthOptionsOf(c.health)),
-  ).pipe(Layer.provideMerge(residencyLayer), Layer.provideMerge(base))
+  ).pipe(Layer.provideMerge(base))
   const runtime = ManagedRuntime.make(layer)
   const services = await runtime.runPromise(
     Effect.gen(function* () {
-      return { residency: yield* Residency, scheduler: yield* Scheduler, health: yield* Health }
+      return { health: yield* Health }
     }),
   )
-  const machine = makeRequestMachine(attemptActors(runtime))
+  const machine = makeRequestMachine(attemptActors(runtime, hosts))
+  const hardware = home.hardware
+  const engine = first.engine
+  const closeHosts = async () => {
+    await runtime.dispose()
+    await hosts.close()
+    await baseRuntime.dispose()
+  }
 
   // ---- learned routing (src/learning): the outcome store, the recorder, the learner
   let learning: Learning
@@ -439,13 +445,12 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
       time,
       bus,
       registry: () => registry,
-      budgetBytes: hardware.budgetBytes,
-      residency: services.residency,
-      scheduler: services.scheduler.core,
+      budgetBytes: hosts.budgetBytes,
+      residency: home.residency,
+      scheduler: home.scheduler,
     })
   } catch (e) {
-    await runtime.dispose()
-    engine?.close()
+    await closeHosts()
     throw e
   }
   // ---- end learned routing
@@ -460,23 +465,33 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     hardware,
     runtime,
     machine,
-    residency: services.residency,
-    scheduler: services.scheduler.core,
+    residency: home.residency,
+    scheduler: home.scheduler,
+    hosts,
+    closeHosts,
     health: services.health.core,
     getRegistry: () => registry,
     getAvailable: () => available,
     details,
-    policy: services.scheduler.core.snapshot().policy,
-    maxLoaded,
+    policy: home.scheduler.snapshot().policy,
     quotas,
-    backendDescription: backend.description,
+    backendDescription: hostList.map((h) => h.backend.description).join("; "),
     backendChoice: choice,
-    reachable: Result.isSuccess(found),
+    reachable: found,
     learning,
   })
 }
 
 /** Profiles sized by the same footprint estimate residency uses, where the backend described them. */
+/** The registry models host discovery found (undefined when the host did not answer). */
+const perHostAvailable = (
+  found: Result.Result<{ readonly details: ReadonlyMap<string, BackendModelDetails> }, unknown> | undefined,
+  registry: ModelRegistry,
+): ReadonlySet<string> | undefined =>
+  found !== undefined && Result.isSuccess(found)
+    ? new Set(registry.names.filter((n) => found.success.details.has(normaliseName(n))))
+    : undefined
+
 const withEstimates = (
   registry: ModelRegistry,
   details: ReadonlyMap<string, BackendModelDetails>,
@@ -503,15 +518,18 @@ interface Parts {
     never
   >
   readonly machine: RequestMachine
+  /** The default (first) host's residency and scheduler. */
   readonly residency: ResidencyCore
   readonly scheduler: SchedulerCore
+  /** Every GPU host (one owner each) and placement across them. */
+  readonly hosts: HostSet
+  readonly closeHosts: () => Promise<void>
   readonly health: HealthCore
   readonly getRegistry: () => ModelRegistry
   readonly getAvailable: () => ReadonlyArray<string> | undefined
   /** What the backend described at discovery, by normalised name. */
   readonly details: ReadonlyMap<string, BackendModelDetails>
   readonly policy: string
-  readonly maxLoaded: number
   readonly quotas: Quotas
   readonly backendDescription: string
   readonly backendChoice: string
@@ -549,6 +567,7 @@ class ConductorImpl implements Conductor {
         p.getRegistry().get(m)?.capabilities.includes("chain_of_thought") ??
         false,
       fallbackMode: c.fallbacks.mode,
+      anotherHost: (id, model) => p.hosts.anotherHost(id, model),
     }
     this.clock = machineClock(p.time)
     p.bus.subscribe(
@@ -565,6 +584,10 @@ class ConductorImpl implements Conductor {
 
   get simulator(): SimEngine | undefined {
     return this.p.engine
+  }
+
+  get simulators(): ReadonlyArray<SimEngine> {
+    return this.p.hosts.hosts.flatMap((h) => (h.p.engine !== undefined ? [h.p.engine] : []))
   }
 
   models(): ReadonlyArray<ModelInfo> {
@@ -608,7 +631,7 @@ class ConductorImpl implements Conductor {
     const available =
       prepared.value.routing.model !== undefined
         ? pulled
-        : (pulled ?? this.p.getRegistry().names).filter((m) => this.p.scheduler.loadable(m))
+        : (pulled ?? this.p.getRegistry().names).filter((m) => this.p.hosts.loadable(m))
     const routed = route(
       { ...prepared.value.routing, ...(available !== undefined ? { available } : {}) },
       {
@@ -616,7 +639,7 @@ class ConductorImpl implements Conductor {
         personas: this.p.config.personas,
         routing: c.routing,
         fallbacks: c.fallbacks,
-        budgetBytes: this.p.hardware.budgetBytes,
+        budgetBytes: this.p.hosts.budgetBytes,
         classifier: this.p.classifier,
       },
     )
@@ -629,8 +652,8 @@ class ConductorImpl implements Conductor {
           preferWarm(
             routed.success,
             (m) => ({
-              resident: this.p.residency.get(m)?.state === "resident",
-              expectedWaitMs: this.p.scheduler.expectedWaitMs(m),
+              resident: this.p.hosts.resident(m),
+              expectedWaitMs: this.p.hosts.expectedWaitMs(m),
             }),
             c.routing.warm,
           ),
@@ -690,6 +713,7 @@ class ConductorImpl implements Conductor {
       unsubscribe()
       handle.replay.end()
       this.running.delete(id)
+      this.p.hosts.forget(id)
       this.p.quotas.ended(tenant)
       settle(handle, id, output, crash, decision?.warnings ?? [])
       if (this.running.size === 0) for (const w of this.idle) w()
@@ -718,7 +742,7 @@ class ConductorImpl implements Conductor {
       ...(this.p.config.conductor.routing.embeddingModel !== undefined
         ? { preferred: this.p.config.conductor.routing.embeddingModel }
         : {}),
-      resident: (m) => this.p.residency.get(m)?.state === "resident",
+      resident: (m) => this.p.hosts.resident(m),
     })
     if (!picked.ok) return Promise.reject(picked.error)
     const model = picked.model
@@ -741,6 +765,7 @@ class ConductorImpl implements Conductor {
       now: () => this.p.time.now(),
       admit: (m, tenant) => this.p.health.admit(m, tenant),
       record: (ticket, outcome) => this.p.health.record(ticket, outcome),
+      hosts: this.p.hosts.several ? this.p.hosts : undefined,
     }).pipe(
       Effect.timeoutOrElse({
         duration: totalMs,
@@ -827,7 +852,7 @@ class ConductorImpl implements Conductor {
   ): Promise<{ readonly model: string; readonly loadMs: number }> {
     if (this.closing) throw conductorError("Unavailable", "Conductor is shutting down")
     const name = this.registered(model)
-    const lease = await this.p.scheduler.acquire(
+    const { lease } = await this.p.hosts.acquire(
       name,
       options.signal !== undefined ? { signal: options.signal } : {},
     )
@@ -837,7 +862,10 @@ class ConductorImpl implements Conductor {
 
   unload(model: string): { readonly model: string; readonly state: "unloading" | "draining" | "not_loaded" } {
     const name = this.registered(model)
-    const state = this.p.residency.requestUnload(name)
+    const states = this.p.hosts.hosts.map((h) => h.residency.requestUnload(name))
+    const state = states.includes("pinned")
+      ? "pinned"
+      : ((["unloading", "draining"] as const).find((s) => states.includes(s)) ?? "not_loaded")
     if (state === "pinned") {
       throw conductorError("BadRequest", `model: '${name}' is pinned; unpin it first`, { model: name })
     }
@@ -846,7 +874,7 @@ class ConductorImpl implements Conductor {
 
   pin(model: string, pinned: boolean): { readonly model: string; readonly pinned: boolean } {
     const name = this.registered(model)
-    this.p.residency.setPinned(name, pinned)
+    for (const h of this.p.hosts.hosts) h.residency.setPinned(name, pinned)
     return { model: name, pinned }
   }
 
@@ -899,7 +927,7 @@ class ConductorImpl implements Conductor {
     return {
       registry: this.p.getRegistry(),
       available: this.p.getAvailable(),
-      budgetBytes: this.p.hardware.budgetBytes,
+      budgetBytes: this.p.hosts.budgetBytes,
     }
   }
 
@@ -910,20 +938,24 @@ class ConductorImpl implements Conductor {
   snapshot(): ConductorSnapshot {
     const list = this.p.getAvailable()
     const available = list === undefined ? undefined : new Set(list)
-    const budget = this.p.residency.budget
     const health = this.p.health.snapshot()
-    const sched = this.p.scheduler.snapshot()
+    const hosts = this.p.hosts
+    const scheds = hosts.hosts.map((h) => h.scheduler.snapshot())
+    const hostViews = hosts.snapshot()
+    const models = hosts.several
+      ? mergeModels(hosts.hosts.map((h) => h.residency.models()))
+      : this.p.residency.models()
     return {
       backend: {
         kind: this.p.kind,
         description: this.p.backendDescription,
         choice: this.p.backendChoice,
-        reachable: this.reachable,
+        reachable: this.isReachable(),
       },
       policy: this.p.policy,
-      maxLoadedModels: this.p.maxLoaded,
+      maxLoadedModels: hosts.hosts.reduce((s, h) => s + h.p.maxLoaded, 0),
       hardware: this.p.hardware,
-      models: this.p.residency.models().map((m) => ({
+      models: models.map((m) => ({
         name: m.name,
         available: available === undefined || available.has(m.name) || m.external,
         state: m.state,
@@ -935,23 +967,33 @@ class ConductorImpl implements Conductor {
         loadMs: m.loadMs,
         loadFailures: m.loadFailures,
       })),
-      vram: { used: budget.used, budget: budget.capacity, capacity: this.p.hardware.vramBytes },
-      queues: sched.queues,
+      vram: {
+        used: hostViews.reduce((s, h) => s + h.vram.used, 0),
+        budget: hostViews.reduce((s, h) => s + h.vram.budget, 0),
+        capacity: hostViews.reduce((s, h) => s + h.vram.capacity, 0),
+      },
+      queues: hosts.several ? mergeQueues(scheds.flatMap((q) => q.queues)) : (scheds[0]?.queues ?? []),
       breakers: health.map((h) => ({ model: h.model, state: h.breaker, nextProbeAt: h.nextProbeAt })),
       health,
       requests: {
         inFlight: this.running.size,
         maxInFlight: this.p.config.conductor.requests.maxInFlight,
-        queued: sched.queued,
+        queued: scheds.reduce((s, q) => s + q.queued, 0),
       },
-      ...(this.p.engine !== undefined ? { simulator: simulatorState(this.p.engine) } : {}),
+      hosts: hostViews,
+      ...(this.p.engine !== undefined ? { simulator: simulatorState(this.simulators) } : {}),
     }
+  }
+
+  /** With several hosts: some host is up; with one: its backend answered the last check. */
+  private isReachable(): boolean {
+    return this.p.hosts.several ? this.p.hosts.anyUp : this.reachable
   }
 
   readiness(): Readiness {
     const list = this.p.getAvailable()
     const available = list === undefined ? undefined : new Set(list)
-    const budget = this.p.hardware.budgetBytes
+    const budget = this.p.hosts.budgetBytes
     const routable = this.p
       .getRegistry()
       .all.filter(
@@ -972,7 +1014,9 @@ class ConductorImpl implements Conductor {
     }
     const reasons: string[] = []
     if (this.closing) reasons.push("Conductor is shutting down")
-    if (!this.reachable) reasons.push("the backend did not answer its last check")
+    const reachable = this.isReachable()
+    if (!reachable)
+      reasons.push(this.p.hosts.several ? "no GPU host is up" : "the backend did not answer its last check")
     if (routable.length === 0) reasons.push("no chat model is available on the backend")
     else if (admitting === 0) {
       reasons.push(
@@ -981,7 +1025,7 @@ class ConductorImpl implements Conductor {
     }
     return {
       ready: reasons.length === 0,
-      backend: this.reachable ? "reachable" : "unreachable",
+      backend: reachable ? "reachable" : "unreachable",
       closing: this.closing,
       routable: routable.length,
       admitting,
@@ -1008,9 +1052,8 @@ class ConductorImpl implements Conductor {
         ctl.abort()
       }
       for (const r of [...this.running.values()]) r.cancel()
-      await this.p.runtime.dispose()
+      await this.p.closeHosts()
       this.p.learning.close()
-      this.p.engine?.close()
     })()
     return this.closed
   }
@@ -1031,14 +1074,15 @@ const backendFacts = (d: BackendModelDetails | undefined): Pick<ModelInfo, "back
         },
       }
 
-const simulatorState = (engine: SimEngine): NonNullable<ConductorSnapshot["simulator"]> => {
-  const s = engine.state()
+const simulatorState = (engines: ReadonlyArray<SimEngine>): NonNullable<ConductorSnapshot["simulator"]> => {
+  const states = engines.map((e) => e.state())
+  const sum = (f: (s: (typeof states)[number]) => number) => states.reduce((n, s) => n + f(s), 0)
   return {
-    overcommits: s.overcommits,
-    peakBytes: s.vram.peakBytes,
-    loads: s.loads,
-    unloads: s.unloads,
-    evictions: s.evictions,
+    overcommits: sum((s) => s.overcommits),
+    peakBytes: Math.max(...states.map((s) => s.vram.peakBytes)),
+    loads: sum((s) => s.loads),
+    unloads: sum((s) => s.unloads),
+    evictions: sum((s) => s.evictions),
   }
 }
 

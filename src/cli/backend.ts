@@ -5,7 +5,6 @@
  * lines that tell the user what was chosen — which backend and why, whether it answered, and
  * where the VRAM budget comes from (never this machine's memory for a GPU on another machine).
  */
-import { resolveOllamaHost } from "../backends/ollama/adapter.js"
 import { type Conductor, type ConductorOptions, createConductor } from "../conductor.js"
 import { renderInvalidConfig } from "../config/issues.js"
 import { ConfigError } from "../config/load.js"
@@ -61,30 +60,30 @@ export const startConductor = async (options: ConductorOptions): Promise<Conduct
 /** What the user is told about the backend, the models it has and the budget, one line each. */
 export const describeBackend = (
   conductor: Conductor,
-  options: ConductorOptions,
 ): { readonly backend: string; readonly models: string; readonly budget: string } => {
   const snap = conductor.snapshot()
   const b = snap.backend
   const registry = conductor.models().filter((m) => m.kind === "chat")
   const available = registry.filter((m) => m.available).map((m) => m.name)
   const missing = registry.length - available.length
-  const host =
-    b.kind === "ollama"
-      ? resolveOllamaHost(
-          options.ollamaHost ?? conductor.config.conductor.backend.host,
-          options.env ?? process.env,
-        )
-      : undefined
+  // Every GPU host Conductor owns (one, or the `--ollama-host A,B` / backend.hosts list).
+  const urls = b.kind === "ollama" ? snap.hosts.map((h) => h.url) : []
+  const host = urls.length > 0 ? urls.join(", ") : undefined
+  const remote = urls.filter((u) => !isLocalHost(u))
   const models = !b.reachable
     ? `unknown: ${b.kind === "ollama" ? `Ollama at ${host}` : "the backend"} did not answer, so none were discovered (routing picks from all ${registry.length} registry models; one the backend lacks fails over to the next)`
     : `${available.join(", ") || "none"}${missing > 0 ? ` (${missing} registry models not on this backend)` : ""}`
   const source =
-    host !== undefined && !isLocalHost(host)
-      ? `hardware.vramGb: the GPU is on another machine (${host}), not detected here`
+    remote.length > 0
+      ? `hardware.vramGb: the GPU is on another machine (${remote.join(", ")}), not detected here`
       : snap.hardware.source
+  const hosts =
+    snap.hosts.length > 1
+      ? ` across ${snap.hosts.length} GPU hosts (${snap.hosts.map((h) => h.name).join(", ")})`
+      : ""
   return {
     backend: `${b.kind === "sim" ? "embedded simulator" : "Ollama"} (${b.description}; ${b.choice})`,
     models,
-    budget: `${formatGb(snap.vram.budget)} of ${formatGb(snap.vram.capacity)} (${source})`,
+    budget: `${formatGb(snap.vram.budget)} of ${formatGb(snap.vram.capacity)}${hosts} (${source})`,
   }
 }

@@ -28,7 +28,7 @@ const BACKEND_FLAGS = [
   ],
   [
     "--ollama-host URL",
-    "Ollama's address (default: backend.host, else OLLAMA_HOST, else 127.0.0.1:11434); on another machine, set hardware.vramGb (CONDUCTOR_VRAM_GB) to its GPU memory",
+    "Ollama's address (default: backend.hosts, else backend.host, else OLLAMA_HOST, else 127.0.0.1:11434); a comma-separated list is several GPU hosts (URL,URL…); on another machine, set hardware.vramGb (CONDUCTOR_VRAM_GB, or backend.hosts[].vramGb) to its GPU memory",
   ],
   [
     "--sim-profile NAME|PATH",
@@ -165,28 +165,41 @@ export const HELP = {
   },
   hardware: {
     about: "show the GPUs found and the VRAM budget",
-    usage: ["conductor hardware [--json] [--config DIR]"],
+    usage: ["conductor hardware [--json] [--ollama-host URL[,URL…]] [--config DIR]"],
     description:
       "The GPU memory Conductor plans with on this machine: the GPUs detected (or hardware.vramGb),\n" +
-      "system RAM, unified memory, and the budget = memory × hardware.utilisation − hardware.reserveGb.",
-    flags: [["--json", "print the report as JSON"], CONFIG_FLAG],
+      "system RAM, unified memory, and the budget = memory × hardware.utilisation − hardware.reserveGb.\n" +
+      "With several GPU hosts (backend.hosts, or a list), each host's memory and budget.",
+    flags: [
+      ["--json", "print the report as JSON"],
+      ["--ollama-host URL[,URL…]", "the GPU hosts to list (default: backend.hosts, else backend.host)"],
+      CONFIG_FLAG,
+    ],
     examples: [
       ["conductor hardware", "what was detected"],
+      ["conductor hardware --ollama-host 127.0.0.1:11434,127.0.0.1:11435", "two GPU hosts on this machine"],
       ["CONDUCTOR_VRAM_GB=48 conductor hardware", "the budget of a configured 48 GB"],
     ],
   },
   sim: {
     about: "serve a simulated GPU host with Ollama's API",
     usage: [
-      "conductor sim [--profile NAME|PATH] [--port N] [--host ADDR] [--time-scale X] [--seed N]",
-      "              [--load-cost-scale X]",
+      "conductor sim [--profile NAME|PATH[,NAME|PATH…]] [--hosts N] [--port N] [--host ADDR]",
+      "              [--time-scale X] [--seed N] [--load-cost-scale X]",
     ],
     description:
       "A simulated Ollama server for a described machine (GPUs, disk, models), with the current\n" +
       "Ollama's scheduling and quirks, faults to inject and a time scale (docs/simulator.md).",
     flags: [
-      ["--profile NAME|PATH", "workstation-24gb (default), mac-studio-128gb, tiny-ci, or a profile file"],
-      ["--port N", "port (default 11434)"],
+      [
+        "--profile NAME|PATH[,NAME|PATH…]",
+        "workstation-24gb (default), mac-studio-128gb, tiny-ci, or a profile file; a list is one per host",
+      ],
+      [
+        "--hosts N",
+        "serve N simulated GPU hosts on consecutive ports from --port (default: one per profile)",
+      ],
+      ["--port N", "port (default 11434; the first host's with --hosts)"],
       ["--host ADDR", "address to listen on (default 127.0.0.1)"],
       ["--time-scale X", "run X times faster than real time (default: the profile's)"],
       ["--seed N", "seed of the generated text and of probabilistic faults"],
@@ -195,6 +208,10 @@ export const HELP = {
     examples: [
       ["conductor sim", "workstation-24gb on 127.0.0.1:11434, real time"],
       ["conductor sim --load-cost-scale 2", "loads twice as slow as calibrated"],
+      [
+        "conductor sim --hosts 2 --port 11434",
+        "two 24 GB hosts on 11434 and 11435 (each its own process state)",
+      ],
       ["conductor sim --profile mac-studio-128gb --port 11500 --time-scale 20", ""],
     ],
   },

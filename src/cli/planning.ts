@@ -60,7 +60,7 @@ export const planning = async (
   const conductor = await startConductor(options)
   try {
     const p = conductor.planning()
-    const told = describeBackend(conductor, options)
+    const told = describeBackend(conductor)
     const budgetBytes = vramGb !== undefined ? configuredBudgetBytes(config, vramGb) : p.budgetBytes
     const budget =
       vramGb !== undefined ? budgetText(budgetBytes, `--vram-gb ${vramGb}`) : `the VRAM budget ${told.budget}`

@@ -64,7 +64,7 @@ export const ENV_OVERRIDES: ReadonlyArray<EnvOverride> = [
     file: "conductor",
     path: ["backend", "host"],
     kind: "string",
-    description: "Ollama's address (else OLLAMA_HOST)",
+    description: "Ollama's address, or a comma-separated list of GPU hosts (else OLLAMA_HOST)",
   },
   {
     variable: "CONDUCTOR_PORT",

@@ -168,9 +168,28 @@ export const HardwareSection = Schema.Struct({
   reserveGb: NonNegative.pipe(withDefault(0.25)),
 })
 
+/** One GPU host (an Ollama server) of several (docs/scheduling.md, "Several hosts"). */
+export const HostSchema = Schema.Struct({
+  /** Its name in snapshots, events and the `host` metric label. */
+  name: Schema.String.check(Schema.isNonEmpty()),
+  /** Ollama's address: `host`, `host:port` or a URL. */
+  url: Schema.String.check(Schema.isNonEmpty()),
+  /** Its GPU memory in GB (needed when it is another machine: detection reads this one). */
+  vramGb: Schema.optionalKey(Positive),
+  /** Its OLLAMA_MAX_LOADED_MODELS (default `backend.maxLoadedModels`, else 3 per GPU). */
+  maxLoadedModels: Schema.optionalKey(PositiveInt),
+  /** Preference among hosts that are otherwise equal (higher first; default 1). */
+  weight: Schema.optionalKey(Positive),
+})
+
 export const BackendSection = Schema.Struct({
-  /** Ollama's address; default `OLLAMA_HOST`, else http://127.0.0.1:11434. */
+  /**
+   * Ollama's address; default `OLLAMA_HOST`, else http://127.0.0.1:11434. A comma-separated list
+   * (`A,B`) is several hosts, named by their addresses.
+   */
   host: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
+  /** Several GPU hosts under one Conductor (overrides `host`); one owner per host. */
+  hosts: Schema.optionalKey(Schema.Array(HostSchema).check(Schema.isMinLength(1))),
   /** How long a control call (list, show, ps, load, unload) may take. */
   callTimeout: DurationMs.pipe(withDefault("30s")),
   /** How long loading one model may take before it counts as failed. */
@@ -405,6 +424,7 @@ export type FallbacksConfig = ConductorFile["fallbacks"]
 export type ChainConfig = Pick<FallbacksConfig, "enabled" | "maxLength" | "strategy">
 export type HardwareConfig = ConductorFile["hardware"]
 export type BackendConfig = ConductorFile["backend"]
+export type HostConfig = typeof HostSchema.Type
 export type SchedulerConfig = ConductorFile["scheduler"]
 export type HealthConfig = ConductorFile["health"]
 export type ValidationConfig = ConductorFile["validation"]

@@ -76,6 +76,14 @@ export type SystemEvent =
       readonly corrected: ReadonlyArray<string>
     }
   | { readonly type: "backend"; readonly state: "up" | "down"; readonly message: string }
+  /** A GPU host's breaker (several hosts): down when it stopped answering, up when it is back. */
+  | {
+      readonly type: "host"
+      readonly host: string
+      readonly url: string
+      readonly state: "up" | "down"
+      readonly message: string
+    }
   | {
       /** The outcome recorder flushed (at most once a second): what it wrote and what was learned. */
       readonly type: "learning"
@@ -232,7 +240,11 @@ export type RequestEvent =
     }
   | { readonly type: "cancelled"; readonly id: string; readonly attempts: ReadonlyArray<Attempt> }
 
-export type ConductorEvent = (SystemEvent | RequestEvent) & { readonly at?: number }
+/**
+ * `host`: with several GPU hosts, the host a model, VRAM or queue event is about (and a
+ * request's `loading`/`loaded`); absent with one host.
+ */
+export type ConductorEvent = (SystemEvent | RequestEvent) & { readonly at?: number; readonly host?: string }
 
 export const TERMINAL_TYPES: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"])
 
@@ -248,6 +260,7 @@ export const topicOf = (e: SystemEvent | RequestEvent): Topic => {
     case "model_pinned":
     case "reconciled":
     case "backend":
+    case "host":
       return "models"
     case "vram":
       return "vram"

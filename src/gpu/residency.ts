@@ -584,6 +584,24 @@ export class ResidencyCore {
     return { adopted, vanished, corrected }
   }
 
+  /**
+   * The host stopped answering (its breaker opened): every model is treated as gone — its bytes
+   * back to the budget, its leases void — and reconciliation sets the table right when it returns.
+   */
+  reset(): void {
+    let any = false
+    for (const e of this.entries.values()) {
+      // A load under way keeps its slot and bytes until its backend call fails (soon, or on timeout).
+      if (e.state === "unloaded" || e.state === "loading") continue
+      this.lose(e, "crash")
+      any = true
+    }
+    if (any) {
+      this.publishVram()
+      this.changed()
+    }
+  }
+
   /** The model is gone from the backend (crash, someone else unloaded it). */
   private lose(e: Entry, reason: EvictionReason): void {
     this.cancelIdle(e)

@@ -311,6 +311,22 @@ export class SchedulerCore {
     }
   }
 
+  /**
+   * Fail every waiting request with `error` and keep deciding (its host went down: the requests
+   * fail over elsewhere). Abandons a load not yet begun.
+   */
+  failQueued(error: (model: string) => ConductorError): void {
+    this.commit?.abandon.abort()
+    for (const q of this.queues.values()) {
+      for (const t of q.splice(0)) {
+        this.fair.leave(t.tenant)
+        t.reject(error(t.model))
+      }
+    }
+    this.queuedCount = 0
+    this.pump()
+  }
+
   /** Fail every waiting request and stop deciding (shutdown). */
   close(reason = "shutting down"): void {
     this.closed = true
@@ -610,6 +626,31 @@ export interface SchedulerLayerOptions extends SchedulerOptions {
   readonly policy: SchedulingPolicy
 }
 
+/** The service shape over a scheduler core (one host's): `lease` as a scoped Effect. */
+export const schedulerShape = (core: SchedulerCore): SchedulerShape => {
+  const wait = (model: string, acquire: Omit<AcquireOptions, "signal"> = {}) =>
+    Effect.callback<GrantedLease, ConductorError>((resume, signal) => {
+      core.acquire(model, { ...acquire, signal }).then(
+        (lease) => {
+          // Granted just as the wait was interrupted: nobody will use it.
+          if (signal.aborted) lease.release()
+          else resume(Effect.succeed(lease))
+        },
+        (error: ConductorError) => resume(Effect.fail(error)),
+      )
+    })
+  return {
+    core,
+    lease: (model, leaseOptions) =>
+      Effect.uninterruptibleMask((restore) =>
+        restore(wait(model, leaseOptions)).pipe(
+          Effect.tap((lease) => Effect.addFinalizer(() => Effect.sync(() => lease.release()))),
+        ),
+      ),
+    snapshot: Effect.sync(() => core.snapshot()),
+  }
+}
+
 export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("conductor/Scheduler") {
   static readonly layer = (
     options: SchedulerLayerOptions,
@@ -632,27 +673,7 @@ export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("con
           },
         })
         yield* Effect.addFinalizer(() => Effect.sync(() => core.close()))
-        const wait = (model: string, acquire: Omit<AcquireOptions, "signal"> = {}) =>
-          Effect.callback<GrantedLease, ConductorError>((resume, signal) => {
-            core.acquire(model, { ...acquire, signal }).then(
-              (lease) => {
-                // Granted just as the wait was interrupted: nobody will use it.
-                if (signal.aborted) lease.release()
-                else resume(Effect.succeed(lease))
-              },
-              (error: ConductorError) => resume(Effect.fail(error)),
-            )
-          })
-        return {
-          core,
-          lease: (model, leaseOptions) =>
-            Effect.uninterruptibleMask((restore) =>
-              restore(wait(model, leaseOptions)).pipe(
-                Effect.tap((lease) => Effect.addFinalizer(() => Effect.sync(() => lease.release()))),
-              ),
-            ),
-          snapshot: Effect.sync(() => core.snapshot()),
-        }
+        return schedulerShape(core)
       }),
     )
 }

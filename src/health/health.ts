@@ -47,7 +47,8 @@ export type AttemptOutcome =
       readonly reason: ErrorReason
       readonly message: string
       /** `request`: the request made it fail (an unsatisfiable format); never counted. */
-      readonly blame?: "model" | "request"
+      /** `host`: its GPU host stopped answering (the host's breaker counts it); never counted here. */
+      readonly blame?: "model" | "request" | "host"
     }
   | { readonly kind: "cancelled" }
 
@@ -187,7 +188,8 @@ export class HealthCore {
     const t = this.tracker(model)
     if (
       outcome.kind === "cancelled" ||
-      (outcome.kind === "failure" && (!COUNTED_REASONS.has(outcome.reason) || outcome.blame === "request"))
+      (outcome.kind === "failure" &&
+        (!COUNTED_REASONS.has(outcome.reason) || (outcome.blame !== undefined && outcome.blame !== "model")))
     ) {
       t.breaker.release(ticket.probe)
       this.tenants.get(tenant, model)?.breaker.release(ticket.tenantProbe)

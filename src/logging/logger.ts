@@ -126,6 +126,12 @@ export const eventLogLine = (
       ]
     case "backend":
       return [e.state === "up" ? "info" : "error", `backend ${e.state}`, { message: e.message }]
+    case "host":
+      return [
+        e.state === "up" ? "info" : "error",
+        `GPU host ${e.state}`,
+        { host: e.host, url: e.url, message: e.message },
+      ]
     case "learning":
       return e.error !== undefined
         ? ["error", "outcomes not stored", { error: e.error, lost: e.written }]

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics, derived from the event bus (DESIGN decision 9): one prom-client Registry per
  * Conductor, fed by `observe(event)`. Every label value comes from a bounded set — registry model
- * names, task types, tiers, outcomes, reasons, validator names, protocol message types — never
+ * names, task types, tiers, outcomes, reasons, validator names, protocol message types, the
+ * configured GPU host names (host-metrics.ts, with several hosts) — never
  * request ids or text. Histograms reach minutes (LLM requests are long). Node's default process
  * metrics are included, minus the `nodejs_active_*_total` gauges whose names make
  * `promtool check metrics` complain.
@@ -9,6 +10,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
 import type { Attempt, BreakerState, ConductorEvent, EvictionReason } from "../domain/events.js"
 import { DEFAULT_TENANT, tenantLabel } from "../domain/tenant.js"
+import { hostMetrics } from "./host-metrics.js"
 
 /** Seconds: from sub-second answers to twenty-minute ones. */
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200]
@@ -295,7 +297,35 @@ export const makeMetrics = (
     if (queueMs !== undefined) tenantQueueWait.observe({ tenant }, queueMs / 1000)
   }
 
+  const hosts = hostMetrics(registry)
   const observe = (e: ConductorEvent): void => {
+    if (e.host !== undefined) {
+      // Several hosts: the unlabelled gauges show sums across hosts; counters count as usual.
+      const totals = hosts.observe(e)
+      if (totals?.vram !== undefined) {
+        vram.set({ kind: "used" }, totals.vram.used)
+        vram.set({ kind: "budget" }, totals.vram.budget)
+        vram.set({ kind: "capacity" }, totals.vram.capacity)
+        return
+      }
+      if (totals?.queue !== undefined) {
+        queueDepth.set({ model: totals.queue.model }, totals.queue.depth)
+        inflight.set({ model: totals.queue.model }, totals.queue.inflight)
+        return
+      }
+      for (const t of totals?.resident ?? []) resident.set({ model: t.model }, t.value)
+      if (e.type === "model_loaded") {
+        loads.inc({ model: e.model, outcome: "success" })
+        loadDuration.observe({ model: e.model }, e.loadMs / 1000)
+        footprint.set({ model: e.model }, e.bytes)
+        return
+      }
+      if (e.type === "model_evicted") {
+        evictions.inc({ model: e.model, reason: e.reason })
+        return
+      }
+      if (e.type === "reconciled") return
+    }
     switch (e.type) {
       case "accepted":
         tenantOf.set(e.id, tenantLabel(e.tenant ?? DEFAULT_TENANT, configuredTenants))

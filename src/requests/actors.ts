@@ -1,17 +1,18 @@
 /**
  * The request machine's attempt actor, run on Conductor's Effect runtime (DESIGN decision 5): it
- * forks one fiber per attempt and interrupts it when XState stops the actor. The fiber waits in
- * the scheduler's queue for a lease, streams the answer while holding it, and then keeps holding
- * it until stopped. Interruption leaves the queue, aborts the generation on the server, and
- * returns the lease, in that order of whatever applies.
+ * forks one fiber per attempt and interrupts it when XState stops the actor. The fiber waits for a
+ * lease on the host placement chose (host-set.ts: that host's scheduler queue), streams the answer
+ * from that host's backend while holding it, and then keeps holding it until stopped. A host's
+ * error is told to the host set (its breaker; the retry avoids that host). Interruption leaves the
+ * queue, aborts the generation on the server, and returns the lease, in that order of whatever
+ * applies.
  */
 import { Effect, type ManagedRuntime, Result, Stream } from "effect"
 import { type EventObject, fromCallback } from "xstate"
-import { Backend } from "../backends/port.js"
-import { Scheduler } from "../gpu/scheduler.js"
+import type { HostSet } from "../gpu/host-set.js"
 import type { AttemptEvent, AttemptInput } from "./attempt.js"
 
-export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Scheduler | Backend, E>) => ({
+export const attemptActors = <R, E>(runtime: ManagedRuntime.ManagedRuntime<R, E>, hosts: HostSet) => ({
   attempt: fromCallback<EventObject, AttemptInput>(({ input, sendBack }) => {
     const attempt = input.attempt
     // XState drops what a stopped actor sends back, so a flush still scheduled then is harmless.
@@ -35,10 +36,8 @@ export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Schedule
     const fiber = runtime.runFork(
       Effect.scoped(
         Effect.gen(function* () {
-          const scheduler = yield* Scheduler
-          const backend = yield* Backend
           const leased = yield* Effect.result(
-            scheduler.lease(input.model, {
+            hosts.lease(input.model, {
               requestId: input.id,
               tenant: input.tenant,
               priority: input.priority,
@@ -49,7 +48,7 @@ export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Schedule
             send({ type: "LEASE_FAILED", attempt, error: leased.failure })
             return
           }
-          const lease = leased.success
+          const { lease, host, backend } = leased.success
           send({ type: "LEASED", attempt, waitedMs: lease.waitedMs, loadMs: lease.loadMs })
           const streamed = yield* Effect.result(
             Stream.runForEach(backend.generate(input.model, input.request), (chunk) =>
@@ -65,7 +64,7 @@ export const attemptActors = <E>(runtime: ManagedRuntime.ManagedRuntime<Schedule
           )
           if (Result.isFailure(streamed)) {
             flush()
-            send({ type: "GENERATE_FAILED", attempt, error: streamed.failure })
+            send({ type: "GENERATE_FAILED", attempt, error: hosts.failed(host, streamed.failure, input.id) })
           }
           // The lease is held until the machine is done with the attempt (and stops this actor).
           return yield* Effect.never

@@ -15,6 +15,7 @@ import type { RequestEvent, Timings } from "../domain/events.js"
 import type { ModelProfile } from "../domain/model-profile.js"
 import { schemaProblems } from "../domain/schema-problems.js"
 import { DEFAULT_TENANT } from "../domain/tenant.js"
+import type { HostSet } from "../gpu/host-set.js"
 import { Scheduler } from "../gpu/scheduler.js"
 import { type Admission, type AttemptOutcome, circuitOpen, type Ticket } from "../health/health.js"
 
@@ -126,6 +127,8 @@ export interface EmbedDeps {
   readonly now: () => number
   readonly admit: (model: string, tenant: string) => Admission
   readonly record: (ticket: Ticket, outcome: AttemptOutcome) => void
+  /** Several GPU hosts: lease where placement says and embed on that host (default: the one host). */
+  readonly hosts?: HostSet | undefined
 }
 
 /**
@@ -144,10 +147,13 @@ export const embedProgram = (
       if (!admission.allowed) return yield* Effect.fail(circuitOpen(model.name, admission))
       const { ticket } = admission
       const scheduler = yield* Scheduler
-      const backend = yield* Backend
+      const home = yield* Backend
       const started = deps.now()
       return yield* Effect.gen(function* () {
-        yield* scheduler.lease(model.name, { requestId: id, tenant: req.tenant ?? DEFAULT_TENANT })
+        const leaseOptions = { requestId: id, tenant: req.tenant ?? DEFAULT_TENANT }
+        let backend = home
+        if (deps.hosts !== undefined) backend = (yield* deps.hosts.lease(model.name, leaseOptions)).backend
+        else yield* scheduler.lease(model.name, leaseOptions)
         deps.publish({ type: "started", id, model: model.name, attempt: 1 })
         return yield* backend.embed(model.name, {
           input: typeof req.input === "string" ? [req.input] : req.input,

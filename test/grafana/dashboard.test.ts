@@ -20,12 +20,13 @@ const dash = JSON.parse(
 }
 
 describe("grafana/dashboards/conductor.json", () => {
-  it("has the six sections, variables for datasource, instance and model, and unique panel ids", () => {
+  it("has the seven sections, variables for datasource, instance, model and host, and unique panel ids", () => {
     expect(dash.schemaVersion).toBeGreaterThanOrEqual(38)
     expect(dash.templating.list.map((v) => [v.name, v.type])).toEqual([
       ["datasource", "datasource"],
       ["instance", "query"],
       ["model", "query"],
+      ["host", "query"],
     ])
     expect(dash.panels.filter((p) => p.type === "row").map((p) => p.title)).toEqual([
       "Overview",
@@ -34,6 +35,7 @@ describe("grafana/dashboards/conductor.json", () => {
       "Health",
       "Routing",
       "Server",
+      "Hosts",
     ])
     const ids = dash.panels.map((p) => p.id)
     expect(new Set(ids).size).toBe(ids.length)

@@ -1,14 +1,15 @@
 /**
- * The attempt actor (src/requests/actors.ts) against stub services: a scheduler that grants at
- * once and a backend whose stream is given by the test. What reaches the parent machine, and in
+/**
+ * The attempt actor (src/requests/actors.ts) against a stub host set: one host that grants at
+ * once, whose backend's stream is given by the test. What reaches the parent machine, and in
  * what order; each test waits for the event that ends what it checks, never for a number of turns.
  */
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { assign, createActor, setup, waitFor } from "xstate"
-import { Backend, type BackendShape, type GenerateChunk } from "../../src/backends/port.js"
+import type { BackendShape, GenerateChunk } from "../../src/backends/port.js"
 import { conductorError } from "../../src/domain/errors.js"
-import { Scheduler, type SchedulerShape } from "../../src/gpu/scheduler.js"
+import type { HostSet } from "../../src/gpu/host-set.js"
 import { attemptActors } from "../../src/requests/actors.js"
 import type { AttemptEvent } from "../../src/requests/attempt.js"
 
@@ -26,30 +27,31 @@ const done: GenerateChunk = {
 let released = 0
 let onRelease: (() => void) | undefined
 const runtimeWith = (generate: BackendShape["generate"]) => {
-  const scheduler = {
+  const backend = { generate } as unknown as BackendShape
+  const hosts = {
     lease: () =>
       Effect.acquireRelease(
-        Effect.succeed({ model: "m", waitedMs: 0, loadMs: 0, release: () => undefined }),
+        Effect.succeed({
+          lease: { model: "m", waitedMs: 0, loadMs: 0, release: () => undefined },
+          host: {},
+          backend,
+        }),
         () =>
           Effect.sync(() => {
             released++
             onRelease?.()
           }),
       ),
-  } as unknown as SchedulerShape
-  return ManagedRuntime.make(
-    Layer.mergeAll(
-      Layer.succeed(Scheduler, scheduler),
-      Layer.succeed(Backend, { generate } as unknown as BackendShape),
-    ),
-  )
+    failed: (_host: unknown, error: unknown) => error,
+  } as unknown as HostSet
+  return { runtime: ManagedRuntime.make(Layer.empty), hosts }
 }
 
 /** A parent that invokes one attempt and records every event it sends back. */
 const record = (runtime: ReturnType<typeof runtimeWith>) => {
   const parent = setup({
     types: { context: {} as { events: AttemptEvent[] }, events: {} as AttemptEvent | { type: "STOP" } },
-    actors: attemptActors(runtime),
+    actors: attemptActors(runtime.runtime, runtime.hosts),
   }).createMachine({
     context: { events: [] },
     initial: "running",
@@ -108,7 +110,7 @@ const fed = () => {
 
 let runtime: ReturnType<typeof runtimeWith> | undefined
 afterEach(async () => {
-  await runtime?.dispose()
+  await runtime?.runtime.dispose()
   runtime = undefined
   released = 0
   onRelease = undefined

@@ -107,7 +107,7 @@ export const runAsk = async (argv: ReadonlyArray<string>): Promise<number> => {
   const options: ConductorOptions = backendOptions(values)
   const conductor = await startConductor(options)
   try {
-    const told = describeBackend(conductor, options)
+    const told = describeBackend(conductor)
     stdoutSink.note(
       `conductor: ${told.backend}; VRAM budget ${told.budget}` +
         (conductor.simulator !== undefined

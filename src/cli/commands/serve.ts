@@ -93,7 +93,7 @@ export const runServe = async (argv: ReadonlyArray<string>): Promise<number> => 
   }
 
   const wsUrl = server.url.replace(/^http/, "ws")
-  const told = describeBackend(conductor, options)
+  const told = describeBackend(conductor)
   const b = snap.backend
   process.stdout.write(
     [

@@ -1,8 +1,11 @@
 /**
- * `conductor sim`: serve a simulated GPU host with Ollama's HTTP API (and `/sim/` control), until
- * SIGINT or SIGTERM. Events (loads, evictions, crashes) are logged to stderr as JSON lines.
+ * `conductor sim`: serve simulated GPU hosts with Ollama's HTTP API (and `/sim/` control), until
+ * SIGINT or SIGTERM — one host, or `--hosts N` on consecutive ports (each its own engine, with
+ * its own profile when `--profile` lists several). Events (loads, evictions, crashes) are logged
+ * to stderr as JSON lines, with the host's port when there are several.
  */
 import { parseArgs } from "node:util"
+import { splitHostList } from "../../backends/hosts.js"
 import {
   loadProfile,
   resolveProfilePath,
@@ -24,6 +27,7 @@ export const runSim = async (argv: ReadonlyArray<string>): Promise<number> => {
         args: [...argv],
         options: {
           profile: { type: "string" },
+          hosts: { type: "string" },
           port: { type: "string" },
           host: { type: "string" },
           "time-scale": { type: "string" },
@@ -42,41 +46,58 @@ export const runSim = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (timeScale !== undefined && timeScale <= 0) throw new ExitError(`--time-scale: expected a number > 0`, 2)
   if (loadCostScale !== undefined && loadCostScale <= 0)
     throw new ExitError(`--load-cost-scale: expected a number > 0`, 2)
-  let profile: SimProfile
+  const names = values.profile === undefined ? [undefined] : splitHostList(values.profile)
+  if (names.length === 0) throw new ExitError("--profile: expected a profile name or file", 2)
+  const count = intFlag("hosts", values.hosts, 1) ?? names.length
+  let profiles: SimProfile[]
   try {
-    profile = loadProfile(resolveProfilePath(values.profile))
+    profiles = names.map((n) => loadProfile(resolveProfilePath(n)))
   } catch (e) {
     if (e instanceof SimProfileError)
       throw new ExitError(`profile invalid:\n  ${e.message.split("\n").join("\n  ")}`, 1)
     throw e
   }
-  const engine = new SimEngine(profile, {
-    ...(timeScale !== undefined ? { timeScale } : {}),
-    ...(seed !== undefined ? { seed } : {}),
-    ...(loadCostScale !== undefined ? { loadCostScale } : {}),
-  })
-  engine.subscribe((e) => {
-    if (e.type === "request_started" || e.type === "request_finished") return
-    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), ...e })}\n`)
-  })
-  let server: SimServer
-  try {
-    server = await startSimServer(engine, { host: values.host ?? "127.0.0.1", port })
-  } catch (e) {
-    throw new ExitError(`cannot listen on ${values.host ?? "127.0.0.1"}:${port}: ${(e as Error).message}`, 1)
+  const listen = values.host ?? "127.0.0.1"
+  const running: Array<{ engine: SimEngine; server: SimServer }> = []
+  const stopAll = async () => {
+    for (const r of running) {
+      r.engine.close()
+      await r.server.close()
+    }
   }
-  const capacity = profile.gpus.reduce((s, g) => s + g.vramGb, 0)
-  process.stdout.write(
-    `conductor sim: ${profile.name} — ${profile.gpus.length} GPU, ${capacity} GB, time scale ${engine.timeScale}, seed ${engine.seed}, load cost ×${engine.state().loadCostScale}\n` +
-      `  Ollama API on ${server.url} (OpenAI-compatible under ${server.url}/v1, control under ${server.url}/sim/)\n` +
-      `  models: ${profile.models.map((m) => `${m.name} (${m.vramGb} GB)`).join(", ")}\n`,
-  )
+  for (let i = 0; i < count; i++) {
+    const profile = profiles[i % profiles.length] as SimProfile
+    const engine = new SimEngine(profile, {
+      ...(timeScale !== undefined ? { timeScale } : {}),
+      ...(seed !== undefined ? { seed: seed + i } : {}),
+      ...(loadCostScale !== undefined ? { loadCostScale } : {}),
+    })
+    const at = port === 0 ? 0 : port + i
+    engine.subscribe((e) => {
+      if (e.type === "request_started" || e.type === "request_finished") return
+      const tag = count > 1 ? { simHost: i + 1 } : {}
+      process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), ...tag, ...e })}\n`)
+    })
+    let server: SimServer
+    try {
+      server = await startSimServer(engine, { host: listen, port: at })
+    } catch (e) {
+      await stopAll()
+      throw new ExitError(`cannot listen on ${listen}:${at}: ${(e as Error).message}`, 1)
+    }
+    running.push({ engine, server })
+    const capacity = profile.gpus.reduce((s, g) => s + g.vramGb, 0)
+    process.stdout.write(
+      `conductor sim${count > 1 ? ` [host ${i + 1}/${count}]` : ""}: ${profile.name} — ${profile.gpus.length} GPU, ${capacity} GB, time scale ${engine.timeScale}, seed ${engine.seed}, load cost ×${engine.state().loadCostScale}\n` +
+        `  Ollama API on ${server.url} (OpenAI-compatible under ${server.url}/v1, control under ${server.url}/sim/)\n` +
+        `  models: ${profile.models.map((m) => `${m.name} (${m.vramGb} GB)`).join(", ")}\n`,
+    )
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once("SIGINT", stop)
     process.once("SIGTERM", stop)
   })
-  engine.close()
-  await server.close()
+  await stopAll()
   return 0
 }

@@ -237,6 +237,11 @@ export class ConsoleStore {
         this.note(e.state === "up" ? "info" : "error", `backend ${e.state}: ${e.message}`)
         this.touch("meta")
         return
+      case "host":
+        this.needsSnapshot = true
+        this.note(e.state === "up" ? "info" : "error", `GPU host ${e.host} ${e.state}: ${e.message}`)
+        this.touch("meta")
+        return
       case "reconciled":
         this.needsSnapshot = true
         this.note(

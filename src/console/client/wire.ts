@@ -67,7 +67,8 @@ export interface Decision {
   readonly labels?: ReadonlyArray<string>
 }
 
-type At = { readonly at?: number }
+/** `host`: with several GPU hosts, the host the event is about. */
+type At = { readonly at?: number; readonly host?: string }
 
 export type SystemEvent = At &
   (
@@ -130,6 +131,13 @@ export type SystemEvent = At &
         readonly corrected: ReadonlyArray<string>
       }
     | { readonly type: "backend"; readonly state: "up" | "down"; readonly message: string }
+    | {
+        readonly type: "host"
+        readonly host: string
+        readonly url: string
+        readonly state: "up" | "down"
+        readonly message: string
+      }
     | {
         /** The outcome recorder flushed (docs/learning.md): rows written, arms that changed. */
         readonly type: "learning"
