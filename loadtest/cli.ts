@@ -267,12 +267,7 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
 }
 
 /** Print the report, write it with `--out`, and say why the run fails (if it does). */
-const finish = (
-  args: Args,
-  io: Io,
-  report: Report,
-  perHost?: Record<string, HostFigures[]>,
-): number => {
+const finish = (args: Args, io: Io, report: Report, perHost?: Record<string, HostFigures[]>): number => {
   io.out(markdown(report))
   if (perHost !== undefined) io.out(hostsMarkdown(perHost))
   if (args.out !== undefined) {

@@ -125,20 +125,22 @@ export const freeSoon = (view: SchedulerView): number => {
 }
 
 /**
- * Whether `target` can load once `freedBytes` more are free and `othersLeft` models stay in
- * memory: within the budget, and — beside other models — within the server's load headroom.
+ * Whether `target` can load once `freedBytes` more are free and `evictableLeft` unpinned models
+ * stay in memory: within the budget, and — beside models Conductor could still evict — within the
+ * server's load headroom. Beside pinned models only, the server judges by its own footprint
+ * (nothing Conductor may evict would make more room).
  */
 export const fitsAfter = (
   view: SchedulerView,
   target: ModelView,
   freedBytes: number,
-  othersLeft: number,
+  evictableLeft: number,
 ): boolean => {
   let unloading = 0
   for (const m of view.models) if (m.state === "unloading") unloading += m.bytes
   const free = freedBytes + unloading - view.usedBytes
   if (target.bytes > view.capacityBytes + free) return false
-  return othersLeft === 0 || target.bytes <= view.loadHeadroom * (view.physicalBytes + free)
+  return evictableLeft === 0 || target.bytes <= view.loadHeadroom * (view.physicalBytes + free)
 }
 
 /** Models with waiting requests that are not in memory (nor on their way in or out). */

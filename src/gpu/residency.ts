@@ -305,9 +305,16 @@ export class ResidencyCore {
     const others = this.placesBesides(e)
     const max = this.deps.options.maxLoaded
     if (max !== undefined && others >= max) return false
-    if (others === 0) return true
+    // Beside pinned models only, no eviction of Conductor's can make more room: the server judges
+    // by its own (measured) footprint, which our estimate may overstate.
+    if (others === 0 || this.onlyPinnedBesides(e)) return true
     const free = this.deps.options.physicalBytes - (this.deps.budget.used - (e.permit?.bytes ?? 0))
     return e.estimate <= this.loadHeadroom * free
+  }
+
+  private onlyPinnedBesides(e: Entry): boolean {
+    for (const m of this.entries.values()) if (m !== e && m.state !== "unloaded" && !m.pinned) return false
+    return true
   }
 
   private waitForPlace(e: Entry, signal: AbortSignal | undefined): Promise<void> {

@@ -141,15 +141,13 @@ export class SchedulerCore {
       )
     }
     const room = this.roomBesidePinned(spec)
-    if (spec.state === "unloaded" && spec.bytes > room.bytes) {
-      const why = room.headroomBound
-        ? `beside the pinned models the server loads a model only into ${Math.round(this.deps.residency.loadHeadroom * 100)}% of the free GPU memory, ${gb(room.bytes)}`
-        : `only ${gb(room.bytes)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`
+    if (spec.state === "unloaded" && spec.bytes > room) {
       return Promise.reject(
-        conductorError("OutOfMemory", `${model} needs ${gb(spec.bytes)} but ${why}`, {
-          model,
-          details: { requiredBytes: spec.bytes, availableBytes: room.bytes },
-        }),
+        conductorError(
+          "OutOfMemory",
+          `${model} needs ${gb(spec.bytes)} but only ${gb(room)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`,
+          { model, details: { requiredBytes: spec.bytes, availableBytes: room } },
+        ),
       )
     }
     if (this.queuedCount >= this.deps.options.maxQueued) {
@@ -207,14 +205,12 @@ export class SchedulerCore {
    * model's recent service time, plus loading when the model is not resident.
    */
   /**
-   * Whether `model` can load at all beside the pinned models (in the budget and, beside them, in
-   * the server's load headroom). Routing leaves out models that cannot; `acquire` refuses them.
+   * Whether `model` can load at all beside the pinned models (within the VRAM budget). Routing
+   * leaves out models that cannot; `acquire` refuses them.
    */
   loadable(model: string): boolean {
     const spec = this.deps.residency.get(model)
-    return (
-      spec !== undefined && (spec.state !== "unloaded" || spec.bytes <= this.roomBesidePinned(spec).bytes)
-    )
+    return spec !== undefined && (spec.state !== "unloaded" || spec.bytes <= this.roomBesidePinned(spec))
   }
 
   expectedWaitMs(model: string): number {
@@ -574,27 +570,13 @@ export class SchedulerCore {
     return Math.round(Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, service / Math.max(1, m.slots))))
   }
 
-  /**
-   * Room left for `m` if every other unpinned model went: the budget less the pinned models, and
-   * — beside pinned models — the server's load headroom of the GPU memory they leave free (past
-   * it the server would evict a pinned model itself).
-   */
-  private roomBesidePinned(m: ModelResidency): { bytes: number; headroomBound: boolean } {
-    const residency = this.deps.residency
+  /** Budget left for `m` if every other unpinned model went. */
+  private roomBesidePinned(m: ModelResidency): number {
     let pinned = 0
-    let pinnedCount = 0
-    for (const o of residency.models()) {
-      if (o.name !== m.name && o.pinned && o.state !== "unloaded") {
-        pinned += o.bytes
-        pinnedCount++
-      }
+    for (const o of this.deps.residency.models()) {
+      if (o.name !== m.name && o.pinned && o.state !== "unloaded") pinned += o.bytes
     }
-    const inBudget = residency.budget.capacity - pinned
-    if (pinnedCount === 0) return { bytes: inBudget, headroomBound: false }
-    const inHeadroom = residency.loadHeadroom * (residency.physicalBytes - pinned)
-    return inHeadroom < inBudget
-      ? { bytes: Math.floor(inHeadroom), headroomBound: true }
-      : { bytes: inBudget, headroomBound: false }
+    return this.deps.residency.budget.capacity - pinned
   }
 
   private now(): number {

@@ -62,28 +62,25 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
     await env.clock.advance(2_000)
   })
 
-  it("refuses, and routing leaves out, a model the server would load only by evicting a pinned one", async () => {
-    // 16 GB card, qwen3:4b pinned in memory: beside it the server loads at most 80% of the free
-    // 13 GB (10.4 GB), so the 11 GB qwen2.5:14b could only load if the server evicted the pin.
-    for (const [headroom, loadable] of [
-      [0.8, false],
-      [1, true],
-    ] as const) {
-      const env = await gpuEnv({ pinned: ["qwen3:4b"], residency: { loadHeadroom: headroom } })
-      const pin = track(env.scheduler.acquire("qwen3:4b"))
-      await env.clock.advance(2_000)
-      pin.value?.release()
-      expect(env.scheduler.loadable("qwen2.5:14b")).toBe(loadable)
-      expect(env.scheduler.loadable("mistral:7b")).toBe(true)
-      if (!loadable) {
-        await expect(env.scheduler.acquire("qwen2.5:14b")).rejects.toMatchObject({
-          reason: "OutOfMemory",
-          message: expect.stringMatching(
-            /needs 11\.0 GB but beside the pinned models the server loads a model only into 80% of the free GPU memory, 10\.4 GB/,
-          ),
-        })
-      }
-    }
+  it("beside pinned models only, leaves the load to the server's own footprint (it never waits forever)", async () => {
+    // 16 GB card, qwen3:4b pinned in memory. Conductor estimates qwen2.5:14b at ~11 GB, past 80%
+    // of the free 13 GB; but nothing Conductor may evict would make more room, so it sends the
+    // load and the server judges by its measured footprint (10.2 GB here: it fits).
+    const env = await gpuEnv({ pinned: ["qwen3:4b"] })
+    const pin = track(env.scheduler.acquire("qwen3:4b"))
+    await env.clock.advance(2_000)
+    pin.value?.release()
+    expect(env.scheduler.loadable("qwen2.5:14b")).toBe(true)
+    const big = track(env.scheduler.acquire("qwen2.5:14b"))
+    await env.clock.advance(30_000)
+    expect(big.error).toBeUndefined()
+    expect(big.value?.model).toBe("qwen2.5:14b")
+    big.value?.release()
+    expect(env.residency.get("qwen3:4b")?.state).toBe("resident")
+    expect(env.engine.state().overcommits).toBe(0)
+    // A model past the budget beside the pin is refused at once, and routing leaves it out.
+    expect(env.scheduler.loadable("qwen2.5-coder:32b")).toBe(false)
+    await expect(env.scheduler.acquire("qwen2.5-coder:32b")).rejects.toMatchObject({ reason: "OutOfMemory" })
   })
 
   it("a cancelled request leaves the queue; with nobody left waiting, a pending load is given up", async () => {

@@ -20,6 +20,7 @@
 import {
   type Eviction,
   fitsAfter,
+  isLive,
   type LoadPlan,
   liveBesides,
   loadCandidates,
@@ -108,7 +109,10 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
     }
     // Models that stay in memory beside the target (until chosen to go).
     let staying = liveBesides(view, target.name) - drainingCount
-    const satisfied = () => staying <= view.maxLoaded - 1 && fitsAfter(view, target, freed, staying)
+    let pinnedStaying = 0
+    for (const m of view.models) if (m.pinned && m.name !== target.name && isLive(m)) pinnedStaying++
+    const satisfied = () =>
+      staying <= view.maxLoaded - 1 && fitsAfter(view, target, freed, staying - pinnedStaying)
     if (satisfied()) return NO_EVICTION
     const evictable = view.models.filter(
       (m) =>
