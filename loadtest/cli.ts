@@ -1,11 +1,13 @@
 /**
  * `npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]
- * [--duration SECONDS] [--target ws://HOST:PORT/ws]`
+ * [--duration SECONDS] [--target ws://HOST:PORT/ws] [--clock virtual|scaled] [--no-sweep]`
  *
  * Without `--target`, replays the scenario's seeded trace once per policy against a fresh
  * Conductor on the simulator (in this process, or a `conductor serve` child over WebSockets when
  * the scenario says `transport: ws`), then once more with unlimited VRAM (the bound). With
- * `--target`, drives that running server over WebSockets. Prints a Markdown table; `--out` writes
+ * `--target`, drives that running server over WebSockets. Every policy reruns at the scenario's
+ * other load costs (the sweep; `--no-sweep` skips it); `--clock` overrides the scenario's choice of
+ * virtual time or the scaled real clock. Prints a Markdown table; `--out` writes
  * the JSON report. Exit 1 when a request was lost or the simulator over-committed, 2 on bad usage.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -25,14 +27,17 @@ import {
   violations,
   withCeilingFractions,
 } from "./report.js"
-import { runDirect } from "./run-direct.js"
+import { baselineContext, runDirect } from "./run-direct.js"
 import { type Progress, type RunOptions, runLocal } from "./run-local.js"
 import { runWs } from "./run-ws.js"
 import { LOADTEST_POLICIES, type LoadtestPolicy, loadScenario, type Scenario, variantOf } from "./scenario.js"
+import { type SweepPoint, sweepPoint } from "./sweep.js"
+import { checkTargets } from "./targets.js"
 
 const USAGE =
   "usage: npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]\n" +
-  "                           [--duration SECONDS] [--target ws://HOST:PORT/ws] [--no-bound]"
+  "                           [--duration SECONDS] [--target ws://HOST:PORT/ws] [--no-bound]\n" +
+  "                           [--clock virtual|scaled] [--no-sweep]"
 
 export interface Io {
   readonly out: (s: string) => void
@@ -48,6 +53,7 @@ interface Args {
   readonly out: string | undefined
   readonly target: string | undefined
   readonly bound: boolean
+  readonly sweep: ReadonlyArray<number>
 }
 
 const parse = (argv: ReadonlyArray<string>): Args => {
@@ -62,6 +68,8 @@ const parse = (argv: ReadonlyArray<string>): Args => {
           duration: { type: "string" },
           target: { type: "string" },
           "no-bound": { type: "boolean" },
+          "no-sweep": { type: "boolean" },
+          clock: { type: "string" },
         },
         strict: true,
         allowPositionals: false,
@@ -74,6 +82,11 @@ const parse = (argv: ReadonlyArray<string>): Args => {
     scenario = loadScenario(values.scenario)
   } catch (e) {
     throw new UsageError(`--scenario: ${(e as Error).message}`)
+  }
+  if (values.clock !== undefined) {
+    if (values.clock !== "virtual" && values.clock !== "scaled")
+      throw new UsageError(`--clock: expected virtual or scaled, got '${values.clock}'`)
+    scenario = { ...scenario, virtualTime: values.clock === "virtual" }
   }
   const listed = listFlag(values.policies)
   for (const p of listed ?? []) {
@@ -95,6 +108,7 @@ const parse = (argv: ReadonlyArray<string>): Args => {
     out: values.out,
     target,
     bound: scenario.bound && values["no-bound"] !== true && target === undefined,
+    sweep: values["no-sweep"] === true || target !== undefined ? [] : scenario.loadCostSweep,
   }
 }
 
@@ -205,17 +219,36 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
     ]),
   )
   const ceiling = ceilingOf(policies, "requests" in bound ? bound : undefined, rates)
+  // The same runs at other load costs (1× is the main run above).
+  const loadCostSweep: SweepPoint[] = []
+  for (const factor of [...new Set(args.sweep)].sort((a, b) => a - b)) {
+    if (factor === 1) {
+      loadCostSweep.push(sweepPoint(1, policies, ceiling?.throughputRps))
+      continue
+    }
+    const swept = { ...args, scenario: { ...scenario, loadCostScale: scenario.loadCostScale * factor } }
+    const runs: Record<string, PolicyResult> = {}
+    for (const policy of args.policies)
+      runs[policy] = await run(swept, io, `${policy} ×${factor}`, { policy, durationSec: args.durationSec })
+    loadCostSweep.push(sweepPoint(factor, runs, ceiling?.throughputRps))
+  }
+  const withFractions = withCeilingFractions(policies, ceiling)
   const report: Report = {
     scenario: scenario.name,
     description: scenario.description,
     durationSec: args.durationSec,
     timeScale: scenario.timeScale,
     target: args.target ?? (scenario.transport === "ws" ? "conductor serve over /ws" : "in-process"),
-    policies: withCeilingFractions(policies, ceiling),
+    policies: withFractions,
     ...(Object.keys(variants).length > 0 ? { variants } : {}),
     bound,
     ...optional("ceiling", ceiling),
     ...optional("comparison", compare(policies, bound.throughputRps)),
+    ...(args.policies.includes("ollama") && args.target === undefined
+      ? { baseline: { ollama: profile.version, contextLength: baselineContext(scenario, profile) } }
+      : {}),
+    ...(loadCostSweep.length > 0 ? { loadCostSweep } : {}),
+    targets: checkTargets({ scenario, policies: withFractions, variants, sweep: loadCostSweep }),
     slo: checkSlos(scenario, policies),
     machine: machine(),
     at: new Date().toISOString(),

@@ -7,6 +7,8 @@ import { cpus, totalmem } from "node:os"
 import { type Ceiling, computeCeiling } from "./ceiling.js"
 import type { PolicyResult } from "./recorder.js"
 import type { Scenario } from "./scenario.js"
+import { type SweepPoint, sweepMarkdown } from "./sweep.js"
+import { type TargetCheck, targetsMarkdown } from "./targets.js"
 
 export interface Report {
   readonly scenario: string
@@ -25,6 +27,12 @@ export interface Report {
   /** What no scheduler could exceed on this host for this trace (see ceiling.ts). */
   readonly ceiling?: Ceiling
   readonly comparison?: Comparison
+  /** What the `ollama` baseline ran: the simulated Ollama release and its context for every request. */
+  readonly baseline?: { readonly ollama: string; readonly contextLength: number | "auto" }
+  /** Every policy again at other load costs (sweep.ts). */
+  readonly loadCostSweep?: ReadonlyArray<SweepPoint>
+  /** Issue 16's scheduling targets, checked (targets.ts). */
+  readonly targets?: ReadonlyArray<TargetCheck>
   readonly slo: ReadonlyArray<SloCheck>
   readonly machine: {
     readonly cpus: number
@@ -265,7 +273,13 @@ export const markdown = (report: Report): string => {
         `${m.rssFloorMb.join(" / ")} MB (${m.rssSlopeMbPerHour} MB/h)`,
     )
   }
+  if (report.baseline !== undefined)
+    lines.push(
+      `ollama baseline: the clients straight to the simulated Ollama ${report.baseline.ollama}, no Conductor, ` +
+        `OLLAMA_CONTEXT_LENGTH ${report.baseline.contextLength === "auto" ? "unset (VRAM-based default)" : report.baseline.contextLength}`,
+    )
   for (const s of report.slo)
     lines.push(`SLO ${s.ok ? "met" : "MISSED"} — ${s.policy}: ${s.slo} (${s.detail})`)
+  lines.push(...targetsMarkdown(report.targets ?? []), ...sweepMarkdown(report.loadCostSweep ?? []))
   return `${lines.join("\n")}\n`
 }
