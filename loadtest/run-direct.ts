@@ -9,7 +9,9 @@
  * as a user who sets it would — Ollama's VRAM-based default (32k on 24 GB) would make every
  * model bigger and the baseline worse than it need be. Queue wait and load time come
  * from the simulator's own accounting: a request waited from its arrival until it got its runner
- * (`load_duration`), and the part of that wait its own model spent loading is its load time.
+ * (`load_duration`) and then for a slot on it (Ollama's runner queues requests beyond its
+ * parallel slots); the part of that wait its own model spent loading is its load time, the rest
+ * its queue wait, and its prompt evaluation and generation are its service time.
  */
 import { Result } from "effect"
 import { fromThrown } from "../src/backends/errors.js"
@@ -194,6 +196,10 @@ const directOn = async (
             const now = clock.now()
             const gotRunnerAt = sentAt + (done.load_duration ?? 0) / 1e6
             const loadMs = loadingWithin(model, sentAt, gotRunnerAt)
+            // The time it held a slot computing; the rest, beside its own load, it waited — for
+            // its runner in the scheduler's queue, then for a slot on the runner.
+            const promptEvalMs = (done.prompt_eval_duration ?? 0) / 1e6
+            const evalMs = (done.eval_duration ?? 0) / 1e6
             recorder.event({
               type: "completed",
               id,
@@ -205,14 +211,13 @@ const directOn = async (
               finishReason: done.done_reason === "length" ? "length" : "stop",
               usage: { promptTokens: done.prompt_eval_count ?? 0, evalTokens: done.eval_count ?? 0 },
               timings: {
-                queueMs: Math.max(0, gotRunnerAt - sentAt - loadMs),
+                queueMs: Math.max(0, now - sentAt - loadMs - promptEvalMs - evalMs),
                 loadMs,
                 firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - sentAt,
                 totalMs: now - sentAt,
-                // What Ollama's own accounting calls the request's time, minus the wait for its runner.
-                backendMs: Math.max(0, (done.total_duration ?? 0) / 1e6 - (done.load_duration ?? 0) / 1e6),
-                promptEvalMs: (done.prompt_eval_duration ?? 0) / 1e6,
-                evalMs: (done.eval_duration ?? 0) / 1e6,
+                backendMs: promptEvalMs + evalMs,
+                promptEvalMs,
+                evalMs,
               },
               attempts: [{ model, outcome: "completed" }],
               warnings: [],

@@ -124,6 +124,8 @@ const neighbourTargets = (
     (x) => !x.dropPriorities && noisyPopulations.every((n) => x.dropPopulations.includes(n)),
   )
   const without = v !== undefined ? variants[v.name] : undefined
+  // Without a run lacking them, a tenant that merely sends more (a batch fan-out) is not judged.
+  if (without === undefined) return []
   const out: TargetCheck[] = []
   for (const t of Object.keys(ours.byTenant)
     .filter((t) => !noisy.includes(t))
@@ -137,7 +139,7 @@ const neighbourTargets = (
         detail: `${s(mine)} vs ${s(theirs)}`,
       })
     }
-    const alone = without?.byTenant[t]?.queueWaitMs.p95
+    const alone = without.byTenant[t]?.queueWaitMs.p95
     if (alone !== undefined) {
       out.push({
         target: `${t}: p95 queue wait ≤ 1.5× its own without ${noisy.join(", ")} (${v?.name})`,

@@ -78,7 +78,9 @@ describe("gpu/scheduler (virtual time, in-process simulator)", () => {
       if (!loadable) {
         await expect(env.scheduler.acquire("qwen2.5:14b")).rejects.toMatchObject({
           reason: "OutOfMemory",
-          message: expect.stringMatching(/needs 11\.0 GB but beside the pinned models the server loads a model only into 80% of the free GPU memory, 10\.4 GB/),
+          message: expect.stringMatching(
+            /needs 11\.0 GB but beside the pinned models the server loads a model only into 80% of the free GPU memory, 10\.4 GB/,
+          ),
         })
       }
     }
