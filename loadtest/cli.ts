@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { parseArgs } from "node:util"
+import { STREAM_SLOWDOWN } from "../src/backends/sim/engine.js"
 import { loadProfile } from "../src/backends/sim/profile.js"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { listFlag, numberFlag, UsageError, withUsage } from "../src/cli/args.js"
@@ -218,7 +219,8 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
       { tokensPerSec: m.tokensPerSec, promptTokensPerSec: m.promptTokensPerSec },
     ]),
   )
-  const ceiling = ceilingOf(policies, "requests" in bound ? bound : undefined, rates)
+  // The simulated GPU slows every generation for each other one running at once.
+  const ceiling = ceilingOf(policies, "requests" in bound ? bound : undefined, rates, STREAM_SLOWDOWN)
   // The same runs at other load costs (1× is the main run above).
   const loadCostSweep: SweepPoint[] = []
   for (const factor of [...new Set(args.sweep)].sort((a, b) => a - b)) {

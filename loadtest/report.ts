@@ -86,6 +86,8 @@ export const ceilingOf = (
   policies: Readonly<Record<string, PolicyResult>>,
   bound: PolicyResult | undefined,
   rates: Readonly<Record<string, ModelRates>>,
+  /** The host's slowdown per other generation running at once (the simulator's; 0: none). */
+  streamSlowdown = 0,
 ): Ceiling | undefined => {
   // The largest budget any run saw is the host's (the baseline plans with all of its VRAM).
   const host = Object.values(policies)
@@ -111,6 +113,7 @@ export const ceilingOf = (
     budgetBytes: host.budgetBytes,
     maxLoaded: host.maxLoaded,
     boundRps: bound.throughputRps,
+    streamSlowdown,
   })
 }
 
