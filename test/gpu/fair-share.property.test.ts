@@ -2,7 +2,8 @@
  * Priorities and fair share under random interleavings (virtual time): tenants — one of them
  * flooding — send interactive and batch requests to models that do not all fit, some cancelled.
  * No tenant and no priority class starves: every request not cancelled is served, and once a
- * request has waited the aging bound no younger request on its model is granted before it. No
+ * request has waited the aging bound no younger request on its model is granted before it unless
+ * its own group (tenant and priority on that model) was served within the bound. No
  * permit is lost: when all is done nothing is held, queued or leased, and the budget holds
  * exactly the bytes of the models in memory.
  */
@@ -72,19 +73,27 @@ describe("gpu/scheduler: priorities and fair share (property, virtual time)", ()
         for (const [i, r] of requests.entries()) {
           if (r.cancelAfterMs === undefined) expect(outcomes[i]).toBe("served")
         }
-        // The aging bound: a request granted after waiting it had no younger request on its model
-        // granted before it (whatever their priorities and tenants).
+        // The aging bound, per group (tenant and priority on a model): once a request has waited
+        // it, a younger request is granted before it only while its own group is being served —
+        // some request of that group granted within the bound before that younger one.
         const position = new Map(grantOrder.map((i, k) => [i, k]))
+        const group = (i: number) => {
+          const r = requests[i] as (typeof requests)[number]
+          return `${r.model}|${r.tenant}|${r.priority}`
+        }
         for (const [i, r] of requests.entries()) {
           const mine = position.get(i)
-          if (mine === undefined || (grantedAt[i] as number) - (arrivedAt[i] as number) <= MAX_WAIT_MS)
-            continue
-          for (const j of grantOrder.slice(0, mine)) {
+          if (mine === undefined) continue
+          const agedSince = (arrivedAt[i] as number) + MAX_WAIT_MS
+          for (const [k, j] of grantOrder.slice(0, mine).entries()) {
             if (requests[j]?.model !== r.model) continue
-            const agedSince = (arrivedAt[i] as number) + MAX_WAIT_MS
-            const younger = (arrivedAt[j] as number) > (arrivedAt[i] as number)
-            // A younger request granted before it, after it had aged, would be starvation.
-            expect(younger && (grantedAt[j] as number) >= agedSince).toBe(false)
+            const at = grantedAt[j] as number
+            if ((arrivedAt[j] as number) <= (arrivedAt[i] as number) || at < agedSince) continue
+            const served = grantOrder
+              .slice(0, k)
+              .some((g) => g !== i && group(g) === group(i) && (grantedAt[g] as number) > at - MAX_WAIT_MS)
+            // A younger request went first after it had aged, with its group unserved: starvation.
+            expect(served).toBe(true)
           }
         }
         // No permit lost.
