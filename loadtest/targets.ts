@@ -67,7 +67,7 @@ export const checkTargets = ({ scenario, policies, variants, sweep }: TargetInpu
     detail: `${s(ours.latencyMs.p99)} vs ${s(base.latencyMs.p99)}`,
   })
   out.push(...priorityTargets(scenario, ours, base, variants))
-  out.push(...neighbourTargets(scenario, ours, base, variants))
+  out.push(...neighbourTargets(scenario, policies, variants))
   return out
 }
 
@@ -111,11 +111,14 @@ const priorityTargets = (
 
 const neighbourTargets = (
   scenario: Scenario,
-  ours: PolicyResult,
-  base: PolicyResult,
+  policies: TargetInputs["policies"],
   variants: Readonly<Record<string, PolicyResult>>,
 ): TargetCheck[] => {
-  const noisy = ours.noisyTenants
+  const ours = policies["swap-aware"] as PolicyResult
+  const base = policies.ollama as PolicyResult
+  // A flooder held to its fair share sends less under Conductor (its clients wait): the noisy
+  // tenants are those any run found noisy, the baseline's above all.
+  const noisy = [...new Set(Object.values(policies).flatMap((r) => r.noisyTenants))].sort()
   if (noisy.length === 0) return []
   const noisyPopulations = scenario.populations
     .filter((p) => noisy.includes(p.tenant ?? "library"))
