@@ -85,7 +85,12 @@ describe("config/load", () => {
     )
     expect(r.conductor.scheduler).toMatchObject({ maxQueued: 10, maxWait: 90_000, idleTimeout: 300_000 })
     expect(r.conductor.health.window).toBe(1500)
-    expect(r.conductor.backend).toEqual({ callTimeout: 30_000, loadHeadroom: 0.8, loadTimeout: 300_000, unloadSettle: 1000 })
+    expect(r.conductor.backend).toEqual({
+      callTimeout: 30_000,
+      loadHeadroom: 0.8,
+      loadTimeout: 300_000,
+      unloadSettle: 1000,
+    })
     expect(errorsOf({ conductor: "scheduler:\n  maxQueued: none\n  idleTimeout: 30\n" })).toEqual([
       "config/conductor.yaml: scheduler.maxQueued: expected number (line 2)",
       "config/conductor.yaml: scheduler.idleTimeout: expected a duration with a unit, such as 250ms, 30s, 5m or 1h30m (line 3)",
