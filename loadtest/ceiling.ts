@@ -12,7 +12,14 @@
  * time, k_m its slots). At most 1 / (Σ t_S) requests per second can then be served. It is solved
  * through its dual, a packing LP (maximise Σ d_m y_m with Σ_{m ∈ S} y_m ≤ 1 per maximal set),
  * whose origin is feasible, by a small simplex with Bland's rule. The result is capped by the
- * unlimited-VRAM bound (which sees what VRAM cannot: arrivals, think times, GPU contention).
+ * unlimited-VRAM bound (which sees what VRAM cannot: arrivals, think times).
+ *
+ * Models resident together also share the GPU's compute: with `streamSlowdown` c, each of n
+ * generations running at once is 1 + c·(n − 1) times slower (the simulator's rule). Then every
+ * feasible set S, maximal or not, is a column of its own, serving at a_S = 1 / (1 + c·(n_S − 1))
+ * of full speed with all its models' slots busy (n_S slots): Σ_{S ∋ m} a_S t_S ≥ d_m. A subset
+ * runs faster than its superset, so leaving some models out is a choice the LP can make; the
+ * free-compute value (c = 0) is reported beside it.
  */
 
 export interface CeilingModel {
@@ -34,11 +41,15 @@ export interface CeilingInput {
   readonly maxLoaded: number
   /** The unlimited-VRAM run's throughput, when there was one. */
   readonly boundRps?: number | undefined
+  /** Per-stream slowdown for each other generation on the GPU at once (0: compute is free). */
+  readonly streamSlowdown?: number | undefined
 }
 
 export interface Ceiling {
   readonly throughputRps: number
   readonly method: string
+  /** The same LP with the GPU's compute free (no slowdown for generations running at once). */
+  readonly freeComputeRps?: number
   /** The VRAM-feasible sets the LP time-shares, and their shares of time at the optimum. */
   readonly schedule: ReadonlyArray<{ readonly models: ReadonlyArray<string>; readonly share: number }>
 }
@@ -73,13 +84,32 @@ export const maximalSets = (
   return sets
 }
 
+/** Every set of models that fits together (not only the maximal ones). */
+export const feasibleSets = (
+  models: ReadonlyArray<CeilingModel>,
+  budgetBytes: number,
+  maxLoaded: number,
+): number[][] => {
+  const n = models.length
+  if (n > 16) throw new Error(`ceiling: ${n} models is too many to enumerate co-resident sets`)
+  const sets: number[][] = []
+  for (let mask = 1; mask < 1 << n; mask++) {
+    const members = [...Array(n).keys()].filter((i) => mask & (1 << i))
+    const bytes = members.reduce((s, i) => s + (models[i] as CeilingModel).bytes, 0)
+    if (bytes <= budgetBytes && members.length <= maxLoaded) sets.push(members)
+  }
+  return sets
+}
+
 /**
- * maximise cᵀy subject to A y ≤ 1, y ≥ 0 (A is 0/1: rows are sets, columns models). Returns the
- * optimum value, y, and the dual prices of the rows (the time shares t_S of the covering LP).
+ * maximise cᵀy subject to A y ≤ 1, y ≥ 0 (rows are sets, columns models; row i has `coef[i]`,
+ * default 1, in its members' columns). Returns the optimum value, y, and the dual prices of the
+ * rows (the time shares t_S of the covering LP).
  */
 export const packingLp = (
   c: ReadonlyArray<number>,
   rows: ReadonlyArray<ReadonlyArray<number>>,
+  coef: ReadonlyArray<number> = [],
 ): { value: number; y: number[]; prices: number[] } => {
   const m = rows.length
   const n = c.length
@@ -87,7 +117,7 @@ export const packingLp = (
   const width = n + m + 1
   const t: number[][] = rows.map((cols, i) => {
     const r = new Array(width).fill(0)
-    for (const j of cols) r[j] = 1
+    for (const j of cols) r[j] = coef[i] ?? 1
     r[n + i] = 1
     r[width - 1] = 1
     return r
@@ -161,10 +191,18 @@ export const computeCeiling = (input: CeilingInput): Ceiling => {
       schedule: [],
     }
   }
-  const sets = maximalSets(models, input.budgetBytes, input.maxLoaded)
+  const maximal = maximalSets(models, input.budgetBytes, input.maxLoaded)
   // Seconds of residency each model needs per request of the trace.
   const demand = models.map((m) => (m.share * m.serviceMs) / 1000 / Math.max(1, m.slots))
-  const lp = packingLp(demand, sets)
+  const free = packingLp(demand, maximal)
+  const freeRps = free.value > 0 ? 1 / free.value : Number.POSITIVE_INFINITY
+  const slowdown = input.streamSlowdown ?? 0
+  const sets = slowdown > 0 ? feasibleSets(models, input.budgetBytes, input.maxLoaded) : maximal
+  const speed = sets.map((s) => {
+    const streams = s.reduce((n, j) => n + Math.max(1, (models[j] as CeilingModel).slots), 0)
+    return 1 / (1 + slowdown * (streams - 1))
+  })
+  const lp = slowdown > 0 ? packingLp(demand, sets, speed) : free
   const vramRps = lp.value > 0 ? 1 / lp.value : Number.POSITIVE_INFINITY
   const capped = input.boundRps !== undefined && input.boundRps < vramRps
   const schedule = sets
@@ -175,9 +213,14 @@ export const computeCeiling = (input: CeilingInput): Ceiling => {
     .filter((s) => s.share > 0)
   return {
     throughputRps: round(capped ? (input.boundRps as number) : vramRps),
+    ...(slowdown > 0 ? { freeComputeRps: round(freeRps) } : {}),
     method:
-      `covering LP over ${sets.length} maximal co-resident set(s) of ${models.length} model(s) ` +
-      `(${round(input.budgetBytes / 1e9, 1)} GB, at most ${input.maxLoaded} loaded): ${round(vramRps)} req/s with free, instant swaps` +
+      `covering LP over ${maximal.length} maximal co-resident set(s) of ${models.length} model(s) ` +
+      `(${round(input.budgetBytes / 1e9, 1)} GB, at most ${input.maxLoaded} loaded): ` +
+      (slowdown > 0
+        ? `${round(freeRps)} req/s with free, instant swaps and free compute; ${round(vramRps)} req/s with ` +
+          `concurrent generations sharing the GPU (${round(slowdown * 100, 1)}% slower per other stream, every feasible set)`
+        : `${round(vramRps)} req/s with free, instant swaps`) +
       (input.boundRps !== undefined
         ? capped
           ? `; capped by the unlimited-VRAM bound, ${round(input.boundRps)} req/s`

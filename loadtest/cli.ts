@@ -1,18 +1,22 @@
 /**
  * `npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]
- * [--duration SECONDS] [--target ws://HOST:PORT/ws] [--ground-truth FILE]`
+ * [--duration SECONDS] [--target ws://HOST:PORT/ws] [--clock virtual|scaled] [--no-sweep]
+ * [--ground-truth FILE]`
  *
  * Without `--target`, replays the scenario's seeded trace once per policy against a fresh
  * Conductor on the simulator (in this process, or a `conductor serve` child over WebSockets when
  * the scenario says `transport: ws`), then once more with unlimited VRAM (the bound). With
- * `--target`, drives that running server over WebSockets. A scenario with a `learning` section
- * runs learned routing against the static rules instead (loadtest/learning/run-learning.ts;
+ * `--target`, drives that running server over WebSockets. Every policy reruns at the scenario's
+ * other load costs (the sweep; `--no-sweep` skips it); `--clock` overrides the scenario's choice of
+ * virtual time or the scaled real clock. A scenario with a `learning`
+ * section runs learned routing against the static rules instead (loadtest/learning/run-learning.ts;
  * `--ground-truth` picks another hidden truth). Prints a Markdown table; `--out` writes
  * the JSON report. Exit 1 when a request was lost or the simulator over-committed, 2 on bad usage.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { parseArgs } from "node:util"
+import { STREAM_SLOWDOWN } from "../src/backends/sim/engine.js"
 import { loadProfile } from "../src/backends/sim/profile.js"
 import { resolveProfilePath } from "../src/backends/sim/profile-path.js"
 import { listFlag, numberFlag, UsageError, withUsage } from "../src/cli/args.js"
@@ -29,15 +33,18 @@ import {
   violations,
   withCeilingFractions,
 } from "./report.js"
-import { runDirect } from "./run-direct.js"
+import { baselineContext, runDirect } from "./run-direct.js"
 import { runDirectHosts } from "./run-direct-hosts.js"
 import { type Progress, type RunOptions, runLocal } from "./run-local.js"
 import { runWs } from "./run-ws.js"
 import { LOADTEST_POLICIES, type LoadtestPolicy, loadScenario, type Scenario, variantOf } from "./scenario.js"
+import { type SweepPoint, sweepPoint } from "./sweep.js"
+import { checkTargets } from "./targets.js"
 
 const USAGE =
   "usage: npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]\n" +
   "                           [--duration SECONDS] [--target ws://HOST:PORT/ws] [--no-bound]\n" +
+  "                           [--clock virtual|scaled] [--no-sweep]\n" +
   "                           [--ground-truth FILE]  (learning scenarios)"
 
 export interface Io {
@@ -55,6 +62,7 @@ interface Args {
   readonly target: string | undefined
   readonly bound: boolean
   readonly groundTruth: string | undefined
+  readonly sweep: ReadonlyArray<number>
 }
 
 const parse = (argv: ReadonlyArray<string>): Args => {
@@ -70,6 +78,8 @@ const parse = (argv: ReadonlyArray<string>): Args => {
           target: { type: "string" },
           "no-bound": { type: "boolean" },
           "ground-truth": { type: "string" },
+          "no-sweep": { type: "boolean" },
+          clock: { type: "string" },
         },
         strict: true,
         allowPositionals: false,
@@ -82,6 +92,11 @@ const parse = (argv: ReadonlyArray<string>): Args => {
     scenario = loadScenario(values.scenario)
   } catch (e) {
     throw new UsageError(`--scenario: ${(e as Error).message}`)
+  }
+  if (values.clock !== undefined) {
+    if (values.clock !== "virtual" && values.clock !== "scaled")
+      throw new UsageError(`--clock: expected virtual or scaled, got '${values.clock}'`)
+    scenario = { ...scenario, virtualTime: values.clock === "virtual" }
   }
   const listed = listFlag(values.policies)
   for (const p of listed ?? []) {
@@ -110,6 +125,7 @@ const parse = (argv: ReadonlyArray<string>): Args => {
     target,
     bound: scenario.bound && values["no-bound"] !== true && target === undefined,
     groundTruth: values["ground-truth"],
+    sweep: values["no-sweep"] === true || target !== undefined ? [] : scenario.loadCostSweep,
   }
 }
 
@@ -239,6 +255,7 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
       { tokensPerSec: m.tokensPerSec, promptTokensPerSec: m.promptTokensPerSec },
     ]),
   )
+  // The simulated GPU slows every generation for each other one running at once.
   const ceiling =
     scenario.hosts > 1
       ? multihostCeiling(
@@ -247,18 +264,37 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
           "requests" in bound ? bound : undefined,
           rates,
         )
-      : ceilingOf(policies, "requests" in bound ? bound : undefined, rates)
+      : ceilingOf(policies, "requests" in bound ? bound : undefined, rates, STREAM_SLOWDOWN)
+  // The same runs at other load costs (1× is the main run above).
+  const loadCostSweep: SweepPoint[] = []
+  for (const factor of [...new Set(args.sweep)].sort((a, b) => a - b)) {
+    if (factor === 1) {
+      loadCostSweep.push(sweepPoint(1, policies, ceiling?.throughputRps))
+      continue
+    }
+    const swept = { ...args, scenario: { ...scenario, loadCostScale: scenario.loadCostScale * factor } }
+    const runs: Record<string, PolicyResult> = {}
+    for (const policy of args.policies)
+      runs[policy] = await run(swept, io, `${policy} ×${factor}`, { policy, durationSec: args.durationSec })
+    loadCostSweep.push(sweepPoint(factor, runs, ceiling?.throughputRps))
+  }
+  const withFractions = withCeilingFractions(policies, ceiling)
   const report: Report = {
     scenario: scenario.name,
     description: scenario.description,
     durationSec: args.durationSec,
     timeScale: scenario.timeScale,
     target: args.target ?? (scenario.transport === "ws" ? "conductor serve over /ws" : "in-process"),
-    policies: withCeilingFractions(policies, ceiling),
+    policies: withFractions,
     ...(Object.keys(variants).length > 0 ? { variants } : {}),
     bound,
     ...optional("ceiling", ceiling),
     ...optional("comparison", compare(policies, bound.throughputRps)),
+    ...(args.policies.includes("ollama") && args.target === undefined
+      ? { baseline: { ollama: profile.version, contextLength: baselineContext(scenario, profile) } }
+      : {}),
+    ...(loadCostSweep.length > 0 ? { loadCostSweep } : {}),
+    targets: checkTargets({ scenario, policies: withFractions, variants, sweep: loadCostSweep }),
     slo: checkSlos(scenario, policies),
     machine: machine(),
     at: new Date().toISOString(),

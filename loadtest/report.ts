@@ -8,6 +8,8 @@ import { type Ceiling, computeCeiling } from "./ceiling.js"
 import { type LearningReport, learningMarkdown } from "./learning/report.js"
 import type { PolicyResult } from "./recorder.js"
 import type { Scenario } from "./scenario.js"
+import { type SweepPoint, sweepMarkdown } from "./sweep.js"
+import { type TargetCheck, targetsMarkdown } from "./targets.js"
 
 export interface Report {
   readonly scenario: string
@@ -26,6 +28,12 @@ export interface Report {
   /** What no scheduler could exceed on this host for this trace (see ceiling.ts). */
   readonly ceiling?: Ceiling
   readonly comparison?: Comparison
+  /** What the `ollama` baseline ran: the simulated Ollama release and its context for every request. */
+  readonly baseline?: { readonly ollama: string; readonly contextLength: number | "auto" }
+  /** Every policy again at other load costs (sweep.ts). */
+  readonly loadCostSweep?: ReadonlyArray<SweepPoint>
+  /** Issue 16's scheduling targets, checked (targets.ts). */
+  readonly targets?: ReadonlyArray<TargetCheck>
   readonly slo: ReadonlyArray<SloCheck>
   /** A learning scenario's regret and drift recovery (loadtest/learning/report.ts). */
   readonly learning?: LearningReport
@@ -81,6 +89,8 @@ export const ceilingOf = (
   policies: Readonly<Record<string, PolicyResult>>,
   bound: PolicyResult | undefined,
   rates: Readonly<Record<string, ModelRates>>,
+  /** The host's slowdown per other generation running at once (the simulator's; 0: none). */
+  streamSlowdown = 0,
 ): Ceiling | undefined => {
   // The largest budget any run saw is the host's (the baseline plans with all of its VRAM).
   const host = Object.values(policies)
@@ -106,6 +116,7 @@ export const ceilingOf = (
     budgetBytes: host.budgetBytes,
     maxLoaded: host.maxLoaded,
     boundRps: bound.throughputRps,
+    streamSlowdown,
   })
 }
 
@@ -269,7 +280,13 @@ export const markdown = (report: Report): string => {
     )
   }
   if (report.learning !== undefined) lines.push(...learningMarkdown(report.learning), "")
+  if (report.baseline !== undefined)
+    lines.push(
+      `ollama baseline: the clients straight to the simulated Ollama ${report.baseline.ollama}, no Conductor, ` +
+        `OLLAMA_CONTEXT_LENGTH ${report.baseline.contextLength === "auto" ? "unset (VRAM-based default)" : report.baseline.contextLength}`,
+    )
   for (const s of report.slo)
     lines.push(`SLO ${s.ok ? "met" : "MISSED"} — ${s.policy}: ${s.slo} (${s.detail})`)
+  lines.push(...targetsMarkdown(report.targets ?? []), ...sweepMarkdown(report.loadCostSweep ?? []))
   return `${lines.join("\n")}\n`
 }

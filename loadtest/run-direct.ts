@@ -4,14 +4,19 @@
  * run's clock), with nothing in between: no routing, no deadlines, no fallbacks, no retries. A
  * request that names no model goes to the model Conductor's rules would pick for it, chosen once
  * per request as a user would configure each client. Clients send Ollama's defaults (no
- * keep_alive, no num_ctx) and only the answer cap the trace gives. Queue wait and load time come
+ * keep_alive, no num_ctx) and only the answer cap the trace gives; the server runs with
+ * OLLAMA_CONTEXT_LENGTH set to Conductor's context (8192, the scenario's `baselineContextLength`),
+ * as a user who sets it would — Ollama's VRAM-based default (32k on 24 GB) would make every
+ * model bigger and the baseline worse than it need be. Queue wait and load time come
  * from the simulator's own accounting: a request waited from its arrival until it got its runner
- * (`load_duration`), and the part of that wait its own model spent loading is its load time.
+ * (`load_duration`) and then for a slot on it (Ollama's runner queues requests beyond its
+ * parallel slots); the part of that wait its own model spent loading is its load time, the rest
+ * its queue wait, and its prompt evaluation and generation are its service time.
  */
 import { Result } from "effect"
 import { fromThrown } from "../src/backends/errors.js"
 import { SimEngine } from "../src/backends/sim/engine.js"
-import { loadProfile } from "../src/backends/sim/profile.js"
+import { loadProfile, type SimProfile } from "../src/backends/sim/profile.js"
 import type { ConductorRequest } from "../src/conductor.js"
 import { loadConfig } from "../src/config/load.js"
 import { ModelRegistry } from "../src/registry/registry.js"
@@ -27,6 +32,20 @@ export const runDirect = (scenario: Scenario, options: RunOptions): Promise<Poli
     return directOn(scenario, options, options.clock ?? new ScaledClock(scenario.timeScale))
   }
   return onVirtualTime((clock) => directOn(scenario, options, clock))
+}
+
+/**
+ * The server's context for requests that set none (OLLAMA_CONTEXT_LENGTH): the scenario's
+ * `baselineContextLength`, by default Conductor's 8192; `auto` keeps the profile's setting.
+ */
+export const baselineContext = (scenario: Scenario, profile: SimProfile): number | "auto" => {
+  if (scenario.baselineContextLength !== "auto") return scenario.baselineContextLength
+  return profile.server.contextLength ?? "auto"
+}
+
+const baselineProfile = (profile: SimProfile, scenario: Scenario): SimProfile => {
+  const ctx = baselineContext(scenario, profile)
+  return ctx === "auto" ? profile : { ...profile, server: { ...profile.server, contextLength: ctx } }
 }
 
 /** The model a client without Conductor sends a request to: the one it names, else the rules' pick. */
@@ -65,7 +84,7 @@ const directOn = async (
   clock: TimeSource,
 ): Promise<PolicyResult> => {
   const file = profileFile(scenario, { unlimitedVram: options.unlimitedVram === true, withFaults: true })
-  const profile = loadProfile(file)
+  const profile = baselineProfile(loadProfile(file), scenario)
   const engine = new SimEngine(profile, { clock, seed: scenario.seed })
   const recorder = new Recorder(() => clock.now(), scenario.timeScale, new Set())
   const modelOf = staticModel(scenario, new Set(profile.models.map((m) => m.name)))
@@ -177,6 +196,10 @@ const directOn = async (
             const now = clock.now()
             const gotRunnerAt = sentAt + (done.load_duration ?? 0) / 1e6
             const loadMs = loadingWithin(model, sentAt, gotRunnerAt)
+            // The time it held a slot computing; the rest, beside its own load, it waited — for
+            // its runner in the scheduler's queue, then for a slot on the runner.
+            const promptEvalMs = (done.prompt_eval_duration ?? 0) / 1e6
+            const evalMs = (done.eval_duration ?? 0) / 1e6
             recorder.event({
               type: "completed",
               id,
@@ -188,14 +211,13 @@ const directOn = async (
               finishReason: done.done_reason === "length" ? "length" : "stop",
               usage: { promptTokens: done.prompt_eval_count ?? 0, evalTokens: done.eval_count ?? 0 },
               timings: {
-                queueMs: Math.max(0, gotRunnerAt - sentAt - loadMs),
+                queueMs: Math.max(0, now - sentAt - loadMs - promptEvalMs - evalMs),
                 loadMs,
                 firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - sentAt,
                 totalMs: now - sentAt,
-                // What Ollama's own accounting calls the request's time, minus the wait for its runner.
-                backendMs: Math.max(0, (done.total_duration ?? 0) / 1e6 - (done.load_duration ?? 0) / 1e6),
-                promptEvalMs: (done.prompt_eval_duration ?? 0) / 1e6,
-                evalMs: (done.eval_duration ?? 0) / 1e6,
+                backendMs: promptEvalMs + evalMs,
+                promptEvalMs,
+                evalMs,
               },
               attempts: [{ model, outcome: "completed" }],
               warnings: [],

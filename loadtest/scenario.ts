@@ -102,6 +102,16 @@ export const Scenario = Schema.Struct({
    */
   loadCostScale: Positive.pipe(withDefault(1)),
   /**
+   * The load-cost sweep every report gives (multiples of `loadCostScale`; 1 is the main run), so
+   * a conclusion is seen not to hang on the calibrated load times. `--no-sweep` skips it.
+   */
+  loadCostSweep: Schema.Array(Positive).pipe(withDefault([0.5, 1, 2])),
+  /**
+   * OLLAMA_CONTEXT_LENGTH for the `ollama` baseline's server: by default Conductor's context
+   * (8192), as a user who sets it would run; `auto` leaves Ollama's VRAM-based default (32k on 24 GB).
+   */
+  baselineContextLength: Schema.Union([PositiveInt, Schema.Literal("auto")]).pipe(withDefault(8192)),
+  /**
    * In-process runs on virtual time instead: deterministic and as fast as the CPU allows (for
    * correctness and memory runs; Conductor's own overhead is then not measured).
    */

@@ -29,6 +29,12 @@ export interface OrderContext {
   readonly now: number
   /** The tenant's weighted slot time so far (fair-share.ts): lower goes first. */
   readonly level: (tenant: string) => number
+  /**
+   * When a request of this tenant and priority was last granted a slot of `model` (undefined:
+   * not recently). A group that keeps being served is not starving, however long its own
+   * backlog makes its requests wait.
+   */
+  readonly lastGrantAt?: (model: string, tenant: string, priority: Priority) => number | undefined
 }
 
 export interface ModelView {

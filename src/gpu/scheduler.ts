@@ -96,6 +96,10 @@ export interface SchedulerSnapshot {
 
 /** Charged for a grant on a model whose service time is not known yet. */
 const DEFAULT_SERVICE_MS = 1000
+/** (model, tenant, priority) groups whose last grant is remembered at most. */
+const MAX_GRANT_GROUPS = 4096
+const grantKey = (model: string, tenant: string, priority: Priority): string =>
+  `${model}\u0000${tenant}\u0000${priority}`
 /** Queue positions up to this are all published; beyond it, every tenth. */
 const POSITIONS_ALWAYS = 10
 const RETRY_MIN_MS = 1000
@@ -115,6 +119,8 @@ export class SchedulerCore {
   private readonly estimates = new ModelEstimates()
   // Invariant: every ticket waiting or holding a lease has joined its tenant's fair share once.
   private readonly fair: FairShare
+  /** When each (model, tenant, priority) group was last granted a slot: its progress. */
+  private readonly lastGrant = new Map<string, number>()
   /** Interactive leases held per model (the rest are batch). */
   private readonly interactiveInflight = new Map<string, number>()
   private readonly published = new Map<string, string>()
@@ -255,7 +261,11 @@ export class SchedulerCore {
 
   /** The ordering context: now, and the tenants' fair-share levels. */
   private order(): OrderContext {
-    return { now: this.now(), level: (tenant) => this.fair.level(tenant) }
+    return {
+      now: this.now(),
+      level: (tenant) => this.fair.level(tenant),
+      lastGrantAt: (model, tenant, priority) => this.lastGrant.get(grantKey(model, tenant, priority)),
+    }
   }
 
   /** The ticket of `q` that goes first, and its index. */
@@ -471,6 +481,18 @@ export class SchedulerCore {
 
   // ---------------------------------------------------------------- tickets
 
+  /** Remember when this group was last served (the least recently served are forgotten past the cap). */
+  private noteGrant(model: string, tenant: string, priority: Priority, at: number): void {
+    const key = grantKey(model, tenant, priority)
+    this.lastGrant.delete(key)
+    this.lastGrant.set(key, at)
+    // Insertion order is grant order: the first entries were served longest ago.
+    for (const k of this.lastGrant.keys()) {
+      if (this.lastGrant.size <= MAX_GRANT_GROUPS) return
+      this.lastGrant.delete(k)
+    }
+  }
+
   private grant(t: Ticket, lease: Lease): void {
     const grantedAt = this.now()
     const model = t.model
@@ -479,6 +501,7 @@ export class SchedulerCore {
       if (t.requestId !== undefined)
         this.deps.publish({ type: "loaded", id: t.requestId, model, loadMs: t.loadMs })
     }
+    this.noteGrant(model, t.tenant, t.priority, grantedAt)
     // Charged now at the expected service time (the next grant must see it), corrected at release.
     const charged = this.estimates.serviceMs(model) ?? DEFAULT_SERVICE_MS
     this.fair.grant(t.tenant, charged)

@@ -77,4 +77,23 @@ describe("loadtest/ceiling", () => {
     expect(lp.value).toBeCloseTo(3, 9)
     expect(lp.prices.reduce((s, p) => s + p, 0)).toBeCloseTo(lp.value, 9)
   })
+
+  it("with compute shared, co-resident models serve slower: the LP weighs each feasible set by its streams", () => {
+    // Two models that fit together, 1 s of work each per request, one slot each. Free compute:
+    // together, 1 s per request. Each stream 10% slower per other: together they take 1.1 s, which
+    // still beats running them apart (2 s).
+    const two = [model("a", 5, 0.5, 2000), model("b", 5, 0.5, 2000)]
+    const shared = computeCeiling({ models: two, budgetBytes: 24 * GB, maxLoaded: 3, streamSlowdown: 0.1 })
+    expect(shared.throughputRps).toBeCloseTo(1 / 1.1, 3)
+    expect(shared.freeComputeRps).toBeCloseTo(1, 3)
+    expect(shared.method).toMatch(/10% slower per other stream/)
+    // A model's own slots share the GPU too: two slots serve 2 / 1.1 at once, not 2.
+    const slots = computeCeiling({
+      models: [model("s", 5, 1, 1000, 2)],
+      budgetBytes: 24 * GB,
+      maxLoaded: 3,
+      streamSlowdown: 0.1,
+    })
+    expect(slots.throughputRps).toBeCloseTo(2 / 1.1, 3)
+  })
 })

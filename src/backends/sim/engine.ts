@@ -123,8 +123,11 @@ const TEMPLATE_TOKENS = 12
 const IMAGE_TOKENS = 576
 /** An embedding input's special tokens ([CLS] … [SEP]). */
 const EMBED_SPECIAL_TOKENS = 2
-/** Per-stream slowdown for each other generation running on the GPU at the same time. */
-const CONTENTION = 0.1
+/**
+ * Per-stream slowdown for each other generation running on the GPU at the same time (the load
+ * tester's ceiling counts it: two models serving at once each run this much slower).
+ */
+export const STREAM_SLOWDOWN = 0.1
 
 // Every chunk of every stream carries `created_at`: the string is made once per millisecond.
 let isoAt = Number.NaN
@@ -687,7 +690,7 @@ export class SimEngine {
     let active = 0
     for (const r of this.scheduler.loadedRunners()) active += r.active
     const base = (1000 / runner.model.tokensPerSec) * runner.placement.slowdown
-    return base * (1 + CONTENTION * Math.max(0, active - 1))
+    return base * (1 + STREAM_SLOWDOWN * Math.max(0, active - 1))
   }
 
   private takeSlot(runner: Runner, signal: AbortSignal): Promise<void> {

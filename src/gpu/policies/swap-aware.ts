@@ -7,8 +7,10 @@
  * - The next load is the model whose oldest request has waited longest; a model that does not fit
  *   beside the busy ones yields to one that does (unless it is starving).
  * - Waiting requests go in this order: those that have waited `maxWaitMs` first (oldest first: the
- *   aging bound holds for every class and tenant), then interactive before batch, then the tenant
- *   with the lowest fair-share level, then arrival. The same order picks the next model to load
+ *   aging bound holds for every class and tenant) — unless their tenant's requests of that
+ *   priority were served on the model within the bound (a flooder behind its own backlog is not
+ *   starving) — then interactive before batch, then the tenant with the lowest fair-share level,
+ *   then arrival. The same order picks the next model to load
  *   (by each model's first request), so a tenant flooding one model does not hold a polite
  *   tenant's model out of memory; and a model serving only batch work may be drained for an
  *   interactive request (busy models are otherwise kept until a request starves).
@@ -64,7 +66,15 @@ export const swapAwarePolicy = (options: SwapAwareOptions): SchedulingPolicy => 
   // The same sum as the wake-up time in `wakeAt`, so that waking at it always finds it starving.
   const starving = (view: SchedulerView, m: ModelView): boolean =>
     m.oldestSince !== undefined && view.now >= m.oldestSince + options.maxWaitMs
-  const aged = (ctx: OrderContext, w: WaitingRequest): boolean => ctx.now >= w.since + options.maxWaitMs
+  /**
+   * Waited the aging bound, and its group (tenant and priority on this model) has not been served
+   * within it either: a flooder's requests waiting behind their own backlog are not starving.
+   */
+  const aged = (ctx: OrderContext, w: WaitingRequest): boolean => {
+    if (ctx.now < w.since + options.maxWaitMs) return false
+    const last = ctx.lastGrantAt?.(w.model, w.tenant, w.priority)
+    return last === undefined || ctx.now >= last + options.maxWaitMs
+  }
 
   const before = (ctx: OrderContext, a: WaitingRequest, b: WaitingRequest): boolean => {
     const agedA = aged(ctx, a)
