@@ -88,15 +88,15 @@ afterEach(async () => {
 })
 
 describe("attempt actor", () => {
-  it("sends tokens that arrive in one turn as one TOKEN event, before DONE", async () => {
+  it("sends tokens that arrive in one turn with the done part on DONE (one event)", async () => {
     const tokens = ["The ", "answer ", "is ", "42."]
     runtime = runtimeWith(() =>
       Stream.fromIterable<GenerateChunk>([...tokens.map((text) => ({ kind: "token" as const, text })), done]),
     )
     const { actor, events } = record(runtime)
     await settle()
-    expect(events().map((e) => e.type)).toEqual(["LEASED", "TOKEN", "DONE"])
-    expect(events()[1]).toMatchObject({ type: "TOKEN", attempt: 1, text: "The answer is 42." })
+    expect(events().map((e) => e.type)).toEqual(["LEASED", "DONE"])
+    expect(events()[1]).toMatchObject({ type: "DONE", attempt: 1, text: "The answer is 42.", chunk: done })
     actor.stop()
   })
 
@@ -112,8 +112,13 @@ describe("attempt actor", () => {
     const { actor, events } = record(runtime)
     await settle(20)
     const seen = events()
-    expect(seen.map((e) => e.type)).toEqual(["LEASED", "TOKEN", "TOKEN", "TOKEN", "DONE"])
-    expect(seen.flatMap((e) => (e.type === "TOKEN" ? [e.text] : []))).toEqual(["a", "b", "c"])
+    // The last token comes in the done part's turn, so it rides on DONE.
+    expect(seen.map((e) => e.type)).toEqual(["LEASED", "TOKEN", "TOKEN", "DONE"])
+    expect(
+      seen.flatMap((e) =>
+        e.type === "TOKEN" || (e.type === "DONE" && e.text !== undefined) ? [e.text] : [],
+      ),
+    ).toEqual(["a", "b", "c"])
     actor.stop()
   })
 
