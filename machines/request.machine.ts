@@ -241,14 +241,15 @@ export const makeRequestMachine = (actors: {
         return { times: { ...context.times, generationStartedAt: context.input.services.now() } }
       }),
       token: assign(({ context, event }) => {
-        if (event.type !== "TOKEN") return {}
+        const text = event.type === "TOKEN" ? event.text : event.type === "DONE" ? event.text : undefined
+        if (text === undefined || (event.type === "DONE" && text === "")) return {}
         const s = context.input.services
         // Stamped here, on the bus's clock, so the bus need not copy the event to add `at`.
         const now = s.now()
-        s.publish({ type: "token", id: context.input.id, text: event.text, at: now })
+        s.publish({ type: "token", id: context.input.id, text, at: now })
         return {
-          text: context.text + event.text,
-          streamed: context.streamed + event.text.length,
+          text: context.text + text,
+          streamed: context.streamed + text.length,
           times: { ...context.times, firstTokenAt: context.times.firstTokenAt ?? now, lastTokenAt: now },
         }
       }),
@@ -494,7 +495,7 @@ export const makeRequestMachine = (actors: {
                 entry: "startGeneration",
                 initial: "waitingForFirstToken",
                 on: {
-                  DONE: { guard: "current", target: "validating", actions: "finished" },
+                  DONE: { guard: "current", target: "validating", actions: ["token", "finished"] },
                   GENERATE_FAILED: {
                     guard: "current",
                     target: "#request.active.fallback",

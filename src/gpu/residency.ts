@@ -127,8 +127,8 @@ interface Entry {
   loadMeasured: boolean
   loadFailures: number
   lastError: ModelResidency["lastError"]
-  /** Aborts the idle-expiry timer. */
-  idleTimer: AbortController | undefined
+  /** Cancels the idle-expiry timer. */
+  idleTimer: (() => void) | undefined
 }
 
 /** Disk and runtime start-up, for a first guess at load times: ~2 GB/s plus a second. */
@@ -495,20 +495,19 @@ export class ResidencyCore {
     this.cancelIdle(e)
     const ms = this.deps.options.idleTimeoutMs
     if (e.pinned || !Number.isFinite(ms) || e.state !== "resident" || e.leases > 0) return
-    const ctl = new AbortController()
-    e.idleTimer = ctl
-    this.deps.time.sleep(ms, ctl.signal).then(
-      () => {
-        if (e.idleTimer !== ctl) return
-        e.idleTimer = undefined
-        if (e.state === "resident" && e.leases === 0 && !e.pinned) void this.unload(e, "idle")
-      },
-      () => undefined,
-    )
+    // `schedule`, not `sleep` with an AbortController: the timer is cancelled by every lease, and
+    // an abort builds a DOMException with a stack. It fires a microtask later, as a sleep would.
+    const expire = () => {
+      if (e.idleTimer !== cancel) return
+      e.idleTimer = undefined
+      if (e.state === "resident" && e.leases === 0 && !e.pinned) void this.unload(e, "idle")
+    }
+    const cancel = this.deps.time.schedule(ms, () => queueMicrotask(expire))
+    e.idleTimer = cancel
   }
 
   private cancelIdle(e: Entry): void {
-    e.idleTimer?.abort()
+    e.idleTimer?.()
     e.idleTimer = undefined
   }
 

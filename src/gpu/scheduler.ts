@@ -373,6 +373,7 @@ export class SchedulerCore {
 
   /** Start waiting requests on models that can take them, each model's in the policy's order. */
   private dispatch(): void {
+    if (this.queuedCount === 0) return // nobody waits: no view to build
     const view = this.view()
     for (const m of view.models) {
       const q = this.queues.get(m.name)

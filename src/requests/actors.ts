@@ -20,8 +20,8 @@ export const attemptActors = <R, E>(runtime: ManagedRuntime.ManagedRuntime<R, E>
     // Tokens that arrive within one turn of the event loop (a fast model, or several NDJSON lines
     // in one HTTP read) go to the machine as one TOKEN event: each event is a full XState
     // macrostep and a bus event, and the client coalesces them per turn anyway. Invariant:
-    // `pending` is non-empty only while a flush is scheduled, and is flushed before DONE or
-    // GENERATE_FAILED so the machine sees every token before the end of the stream.
+    // `pending` is non-empty only while a flush is scheduled, and is flushed before
+    // GENERATE_FAILED (or carried by DONE) so the machine sees every token before the end.
     let pending = ""
     const flush = () => {
       if (pending === "") return
@@ -50,15 +50,23 @@ export const attemptActors = <R, E>(runtime: ManagedRuntime.ManagedRuntime<R, E>
           }
           const { lease, host, backend } = leased.success
           send({ type: "LEASED", attempt, waitedMs: lease.waitedMs, loadMs: lease.loadMs })
+          // One callback per batch the backend hands over (an HTTP read's parts), not per chunk.
           const streamed = yield* Effect.result(
-            Stream.runForEach(backend.generate(input.model, input.request), (chunk) =>
+            Stream.runForEachArray(backend.generate(input.model, input.request), (chunks) =>
               Effect.sync(() => {
-                if (chunk.kind === "token") return onToken(chunk.text)
-                flush()
-                if (chunk.kind === "thinking") send({ type: "THINKING", attempt, text: chunk.text })
-                else if (chunk.kind === "tool_calls")
-                  send({ type: "TOOL_CALLS", attempt, calls: chunk.calls })
-                else send({ type: "DONE", attempt, chunk })
+                for (const chunk of chunks) {
+                  if (chunk.kind === "token") onToken(chunk.text)
+                  else if (chunk.kind === "done") {
+                    // The last tokens ride on DONE: one macrostep, not two.
+                    const text = pending
+                    pending = ""
+                    send({ type: "DONE", attempt, chunk, ...(text !== "" ? { text } : {}) })
+                  } else {
+                    flush()
+                    if (chunk.kind === "thinking") send({ type: "THINKING", attempt, text: chunk.text })
+                    else send({ type: "TOOL_CALLS", attempt, calls: chunk.calls })
+                  }
+                }
               }),
             ),
           )

@@ -19,7 +19,8 @@ export type AttemptEvent =
   | { readonly type: "TOKEN"; readonly attempt: number; readonly text: string }
   | { readonly type: "THINKING"; readonly attempt: number; readonly text: string }
   | { readonly type: "TOOL_CALLS"; readonly attempt: number; readonly calls: ReadonlyArray<ToolCall> }
-  | { readonly type: "DONE"; readonly attempt: number; readonly chunk: DoneChunk }
+  /** `text`: tokens that came with the done part, handled as a TOKEN just before it. */
+  | { readonly type: "DONE"; readonly attempt: number; readonly chunk: DoneChunk; readonly text?: string }
   | { readonly type: "GENERATE_FAILED"; readonly attempt: number; readonly error: ConductorError }
 
 /** An attempt: a lease on `model` (waiting in its queue first), then the generation of `request`. */

@@ -1,11 +1,13 @@
 /**
- * The Ollama adapter, on the official ollama-js client; the JSON both ways is mapped in
- * `wire.ts`. Conductor owns residency (DESIGN decision 1): every generate sends `keep_alive: -1`
- * and the model's fixed `num_ctx`; loads and unloads are explicit empty calls. Each generation gets its own client whose fetch
- * carries that request's AbortSignal, so cancelling one request stops exactly that generation on
- * the server (ollama-js' `client.abort()` would stop every stream of a shared client).
+ * The Ollama adapter: control calls and embeddings on the official ollama-js client, streamed
+ * generations on `node:http` (`generation-stream.ts`: one write per request, keep-alive
+ * connections); the JSON both ways is mapped in `wire.ts`. Conductor owns residency (DESIGN
+ * decision 1): every generate sends `keep_alive: -1` and the model's fixed `num_ctx`; loads and
+ * unloads are explicit empty calls. Cancelling one request stops exactly that generation on the
+ * server: its HTTP request is destroyed. (ollama-js' `client.abort()` would stop every stream of
+ * a shared client, so each control call gets a client whose fetch carries its own signal.)
  */
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer, type Stream } from "effect"
 import { Ollama } from "ollama"
 import { conductorError } from "../../domain/errors.js"
 import type { ModelKind } from "../../domain/model-profile.js"
@@ -17,8 +19,8 @@ import {
   type GenerateChunk,
   type GenerateRequest,
 } from "../port.js"
+import { generationTransport, streamGeneration } from "./generation-stream.js"
 import {
-  ChunkMapper,
   detailsOf,
   embedCall,
   embedResultOf,
@@ -27,9 +29,7 @@ import {
   modelsOf,
   runningOf,
   unloadCall,
-  type WireChatPart,
   type WireEmbed,
-  type WireGeneratePart,
   type WireList,
   type WirePs,
   type WireShow,
@@ -129,42 +129,14 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
       if (settleMs > 0) yield* Effect.sleep(settleMs)
     })
 
+  // Generations, the hot path, go over node:http with keep-alive (`generation-stream.ts`);
+  // control calls and embeddings stay on ollama-js.
+  const transport = generationTransport(host)
   const generate = (
     name: string,
     req: GenerateRequest,
   ): Stream.Stream<GenerateChunk, ReturnType<typeof fromThrown>> =>
-    Stream.unwrap(
-      Effect.gen(function* () {
-        const ctl = new AbortController()
-        // Set once the server has sent its done part: the generation is over and there is no GPU
-        // work to stop, so the finalizer skips the abort (which builds a DOMException with a
-        // stack and runs fetch's abort steps on every answered request).
-        let finished = false
-        yield* Effect.addFinalizer(() =>
-          Effect.sync(() => {
-            if (!finished) ctl.abort()
-          }),
-        )
-        const client = clientFor(host, ctl.signal)
-        const call = generationCall(name, req)
-        async function* chunks(): AsyncGenerator<GenerateChunk> {
-          const parts: AsyncIterable<unknown> =
-            call.path === "chat" ? await client.chat(call.body) : await client.generate(call.body)
-          const mapper = new ChunkMapper()
-          for await (const part of parts) {
-            const mapped = mapper.map(part as WireChatPart | WireGeneratePart)
-            if (mapped.at(-1)?.kind === "done") {
-              finished = true
-              yield* mapped
-              return
-            }
-            yield* mapped
-          }
-          throw new Error("stream ended without a done chunk")
-        }
-        return Stream.fromAsyncIterable(chunks(), (e) => fromThrown(e, name, ctl.signal.aborted))
-      }),
-    )
+    streamGeneration(transport, name, generationCall(name, req))
 
   const embed = (name: string, req: EmbedRequest) =>
     Effect.tryPromise({
