@@ -74,7 +74,7 @@ describe.skipIf(skip)("the web console (browser, end to end)", { timeout: 60_000
   })
 
   it("a query typed into the page is routed, streams, names its model and is validated", async () => {
-    const prompt = "Explain CRDTs briefly, with an example"
+    const prompt = "Explain briefly how ocean tides work, with an example"
     await w.page.getByLabel("Query").fill(prompt)
     await w.page.locator('[data-testid="query-submit"]').click()
     // The page's own request, seen by the watcher (the console names itself as its client; the

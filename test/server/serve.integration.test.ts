@@ -104,15 +104,17 @@ describe("conductor serve (end to end, simulator backend)", () => {
     const c = await client()
     c.send({ type: "subscribe", topics: ["models", "vram"] })
     await c.waitFor((m) => m.type === "subscribed")
-    c.send({ type: "query", id: "to-cancel", prompt: LONG, model: "qwen2.5:14b" })
-    // Its model loads: the subscription shows the load and the memory it takes.
-    await c.waitFor((m) => m.type === "model_loading" && m.model === "qwen2.5:14b")
+    c.send({ type: "query", id: "to-cancel", prompt: LONG, model: "deepseek-coder:6.7b" })
+    // Its model (one no earlier test here uses, so not yet resident) loads — once the models it
+    // must evict have been resident minResidency — and the subscription shows the load and the
+    // memory it takes.
+    await c.waitFor((m) => m.type === "model_loading" && m.model === "deepseek-coder:6.7b", 60_000)
     await c.waitFor((m) => m.type === "vram")
     c.send({ type: "cancel", id: "to-cancel" })
     expect((await c.waitFor(terminal("to-cancel"))).type).toBe("cancelled")
     c.send({ type: "cancel", id: "to-cancel" })
     expect(await c.waitFor((m) => m.type === "error")).toMatchObject({ code: "unknown_request" })
-  })
+  }, 90_000)
 
   it("answers malformed messages with errors and keeps serving", async () => {
     const c = await client()
