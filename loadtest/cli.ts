@@ -263,6 +263,7 @@ export const runLoadtest = async (argv: ReadonlyArray<string>, io: Io): Promise<
           Object.values(policies).find((r) => r.host !== undefined)?.host,
           "requests" in bound ? bound : undefined,
           rates,
+          STREAM_SLOWDOWN,
         )
       : ceilingOf(policies, "requests" in bound ? bound : undefined, rates, STREAM_SLOWDOWN)
   // The same runs at other load costs (1× is the main run above).

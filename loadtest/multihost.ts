@@ -9,7 +9,7 @@
 import type { SimState } from "../src/backends/sim/engine.js"
 import { type Ceiling, computeCeiling } from "./ceiling.js"
 import type { HostFacts, PolicyResult } from "./recorder.js"
-import type { ModelRates } from "./report.js"
+import { ceilingWork, type ModelRates } from "./report.js"
 
 export interface HostFigures {
   readonly host: string
@@ -38,23 +38,17 @@ export const multihostCeiling = (
   host: HostFacts | undefined,
   bound: PolicyResult | undefined,
   rates: Readonly<Record<string, ModelRates>>,
+  /** Each host's slowdown per other generation running at once (the simulator's; 0: none). */
+  streamSlowdown = 0,
 ): Ceiling | undefined => {
   if (host === undefined || bound === undefined || bound.completed === 0) return undefined
-  const models = Object.entries(bound.perModel).map(([name, m]) => {
-    const r = rates[name]
-    const serviceMs =
-      r === undefined || m.completed === 0
-        ? m.serviceMs
-        : ((m.promptTokens / r.promptTokensPerSec + m.tokens / r.tokensPerSec) / m.completed) * 1000
-    return {
-      name,
-      bytes: host.models[name]?.bytes ?? 0,
-      slots: host.models[name]?.slots ?? 1,
-      share: m.completed / bound.completed,
-      serviceMs,
-    }
+  const models = ceilingWork(host, bound, rates)
+  const one = computeCeiling({
+    models,
+    budgetBytes: host.budgetBytes,
+    maxLoaded: host.maxLoaded,
+    streamSlowdown,
   })
-  const one = computeCeiling({ models, budgetBytes: host.budgetBytes, maxLoaded: host.maxLoaded })
   const vramRps = one.throughputRps * hosts
   const capped = bound.throughputRps < vramRps
   const round = (x: number) => Math.round(x * 1000) / 1000

@@ -6,7 +6,7 @@
 import { cpus, totalmem } from "node:os"
 import { type Ceiling, computeCeiling } from "./ceiling.js"
 import { type LearningReport, learningMarkdown } from "./learning/report.js"
-import type { PolicyResult } from "./recorder.js"
+import type { HostFacts, PolicyResult } from "./recorder.js"
 import type { Scenario } from "./scenario.js"
 import { type SweepPoint, sweepMarkdown } from "./sweep.js"
 import { type TargetCheck, targetsMarkdown } from "./targets.js"
@@ -97,7 +97,26 @@ export const ceilingOf = (
     .flatMap((r) => (r.host !== undefined ? [r.host] : []))
     .sort((a, b) => b.budgetBytes - a.budgetBytes)[0]
   if (host === undefined || bound === undefined || bound.completed === 0) return undefined
-  const models = Object.entries(bound.perModel).map(([name, m]) => {
+  const models = ceilingWork(host, bound, rates)
+  return computeCeiling({
+    models,
+    budgetBytes: host.budgetBytes,
+    maxLoaded: host.maxLoaded,
+    boundRps: bound.throughputRps,
+    streamSlowdown,
+  })
+}
+
+/**
+ * The work the ceiling packs, per model: its share of the bound run's completed requests, its
+ * footprint and slots on the host, and its mean service time on one slot without contention.
+ */
+export const ceilingWork = (
+  host: HostFacts,
+  bound: PolicyResult,
+  rates: Readonly<Record<string, ModelRates>>,
+) =>
+  Object.entries(bound.perModel).map(([name, m]) => {
     const r = rates[name]
     const serviceMs =
       r === undefined || m.completed === 0
@@ -111,14 +130,6 @@ export const ceilingOf = (
       serviceMs,
     }
   })
-  return computeCeiling({
-    models,
-    budgetBytes: host.budgetBytes,
-    maxLoaded: host.maxLoaded,
-    boundRps: bound.throughputRps,
-    streamSlowdown,
-  })
-}
 
 /** Each policy's throughput as a fraction of the ceiling. */
 export const withCeilingFractions = (

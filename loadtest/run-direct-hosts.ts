@@ -6,10 +6,10 @@
  * As in run-direct.ts: no routing, deadlines, fallbacks or retries; Ollama's defaults; queue and
  * load time from each host's own accounting. Per-host figures go to `onHosts`.
  */
-import { fromThrown } from "../src/backends/errors.js"
 import { SimEngine, type SimState } from "../src/backends/sim/engine.js"
 import { loadProfile } from "../src/backends/sim/profile.js"
 import { ScaledClock, type TimeSource } from "../src/time/clock.js"
+import { type DirectSend, sendDirect } from "./direct-send.js"
 import { drive } from "./drive.js"
 import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
 import { staticModel } from "./run-direct.js"
@@ -90,6 +90,12 @@ const directOn = async (
       ms += Math.max(0, Math.min(to, l.end) - Math.max(from, l.start))
     return ms
   }
+  const directs: DirectSend[] = engines.map((engine, h) => ({
+    engine,
+    clock,
+    recorder,
+    loadingWithin: (model, from, to) => loadingWithin(h, model, from, to),
+  }))
   const progress = reportProgress(recorder, clock, options.onProgress)
   let next = 0
   try {
@@ -98,91 +104,10 @@ const directOn = async (
       {
         now: () => clock.now(),
         sleep: (ms) => clock.sleep(ms),
-        send: async (_client, id, request) => {
-          const model = modelOf(request)
+        send: (_client, id, request) => {
+          // A plain load balancer: round-robin over the hosts.
           const h = next++ % engines.length
-          const engine = engines[h] as SimEngine
-          const sentAt = clock.now()
-          recorder.event({ type: "accepted", id })
-          if (model === undefined) {
-            recorder.event({
-              type: "failed",
-              id,
-              reason: "NoModelAvailable",
-              message: "no model for it",
-              attempts: [],
-            })
-            return
-          }
-          recorder.event({ type: "started", id, model, attempt: 1 })
-          let firstTokenAt: number | undefined
-          try {
-            const response = await engine.generate({
-              model,
-              prompt: request.prompt ?? "",
-              stream: true,
-              ...(request.options?.numPredict !== undefined
-                ? { options: { num_predict: request.options.numPredict } }
-                : {}),
-            })
-            if (response.kind === "single") throw new Error("stream ended without a done chunk")
-            let part = response.first
-            for (;;) {
-              if (firstTokenAt === undefined && (part.response !== "" || (part.thinking ?? "") !== "")) {
-                firstTokenAt = clock.now()
-              }
-              if (part.done) {
-                await response.cancel()
-                break
-              }
-              const step = await response.rest.next()
-              if (step.done === true) throw new Error("stream ended without a done chunk")
-              part = step.value
-            }
-            const done = part as typeof part & {
-              load_duration?: number
-              total_duration?: number
-              prompt_eval_count?: number
-              prompt_eval_duration?: number
-              eval_count?: number
-              eval_duration?: number
-            }
-            const now = clock.now()
-            const gotRunnerAt = sentAt + (done.load_duration ?? 0) / 1e6
-            const loadMs = loadingWithin(h, model, sentAt, gotRunnerAt)
-            recorder.event({
-              type: "completed",
-              id,
-              model,
-              tier: "fast",
-              taskType: "general_qa",
-              text: "",
-              reason: "explicit_override",
-              finishReason: done.done_reason === "length" ? "length" : "stop",
-              usage: { promptTokens: done.prompt_eval_count ?? 0, evalTokens: done.eval_count ?? 0 },
-              timings: {
-                queueMs: Math.max(0, gotRunnerAt - sentAt - loadMs),
-                loadMs,
-                firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - sentAt,
-                totalMs: now - sentAt,
-                backendMs: Math.max(0, (done.total_duration ?? 0) / 1e6 - (done.load_duration ?? 0) / 1e6),
-                promptEvalMs: (done.prompt_eval_duration ?? 0) / 1e6,
-                evalMs: (done.eval_duration ?? 0) / 1e6,
-              },
-              attempts: [{ model, outcome: "completed" }],
-              warnings: [],
-              labels: [],
-            })
-          } catch (e) {
-            const error = fromThrown(e, model)
-            recorder.event({
-              type: "failed",
-              id,
-              reason: error.reason,
-              message: error.message,
-              attempts: [{ model, outcome: "failed", reason: error.reason, message: error.message }],
-            })
-          }
+          return sendDirect(directs[h] as DirectSend, id, modelOf(request), request)
         },
       },
       recorder,

@@ -14,7 +14,6 @@
  * its queue wait, and its prompt evaluation and generation are its service time.
  */
 import { Result } from "effect"
-import { fromThrown } from "../src/backends/errors.js"
 import { SimEngine } from "../src/backends/sim/engine.js"
 import { loadProfile, type SimProfile } from "../src/backends/sim/profile.js"
 import type { ConductorRequest } from "../src/conductor.js"
@@ -22,6 +21,7 @@ import { loadConfig } from "../src/config/load.js"
 import { ModelRegistry } from "../src/registry/registry.js"
 import { route } from "../src/routing/router.js"
 import { ScaledClock, type TimeSource } from "../src/time/clock.js"
+import { sendDirect } from "./direct-send.js"
 import { drive } from "./drive.js"
 import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
 import { onVirtualTime, profileFile, type RunOptions, reportProgress } from "./run-local.js"
@@ -138,6 +138,7 @@ const directOn = async (
     for (const l of loads.get(model) ?? []) ms += Math.max(0, Math.min(to, l.end) - Math.max(from, l.start))
     return ms
   }
+  const direct = { engine, clock, recorder, loadingWithin }
   const progress = reportProgress(recorder, clock, options.onProgress)
   try {
     await drive(
@@ -145,95 +146,7 @@ const directOn = async (
       {
         now: () => clock.now(),
         sleep: (ms) => clock.sleep(ms),
-        send: async (_client, id, request) => {
-          const model = modelOf(request)
-          const sentAt = clock.now()
-          recorder.event({ type: "accepted", id })
-          if (model === undefined) {
-            recorder.event({
-              type: "failed",
-              id,
-              reason: "NoModelAvailable",
-              message: "no model for it",
-              attempts: [],
-            })
-            return
-          }
-          recorder.event({ type: "started", id, model, attempt: 1 })
-          let firstTokenAt: number | undefined
-          try {
-            const response = await engine.generate({
-              model,
-              prompt: request.prompt ?? "",
-              stream: true,
-              ...(request.options?.numPredict !== undefined
-                ? { options: { num_predict: request.options.numPredict } }
-                : {}),
-            })
-            if (response.kind === "single") throw new Error("stream ended without a done chunk")
-            let part = response.first
-            for (;;) {
-              if (firstTokenAt === undefined && (part.response !== "" || (part.thinking ?? "") !== "")) {
-                firstTokenAt = clock.now()
-              }
-              if (part.done) {
-                // Let the stream finish: the runner is released when it ends.
-                await response.cancel()
-                break
-              }
-              const next = await response.rest.next()
-              if (next.done === true) throw new Error("stream ended without a done chunk")
-              part = next.value
-            }
-            const done = part as typeof part & {
-              load_duration?: number
-              total_duration?: number
-              prompt_eval_count?: number
-              prompt_eval_duration?: number
-              eval_count?: number
-              eval_duration?: number
-            }
-            const now = clock.now()
-            const gotRunnerAt = sentAt + (done.load_duration ?? 0) / 1e6
-            const loadMs = loadingWithin(model, sentAt, gotRunnerAt)
-            // The time it held a slot computing; the rest, beside its own load, it waited — for
-            // its runner in the scheduler's queue, then for a slot on the runner.
-            const promptEvalMs = (done.prompt_eval_duration ?? 0) / 1e6
-            const evalMs = (done.eval_duration ?? 0) / 1e6
-            recorder.event({
-              type: "completed",
-              id,
-              model,
-              tier: "fast",
-              taskType: "general_qa",
-              text: "",
-              reason: "explicit_override",
-              finishReason: done.done_reason === "length" ? "length" : "stop",
-              usage: { promptTokens: done.prompt_eval_count ?? 0, evalTokens: done.eval_count ?? 0 },
-              timings: {
-                queueMs: Math.max(0, now - sentAt - loadMs - promptEvalMs - evalMs),
-                loadMs,
-                firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - sentAt,
-                totalMs: now - sentAt,
-                backendMs: promptEvalMs + evalMs,
-                promptEvalMs,
-                evalMs,
-              },
-              attempts: [{ model, outcome: "completed" }],
-              warnings: [],
-              labels: [],
-            })
-          } catch (e) {
-            const error = fromThrown(e, model)
-            recorder.event({
-              type: "failed",
-              id,
-              reason: error.reason,
-              message: error.message,
-              attempts: [{ model, outcome: "failed", reason: error.reason, message: error.message }],
-            })
-          }
-        },
+        send: (_client, id, request) => sendDirect(direct, id, modelOf(request), request),
       },
       recorder,
       { label: "ollama", durationSec: options.durationSec },
