@@ -40,7 +40,7 @@ import { GB, type ModelProfile, memoryBytes } from "./domain/model-profile.js"
 import type { TaskType } from "./domain/task.js"
 import { DEFAULT_TENANT } from "./domain/tenant.js"
 import type { Tier } from "./domain/tier.js"
-import { EventBus, type EventBusShape, makeEventBus } from "./events/bus.js"
+import { type EventBusShape, makeEventBus } from "./events/bus.js"
 import { Replay, Subscription } from "./events/stream.js"
 import type { HardwareReport } from "./gpu/hardware.js"
 import { HostSet, type HostSnapshot } from "./gpu/host-set.js"
@@ -371,7 +371,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   const backend = first.backend
   const several = selected.hosts.length > 1
   const bus = makeEventBus(() => time.now())
-  const base = Layer.mergeAll(Time.layer(time), Layer.succeed(EventBus, bus), Layer.succeed(Backend, backend))
+  const base = Layer.mergeAll(Time.layer(time), Layer.succeed(Backend, backend))
 
   // ---- models: the registry, what the backends have, footprints from /api/show
   let registry = new ModelRegistry(config.models)
@@ -517,7 +517,7 @@ interface Parts {
   readonly time: TimeSource
   readonly bus: EventBusShape
   readonly hardware: HardwareReport
-  readonly runtime: ManagedRuntime.ManagedRuntime<Backend | Time | EventBus, never>
+  readonly runtime: ManagedRuntime.ManagedRuntime<Backend | Time, never>
   readonly machine: RequestMachine
   /** The default (first) host's residency and scheduler. */
   readonly residency: ResidencyCore

@@ -19,7 +19,7 @@ import {
 } from "../../src/backends/sim/index.js"
 import type { ConductorError } from "../../src/domain/errors.js"
 import type { ConductorEvent } from "../../src/domain/events.js"
-import { EventBus, makeEventBus } from "../../src/events/bus.js"
+import { makeEventBus } from "../../src/events/bus.js"
 import { VramBudget } from "../../src/gpu/budget.js"
 import { budgetOf } from "../../src/gpu/hardware.js"
 import { swapAwarePolicy } from "../../src/gpu/policies/swap-aware.js"
@@ -54,7 +54,6 @@ const start = async (options: { reconcileIntervalMs?: number; policy?: Schedulin
   bus.subscribe((e) => events.push(e))
   const base = Layer.mergeAll(
     Time.layer(clock),
-    Layer.succeed(EventBus, bus),
     ollamaBackendLayer({ host: server.url, unloadSettleMs: 1_000, callTimeoutMs: 30_000 }),
   )
   // Estimates from /api/show, as `conductor serve` makes them.
