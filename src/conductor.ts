@@ -1,7 +1,9 @@
 /**
  * The composition root and the library API. `createConductor` loads the configuration, picks the
  * backend (Ollama, or the embedded simulator), discovers models, measures the GPU budget and
- * builds the services (residency, scheduler, health) on one Effect runtime and one clock. Each
+ * builds the owners — one per GPU host (budget, residency, scheduler, breaker) under the host set,
+ * and health — as plain classes on one clock, with the backend port on an Effect runtime
+ * (docs/architecture.md, "One shape per concept"). Each
  * submitted request becomes one XState actor (machines/request.machine.ts), kept in a map while
  * it runs; its events flow through the event bus to its handle, to `events()` subscribers, to
  * metrics and logs. Every accepted request ends with exactly one of completed, failed, cancelled.
@@ -38,17 +40,16 @@ import { GB, type ModelProfile, memoryBytes } from "./domain/model-profile.js"
 import type { TaskType } from "./domain/task.js"
 import { DEFAULT_TENANT } from "./domain/tenant.js"
 import type { Tier } from "./domain/tier.js"
-import { EventBus, type EventBusShape, makeEventBus } from "./events/bus.js"
+import { type EventBusShape, makeEventBus } from "./events/bus.js"
 import { Replay, Subscription } from "./events/stream.js"
 import type { HardwareReport } from "./gpu/hardware.js"
 import { HostSet, type HostSnapshot } from "./gpu/host-set.js"
 import { mergeModels, mergeQueues } from "./gpu/hosts-view.js"
 import { openHost } from "./gpu/open-host.js"
 import { makePolicy } from "./gpu/policies/index.js"
-import type { ModelResidency } from "./gpu/residency.js"
-import { Residency, type ResidencyCore, residentSpecs } from "./gpu/residency.js"
-import { type QueueSnapshot, Scheduler, type SchedulerCore, schedulerShape } from "./gpu/scheduler.js"
-import { Health, type HealthCore, healthOptionsOf, type ModelHealth } from "./health/health.js"
+import { type ModelResidency, type ResidencyCore, residentSpecs } from "./gpu/residency.js"
+import type { QueueSnapshot, SchedulerCore } from "./gpu/scheduler.js"
+import { HealthCore, healthOptionsOf, type ModelHealth } from "./health/health.js"
 import { type Learning, openLearning } from "./learning/learning.js"
 import { discover, factsOf } from "./registry/discover.js"
 import { estimateFootprintBytes } from "./registry/footprint.js"
@@ -370,7 +371,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   const backend = first.backend
   const several = selected.hosts.length > 1
   const bus = makeEventBus(() => time.now())
-  const base = Layer.mergeAll(Time.layer(time), Layer.succeed(EventBus, bus), Layer.succeed(Backend, backend))
+  const base = Layer.mergeAll(Time.layer(time), Layer.succeed(Backend, backend))
 
   // ---- models: the registry, what the backends have, footprints from /api/show
   let registry = new ModelRegistry(config.models)
@@ -415,22 +416,25 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   )
   const hosts = new HostSet(hostList)
   const home = hosts.first
-  const layer = Layer.mergeAll(
-    Layer.succeed(Residency, home.residency),
-    Layer.succeed(Scheduler, schedulerShape(home.scheduler)),
-    Health.layer(healthOptionsOf(c.health)),
-  ).pipe(Layer.provideMerge(base))
-  const runtime = ManagedRuntime.make(layer)
-  const services = await runtime.runPromise(
-    Effect.gen(function* () {
-      return { health: yield* Health }
-    }),
+  const health = new HealthCore({ time, publish: bus.publish, options: healthOptionsOf(c.health) })
+  // Breakers the backend's outage opened may probe as soon as it is back.
+  const unsubscribeHealth = bus.subscribe(
+    (e) => {
+      if (e.type === "backend" && e.state === "up") health.backendRecovered()
+    },
+    ["models"],
   )
+  // The requests' runtime (attempt and embedding fibers): disposing it interrupts them all before
+  // the hosts close; the hosts' own control calls run on `baseRuntime`, which outlives them.
+  const runtime = ManagedRuntime.make(base)
+  await runtime.context()
   const machine = makeRequestMachine(attemptActors(runtime, hosts))
   const hardware = home.hardware
   const engine = first.engine
   const closeHosts = async () => {
     await runtime.dispose()
+    unsubscribeHealth()
+    health.close()
     await hosts.close()
     await baseRuntime.dispose()
   }
@@ -469,7 +473,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
     scheduler: home.scheduler,
     hosts,
     closeHosts,
-    health: services.health.core,
+    health,
     getRegistry: () => registry,
     getAvailable: () => available,
     details,
@@ -513,10 +517,7 @@ interface Parts {
   readonly time: TimeSource
   readonly bus: EventBusShape
   readonly hardware: HardwareReport
-  readonly runtime: ManagedRuntime.ManagedRuntime<
-    Scheduler | Backend | Residency | Health | Time | EventBus,
-    never
-  >
+  readonly runtime: ManagedRuntime.ManagedRuntime<Backend | Time, never>
   readonly machine: RequestMachine
   /** The default (first) host's residency and scheduler. */
   readonly residency: ResidencyCore
@@ -765,7 +766,7 @@ class ConductorImpl implements Conductor {
       now: () => this.p.time.now(),
       admit: (m, tenant) => this.p.health.admit(m, tenant),
       record: (ticket, outcome) => this.p.health.record(ticket, outcome),
-      hosts: this.p.hosts.several ? this.p.hosts : undefined,
+      hosts: this.p.hosts,
     }).pipe(
       Effect.timeoutOrElse({
         duration: totalMs,

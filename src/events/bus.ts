@@ -3,7 +3,6 @@
  * synchronously in publish order (cheap: token events flow through here); a listener that
  * throws is isolated from the others. Async iteration (`stream`) buffers per subscriber.
  */
-import { Context, Layer } from "effect"
 import { type ConductorEvent, type Topic, topicOf } from "../domain/events.js"
 
 export type Listener = (event: ConductorEvent) => void
@@ -70,8 +69,4 @@ export const makeEventBus = (now: () => number = Date.now): EventBusShape => {
       }
     },
   }
-}
-
-export class EventBus extends Context.Service<EventBus, EventBusShape>()("conductor/EventBus") {
-  static readonly layer = Layer.sync(EventBus, () => makeEventBus())
 }

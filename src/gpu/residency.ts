@@ -8,19 +8,17 @@
  * errors: models loaded by someone else are adopted (their memory counted), vanished ones are
  * released, sizes are corrected from `size_vram`; a backend that lost every model resets all.
  */
-import { Context, Effect, Layer } from "effect"
-import { Backend, type BackendModelDetails, type BackendShape, type RunningModel } from "../backends/port.js"
+import { Effect } from "effect"
+import type { BackendModelDetails, BackendShape, RunningModel } from "../backends/port.js"
 import { type ConductorError, conductorError, isConductorError } from "../domain/errors.js"
 import type { EvictionReason, SystemEvent } from "../domain/events.js"
 import { GB, type ModelKind, type ModelProfile, memoryBytes } from "../domain/model-profile.js"
-import { EventBus } from "../events/bus.js"
 import { factsOf } from "../registry/discover.js"
 import { estimateFootprintBytes } from "../registry/footprint.js"
 import { normaliseName } from "../registry/registry.js"
-import { type RunPromise, runPromiseHere } from "../runtime/run-promise.js"
+import type { RunPromise } from "../runtime/run-promise.js"
 import type { TimeSource } from "../time/clock.js"
-import { Time } from "../time/effect-clock.js"
-import { type Permit, VramBudget } from "./budget.js"
+import type { Permit, VramBudget } from "./budget.js"
 import type { ResidencyState } from "./policy.js"
 import { reconcileDiff, sizeDiffers } from "./reconcile.js"
 
@@ -734,16 +732,6 @@ export class ResidencyCore {
   }
 }
 
-// ---------------------------------------------------------------- the service
-
-export interface ResidencyLayerOptions extends ResidencyOptions {
-  readonly models: ReadonlyArray<ResidentModelSpec>
-  /** The VRAM budget in bytes (hardware × utilisation − reserve). */
-  readonly capacityBytes: number
-  /** On shutdown, unload the idle models Conductor loaded. */
-  readonly unloadOnShutdown?: boolean
-}
-
 /** Residency specs for registry profiles, estimated from `/api/show` facts where the backend gave them. */
 export const residentSpecs = (
   profiles: ReadonlyArray<ModelProfile>,
@@ -761,26 +749,3 @@ export const residentSpecs = (
         d !== undefined ? estimateFootprintBytes(factsOf(d), p.numCtx, p.parallel) : memoryBytes(p),
     }
   })
-
-/** The residency core as a service; the layer adopts what is already loaded and reconciles on a period. */
-export class Residency extends Context.Service<Residency, ResidencyCore>()("conductor/Residency") {
-  static readonly layer = (
-    options: ResidencyLayerOptions,
-  ): Layer.Layer<Residency, never, Backend | EventBus | Time> =>
-    Layer.effect(
-      Residency,
-      Effect.gen(function* () {
-        const backend = yield* Backend
-        const bus = yield* EventBus
-        const time = yield* Time
-        const run = yield* runPromiseHere
-        const budget = new VramBudget(options.capacityBytes)
-        const core = new ResidencyCore({ backend, run, time, budget, publish: bus.publish, options })
-        core.register(options.models)
-        yield* Effect.promise(() => core.reconcile())
-        core.start()
-        yield* Effect.addFinalizer(() => Effect.promise(() => core.stop(options.unloadOnShutdown ?? false)))
-        return core
-      }),
-    )
-}

@@ -8,17 +8,14 @@
  * memory and loads. Every decision is made synchronously in `pump`, on each change and when the
  * policy asks to look again later. Granted slot time is charged to the tenants' fair share.
  */
-import { Context, Effect, Layer, type Scope } from "effect"
 import { type ConductorError, conductorError } from "../domain/errors.js"
 import type { ConductorEvent } from "../domain/events.js"
 import { DEFAULT_TENANT, type Priority } from "../domain/tenant.js"
-import { EventBus } from "../events/bus.js"
 import type { TimeSource } from "../time/clock.js"
-import { Time } from "../time/effect-clock.js"
 import { ModelEstimates } from "./estimates.js"
 import { FairShare } from "./fair-share.js"
 import type { ModelView, OrderContext, SchedulerView, SchedulingPolicy, WaitingRequest } from "./policy.js"
-import { type Lease, type ModelResidency, Residency, type ResidencyCore } from "./residency.js"
+import type { Lease, ModelResidency, ResidencyCore } from "./residency.js"
 
 export interface GrantedLease extends Lease {
   /** Time spent waiting in the queue (including any load). */
@@ -612,74 +609,3 @@ const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`
 
 const cancelled = (model: string): ConductorError =>
   conductorError("Cancelled", "cancelled while waiting for the model", { model })
-
-// ---------------------------------------------------------------- the service
-
-export interface SchedulerShape {
-  readonly core: SchedulerCore
-  /**
-   * Wait for a slot on `model`, loading it if needed. The lease is returned when the scope
-   * closes; interrupting the wait leaves the queue.
-   */
-  lease(
-    model: string,
-    options?: Omit<AcquireOptions, "signal">,
-  ): Effect.Effect<GrantedLease, ConductorError, Scope.Scope>
-  readonly snapshot: Effect.Effect<SchedulerSnapshot>
-}
-
-export interface SchedulerLayerOptions extends SchedulerOptions {
-  readonly policy: SchedulingPolicy
-}
-
-/** The service shape over a scheduler core (one host's): `lease` as a scoped Effect. */
-export const schedulerShape = (core: SchedulerCore): SchedulerShape => {
-  const wait = (model: string, acquire: Omit<AcquireOptions, "signal"> = {}) =>
-    Effect.callback<GrantedLease, ConductorError>((resume, signal) => {
-      core.acquire(model, { ...acquire, signal }).then(
-        (lease) => {
-          // Granted just as the wait was interrupted: nobody will use it.
-          if (signal.aborted) lease.release()
-          else resume(Effect.succeed(lease))
-        },
-        (error: ConductorError) => resume(Effect.fail(error)),
-      )
-    })
-  return {
-    core,
-    lease: (model, leaseOptions) =>
-      Effect.uninterruptibleMask((restore) =>
-        restore(wait(model, leaseOptions)).pipe(
-          Effect.tap((lease) => Effect.addFinalizer(() => Effect.sync(() => lease.release()))),
-        ),
-      ),
-    snapshot: Effect.sync(() => core.snapshot()),
-  }
-}
-
-export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("conductor/Scheduler") {
-  static readonly layer = (
-    options: SchedulerLayerOptions,
-  ): Layer.Layer<Scheduler, never, Residency | EventBus | Time> =>
-    Layer.effect(
-      Scheduler,
-      Effect.gen(function* () {
-        const residency = yield* Residency
-        const bus = yield* EventBus
-        const time = yield* Time
-        const core = new SchedulerCore({
-          residency,
-          policy: options.policy,
-          time,
-          publish: bus.publish,
-          options: {
-            maxQueued: options.maxQueued,
-            maxLoaded: options.maxLoaded,
-            ...(options.weightOf !== undefined ? { weightOf: options.weightOf } : {}),
-          },
-        })
-        yield* Effect.addFinalizer(() => Effect.sync(() => core.close()))
-        return schedulerShape(core)
-      }),
-    )
-}

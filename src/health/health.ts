@@ -16,14 +16,11 @@
  * it was unreachable) half-open as soon as the backend is back (`backendRecovered`).
  */
 import { EventEmitter } from "node:events"
-import { Context, Effect, Layer } from "effect"
 import type { HealthConfig } from "../config/schema.js"
 import { type ConductorError, conductorError, type ErrorReason } from "../domain/errors.js"
 import type { BreakerState, SystemEvent } from "../domain/events.js"
 import { DEFAULT_TENANT } from "../domain/tenant.js"
-import { EventBus } from "../events/bus.js"
 import type { TimeSource } from "../time/clock.js"
-import { Time } from "../time/effect-clock.js"
 import { Breaker, type Outcome, WINDOW_BUCKETS } from "./breaker.js"
 import { Failers, TenantBreakers } from "./tenants.js"
 
@@ -331,12 +328,6 @@ export class HealthCore {
   }
 }
 
-// ---------------------------------------------------------------- the service
-
-export interface HealthShape {
-  readonly core: HealthCore
-}
-
 /** The CircuitOpen error for a refused admission. */
 export const circuitOpen = (model: string, refused: Extract<Admission, { allowed: false }>): ConductorError =>
   conductorError(
@@ -346,28 +337,3 @@ export const circuitOpen = (model: string, refused: Extract<Admission, { allowed
       : `${model} is failing; its breaker is open`,
     { model, retryAfterMs: refused.retryAfterMs },
   )
-
-export class Health extends Context.Service<Health, HealthShape>()("conductor/Health") {
-  static readonly layer = (options: HealthOptions): Layer.Layer<Health, never, Time | EventBus> =>
-    Layer.effect(
-      Health,
-      Effect.gen(function* () {
-        const time = yield* Time
-        const bus = yield* EventBus
-        const core = new HealthCore({ time, publish: bus.publish, options })
-        const unsubscribe = bus.subscribe(
-          (e) => {
-            if (e.type === "backend" && e.state === "up") core.backendRecovered()
-          },
-          ["models"],
-        )
-        yield* Effect.addFinalizer(() =>
-          Effect.sync(() => {
-            unsubscribe()
-            core.close()
-          }),
-        )
-        return { core }
-      }),
-    )
-}

@@ -9,14 +9,13 @@
  * publishes the terminal event.
  */
 import { Cause, Effect, Schema } from "effect"
-import { Backend, type EmbedResult } from "../backends/port.js"
+import type { EmbedResult } from "../backends/port.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
 import type { RequestEvent, Timings } from "../domain/events.js"
 import type { ModelProfile } from "../domain/model-profile.js"
 import { schemaProblems } from "../domain/schema-problems.js"
 import { DEFAULT_TENANT } from "../domain/tenant.js"
 import type { HostSet } from "../gpu/host-set.js"
-import { Scheduler } from "../gpu/scheduler.js"
 import { type Admission, type AttemptOutcome, circuitOpen, type Ticket } from "../health/health.js"
 
 const NonEmpty = Schema.String.check(Schema.isNonEmpty())
@@ -127,8 +126,8 @@ export interface EmbedDeps {
   readonly now: () => number
   readonly admit: (model: string, tenant: string) => Admission
   readonly record: (ticket: Ticket, outcome: AttemptOutcome) => void
-  /** Several GPU hosts: lease where placement says and embed on that host (default: the one host). */
-  readonly hosts?: HostSet | undefined
+  /** The GPU hosts: the lease comes from where placement says, and the vectors from that host. */
+  readonly hosts: HostSet
 }
 
 /**
@@ -140,20 +139,16 @@ export const embedProgram = (
   model: ModelProfile,
   req: EmbedRequest,
   deps: EmbedDeps,
-): Effect.Effect<EmbedResult, ConductorError, Scheduler | Backend> =>
+): Effect.Effect<EmbedResult, ConductorError> =>
   Effect.scoped(
     Effect.gen(function* () {
       const admission = deps.admit(model.name, req.tenant ?? DEFAULT_TENANT)
       if (!admission.allowed) return yield* Effect.fail(circuitOpen(model.name, admission))
       const { ticket } = admission
-      const scheduler = yield* Scheduler
-      const home = yield* Backend
       const started = deps.now()
       return yield* Effect.gen(function* () {
         const leaseOptions = { requestId: id, tenant: req.tenant ?? DEFAULT_TENANT }
-        let backend = home
-        if (deps.hosts !== undefined) backend = (yield* deps.hosts.lease(model.name, leaseOptions)).backend
-        else yield* scheduler.lease(model.name, leaseOptions)
+        const { backend } = yield* deps.hosts.lease(model.name, leaseOptions)
         deps.publish({ type: "started", id, model: model.name, attempt: 1 })
         return yield* backend.embed(model.name, {
           input: typeof req.input === "string" ? [req.input] : req.input,

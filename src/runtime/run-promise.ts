@@ -31,5 +31,5 @@ export const makeRunPromise =
         )
   }
 
-/** A RunPromise on the current services (capture it while building a layer). */
+/** A RunPromise on the current services (capture it from the runtime the backend runs on). */
 export const runPromiseHere: Effect.Effect<RunPromise> = Effect.map(Effect.context<never>(), makeRunPromise)

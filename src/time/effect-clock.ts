@@ -1,7 +1,7 @@
 /**
  * Effect's Clock derived from a TimeSource, and the `Time` service that carries the source.
  * Providing `Time.layer(source)` makes `Effect.sleep`, `Clock.currentTimeMillis` and every
- * Conductor service run on that source: real time, a sped-up clock for load tests, or a
+ * Effect program Conductor runs use that source: real time, a sped-up clock for load tests, or a
  * ManualClock that a test advances (which then also drives the simulator).
  */
 import { Clock, Context, Duration, Effect, Layer } from "effect"

@@ -1,6 +1,7 @@
 /**
- * Residency and scheduling as deployed: the Effect services over the Ollama adapter (the official
- * client, real HTTP) against the simulated Ollama server, both on a clock fifty times faster than
+ * Residency and scheduling as deployed: one host's residency table, VRAM budget and scheduler
+ * (plain classes, built as `openHost` builds them) over the Ollama adapter (the official client,
+ * real HTTP) against the simulated Ollama server, both on a clock fifty times faster than
  * real time. The simulator's own accounting (`/sim/state`) is the referee.
  */
 import { Effect, Fiber, Layer, ManagedRuntime, Stream } from "effect"
@@ -16,15 +17,18 @@ import {
   type SimState,
   startSimServer,
 } from "../../src/backends/sim/index.js"
+import type { ConductorError } from "../../src/domain/errors.js"
 import type { ConductorEvent } from "../../src/domain/events.js"
-import { EventBus, makeEventBus } from "../../src/events/bus.js"
+import { makeEventBus } from "../../src/events/bus.js"
+import { VramBudget } from "../../src/gpu/budget.js"
 import { budgetOf } from "../../src/gpu/hardware.js"
 import { swapAwarePolicy } from "../../src/gpu/policies/swap-aware.js"
 import type { SchedulingPolicy } from "../../src/gpu/policy.js"
-import { Residency, residentSpecs } from "../../src/gpu/residency.js"
-import { Scheduler } from "../../src/gpu/scheduler.js"
+import { ResidencyCore, residentSpecs } from "../../src/gpu/residency.js"
+import { SchedulerCore } from "../../src/gpu/scheduler.js"
 import { discover } from "../../src/registry/discover.js"
 import { ModelRegistry } from "../../src/registry/registry.js"
+import { runPromiseHere } from "../../src/runtime/run-promise.js"
 import { ScaledClock } from "../../src/time/clock.js"
 import { Time } from "../../src/time/effect-clock.js"
 import { bundledConfig } from "../support/router-env.js"
@@ -50,48 +54,56 @@ const start = async (options: { reconcileIntervalMs?: number; policy?: Schedulin
   bus.subscribe((e) => events.push(e))
   const base = Layer.mergeAll(
     Time.layer(clock),
-    Layer.succeed(EventBus, bus),
     ollamaBackendLayer({ host: server.url, unloadSettleMs: 1_000, callTimeoutMs: 30_000 }),
   )
   // Estimates from /api/show, as `conductor serve` makes them.
   const registry = new ModelRegistry(bundledConfig().models)
-  const discovery = await Effect.runPromise(
+  const runtime = ManagedRuntime.make(base)
+  const discovery = await runtime.runPromise(
     Effect.gen(function* () {
       return yield* discover(yield* Backend, registry)
-    }).pipe(Effect.provide(base)),
-  )
-  const gpu = Scheduler.layer({
-    policy: options.policy ?? swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 20_000 }),
-    maxQueued: 100,
-    maxLoaded: 3,
-  }).pipe(
-    Layer.provideMerge(
-      Residency.layer({
-        models: residentSpecs(
-          discovery.registry.all.filter((p) => discovery.details.has(p.name)),
-          discovery.details,
-        ),
-        capacityBytes: BUDGET,
-        physicalBytes: CAPACITY,
-        idleTimeoutMs: 300_000,
-        loadTimeoutMs: 120_000,
-        reconcileIntervalMs: options.reconcileIntervalMs ?? 15_000,
-        unloadOnShutdown: false,
-      }),
-    ),
-    Layer.provideMerge(base),
-  )
-  const runtime = ManagedRuntime.make(gpu)
-  const residency = await runtime.runPromise(
-    Effect.gen(function* () {
-      return yield* Residency
     }),
   )
+  const backend = await runtime.runPromise(
+    Effect.gen(function* () {
+      return yield* Backend
+    }),
+  )
+  const residency = new ResidencyCore({
+    backend,
+    run: await runtime.runPromise(runPromiseHere),
+    time: clock,
+    budget: new VramBudget(BUDGET),
+    publish: bus.publish,
+    options: {
+      physicalBytes: CAPACITY,
+      idleTimeoutMs: 300_000,
+      loadTimeoutMs: 120_000,
+      reconcileIntervalMs: options.reconcileIntervalMs ?? 15_000,
+    },
+  })
+  residency.register(
+    residentSpecs(
+      discovery.registry.all.filter((p) => discovery.details.has(p.name)),
+      discovery.details,
+    ),
+  )
+  await residency.reconcile()
+  residency.start()
+  const scheduler = new SchedulerCore({
+    residency,
+    policy: options.policy ?? swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 20_000 }),
+    time: clock,
+    publish: bus.publish,
+    options: { maxQueued: 100, maxLoaded: 3 },
+  })
   // Referee: the simulated server's own accounting, sampled continuously.
   const samples: SimState[] = []
   const sampler = setInterval(() => samples.push(engine.state()), 2)
   cleanups.push(async () => {
     clearInterval(sampler)
+    scheduler.close()
+    await residency.stop(false)
     await runtime.dispose()
     await server.close()
     engine.close()
@@ -107,13 +119,17 @@ const start = async (options: { reconcileIntervalMs?: number; policy?: Schedulin
       await new Promise((r) => setTimeout(r, 5))
     }
   }
+  /** A slot on `model`, given back when the scope closes. */
+  const lease = (model: string) =>
+    Effect.acquireRelease(
+      Effect.tryPromise({ try: () => scheduler.acquire(model), catch: (e) => e as ConductorError }),
+      (held) => Effect.sync(() => held.release()),
+    )
   /** One request: lease its model, stream an answer to the end, give the lease back. */
   const ask = (model: string, numPredict = 12) =>
     Effect.scoped(
       Effect.gen(function* () {
-        const scheduler = yield* Scheduler
-        const backend = yield* Backend
-        yield* scheduler.lease(model)
+        yield* lease(model)
         const numCtx = discovery.registry.get(model)?.numCtx ?? 8192
         const chunks = yield* Stream.runCollect(
           backend.generate(model, { prompt: `Tell me about ${model}`, numCtx, numPredict }),
@@ -121,10 +137,23 @@ const start = async (options: { reconcileIntervalMs?: number; policy?: Schedulin
         return chunks.filter((c) => c.kind === "token").length
       }),
     )
-  return { engine, server, runtime, residency, events, samples, ollama, simState, waitFor, ask }
+  return {
+    engine,
+    server,
+    runtime,
+    residency,
+    backend,
+    lease,
+    events,
+    samples,
+    ollama,
+    simState,
+    waitFor,
+    ask,
+  }
 }
 
-describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
+describe("one host's residency and scheduler over the Ollama adapter and the HTTP simulator", () => {
   it.each([["swap-aware", () => swapAwarePolicy({ minResidencyMs: 2_000, maxWaitMs: 20_000 })]])(
     "%s: three models contending for 24 GB never over-commit; the server never evicts on its own",
     async (_, policy) => {
@@ -227,11 +256,9 @@ describe("gpu services over the Ollama adapter and the HTTP simulator", () => {
     const fiber = env.runtime.runFork(
       Effect.scoped(
         Effect.gen(function* () {
-          const scheduler = yield* Scheduler
-          const backend = yield* Backend
-          yield* scheduler.lease("mistral:7b")
+          yield* env.lease("mistral:7b")
           yield* Stream.runForEach(
-            backend.generate("mistral:7b", {
+            env.backend.generate("mistral:7b", {
               prompt: "Write a very long story",
               numCtx: 8192,
               numPredict: 100_000,
