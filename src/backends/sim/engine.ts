@@ -6,6 +6,7 @@
  * the in-process adapter and the HTTP server (`http.ts`, a thin layer over this) share one
  * contract; tests and the load tester use it in-process.
  */
+import { setMaxListeners } from "node:events"
 import type {
   ChatRequest,
   EmbeddingsRequest,
@@ -186,7 +187,11 @@ export class SimEngine {
   private unreachableUntil: number | undefined
   private counters = { started: 0, completed: 0, failed: 0, cancelled: 0, tokens: 0 }
   /** Aborted on close: every generation and timer stops. */
-  private readonly lifetime = new AbortController()
+  /**
+   * Aborts when the engine closes. Every request without a signal of its own waits on it (for its
+   * runner, for a slot), so it legitimately has as many listeners as requests waiting.
+   */
+  private readonly lifetime = unboundedController()
   /**
    * Stop controllers of the generations in flight that were given a signal: `close` aborts them
    * with the lifetime (what `AbortSignal.any` did, without its weak-reference bookkeeping per
@@ -873,4 +878,11 @@ const LOOP_REPEATS = 24
 const degenerateAnswer = (answer: ReadonlyArray<string>, atFraction: number): ReadonlyArray<string> => {
   const keep = answer.slice(0, Math.max(1, Math.floor(answer.length * atFraction)))
   return [...keep, ...Array.from({ length: LOOP_REPEATS }, () => LOOP).flat()]
+}
+
+/** An AbortController whose signal may have any number of listeners (no leak warning past 10). */
+const unboundedController = (): AbortController => {
+  const ctl = new AbortController()
+  setMaxListeners(0, ctl.signal)
+  return ctl
 }
