@@ -227,6 +227,7 @@ export const loadScenario = (file: string): Scenario => {
     if (s.chaos.host > s.hosts)
       problems.push(`chaos.host: ${s.chaos.host}, but the scenario has ${s.hosts} host(s)`)
     if (s.hosts < 2) problems.push("chaos: needs at least two hosts (one stays up)")
+    if (s.transport !== "in-process") problems.push("chaos: only in-process runs kill a simulated host")
     if (s.chaos.upAtSec <= s.chaos.downAtSec) problems.push("chaos.upAtSec: must be after downAtSec")
     if (s.chaos.downAtSec >= s.duration) problems.push("chaos.downAtSec: must be within the duration")
   }
