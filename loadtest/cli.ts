@@ -114,6 +114,9 @@ const parse = (argv: ReadonlyArray<string>): Args => {
   if (target !== undefined && scenario.learning !== undefined) {
     throw new UsageError("--target: a learning scenario runs its own Conductors (in-process)")
   }
+  if (target !== undefined && scenario.chaos !== undefined) {
+    throw new UsageError("--target: a chaos scenario kills its own simulated host (in-process)")
+  }
   if (target !== undefined && !/^wss?:\/\/[^/]+/.test(target)) {
     throw new UsageError(`--target: expected a WebSocket URL like ws://127.0.0.1:8080/ws, got '${target}'`)
   }

@@ -6,6 +6,7 @@
  */
 import type { ConductorEvent } from "../src/domain/events.js"
 import { summary } from "./bench/stats.js"
+import type { ChaosReport } from "./chaos.js"
 
 export interface Quantiles {
   readonly p50: number
@@ -99,6 +100,8 @@ export interface PolicyResult {
    * tenants of a shared machine.
    */
   readonly serverCpuMsPerRequest?: number
+  /** A host killed mid-run and restarted: what the run showed (loadtest/chaos.ts). */
+  readonly chaos?: ChaosReport
 }
 
 export interface HostFacts {

@@ -1,10 +1,12 @@
 /**
  * A load run's report: the JSON written with `--out` (one result per policy, the unlimited-VRAM
  * bound, the machine), the Markdown table printed on stdout, the comparison of the policies and
- * the checks that decide the exit code (nothing lost, never over-committed).
+ * the checks that decide the exit code (nothing lost, never over-committed, a chaos run's host
+ * marked down and back with nothing failed while a host was up).
  */
 import { cpus, totalmem } from "node:os"
 import { type Ceiling, computeCeiling } from "./ceiling.js"
+import { chaosMarkdown, chaosProblems } from "./chaos.js"
 import { type LearningReport, learningMarkdown } from "./learning/report.js"
 import type { HostFacts, PolicyResult } from "./recorder.js"
 import type { Scenario } from "./scenario.js"
@@ -201,6 +203,7 @@ export const violations = (report: Report): string[] => {
     if (r.lost > 0) out.push(`${name}: ${r.lost} accepted request(s) never ended`)
     if (r.duplicateTerminals > 0) out.push(`${name}: ${r.duplicateTerminals} request(s) ended more than once`)
     if (r.overcommits > 0) out.push(`${name}: the simulator held more than its VRAM ${r.overcommits} time(s)`)
+    if (r.chaos !== undefined) out.push(...chaosProblems(name, r.chaos))
   }
   return out
 }
@@ -280,6 +283,7 @@ export const markdown = (report: Report): string => {
     )
   }
   for (const [name, r] of Object.entries(report.policies)) {
+    if (r.chaos !== undefined) lines.push(chaosMarkdown(name, r.chaos))
     if (r.serverCpuMsPerRequest !== undefined)
       lines.push(`server CPU, ${name}: ${r.serverCpuMsPerRequest.toFixed(3)} ms per request`)
     const m = r.memory

@@ -1,7 +1,8 @@
 /**
  * One policy's run in this process: a Conductor on the simulator engine (the scenario's profile,
  * faults and time scale), driven by the scenario's trace. With `unlimitedVram` the same host gets
- * memory for every model at once — the throughput ceiling (`bound`).
+ * memory for every model at once — the throughput ceiling (`bound`). A scenario's `chaos` kills a
+ * host mid-run and restarts it (not in the bound run), and the result carries what it showed.
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -15,6 +16,7 @@ import { bundledConfigDir } from "../src/config/paths.js"
 import { isConductorError } from "../src/domain/errors.js"
 import type { ConductorEvent } from "../src/domain/events.js"
 import { ManualClock, ScaledClock, type TimeSource } from "../src/time/clock.js"
+import { ChaosWatch, scheduleHostKill } from "./chaos.js"
 import { drive } from "./drive.js"
 import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
 import { type LoadtestPolicy, type Scenario, windowEndMs } from "./scenario.js"
@@ -201,6 +203,19 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
       : undefined
   recorder.sampleMemory()
   const progress = reportProgress(recorder, clock, options.onProgress)
+  const chaosStop = new AbortController()
+  const chaos =
+    scenario.chaos !== undefined && !unlimited
+      ? new ChaosWatch(
+          scenario.chaos,
+          conductor.snapshot().hosts.map((h) => h.name),
+          () => clock.now(),
+        )
+      : undefined
+  if (chaos !== undefined && scenario.chaos !== undefined) {
+    conductor.subscribe((e) => chaos.event(e))
+    scheduleHostKill(scenario.chaos, conductor.simulators, clock, chaosStop.signal, () => chaos.killed())
+  }
   try {
     await drive(
       scenario,
@@ -237,8 +252,10 @@ const runOn = async (scenario: Scenario, options: RunOptions, clock: TimeSource)
       snap.hosts.length > 1 && first !== undefined
         ? hostFacts({ ...snap, vram: first.vram, maxLoadedModels: first.maxLoadedModels })
         : hostFacts(snap)
-    return recorder.result(0, endMs, overcommits, facts)
+    const result = recorder.result(0, endMs, overcommits, facts)
+    return chaos !== undefined ? { ...result, chaos: chaos.report() } : result
   } finally {
+    chaosStop.abort()
     if (memory !== undefined) clearInterval(memory)
     if (progress !== undefined) clearInterval(progress)
   }

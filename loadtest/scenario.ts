@@ -7,7 +7,8 @@
  * with their own clients or arrivals, mix and priority) may share one run; `variants` rerun
  * Conductor without priorities or without some populations, for comparisons. A `learning`
  * section makes the run score learned routing against a hidden ground truth instead
- * (loadtest/learning/). Every problem in a file is reported with its path.
+ * (loadtest/learning/); a `chaos` section kills a host mid-run and restarts it (loadtest/chaos.ts).
+ * Every problem in a file is reported with its path.
  */
 import { readFileSync } from "node:fs"
 import { dirname, isAbsolute, resolve } from "node:path"
@@ -128,6 +129,11 @@ export const Scenario = Schema.Struct({
   /** …or several (tenants with their own senders, mix and priority). */
   populations: Schema.optionalKey(Schema.Array(Population).check(Schema.isMinLength(1))),
   variants: Schema.Array(Variant).pipe(withDefault([])),
+  /**
+   * A host killed mid-run and restarted, in Conductor's runs (not the bound's; loadtest/chaos.ts):
+   * host `host` (1-based) stops answering at `downAtSec` and answers again at `upAtSec`.
+   */
+  chaos: Schema.optionalKey(Schema.Struct({ host: PositiveInt, downAtSec: NonNegative, upAtSec: Positive })),
   /** Faults per simulated model (probabilities per request or load). */
   faults: Schema.Record(Schema.String, FaultSettings).pipe(withDefault({})),
   policies: Schema.Array(Schema.Literals(LOADTEST_POLICIES)).pipe(withDefault(["ollama", "swap-aware"])),
@@ -216,6 +222,14 @@ export const loadScenario = (file: string): Scenario => {
   for (const [i, v] of s.variants.entries()) {
     for (const n of v.dropPopulations)
       if (!names.has(n)) problems.push(`variants.${i}.dropPopulations: no population '${n}'`)
+  }
+  if (s.chaos !== undefined) {
+    if (s.chaos.host > s.hosts)
+      problems.push(`chaos.host: ${s.chaos.host}, but the scenario has ${s.hosts} host(s)`)
+    if (s.hosts < 2) problems.push("chaos: needs at least two hosts (one stays up)")
+    if (s.transport !== "in-process") problems.push("chaos: only in-process runs kill a simulated host")
+    if (s.chaos.upAtSec <= s.chaos.downAtSec) problems.push("chaos.upAtSec: must be after downAtSec")
+    if (s.chaos.downAtSec >= s.duration) problems.push("chaos.downAtSec: must be within the duration")
   }
   if (problems.length > 0)
     throw new Error(`${file}: invalid scenario:\n${problems.map((p) => `  ${p}`).join("\n")}`)
