@@ -67,6 +67,39 @@ describe("ConsoleStore", () => {
     expect(s.personas).toEqual(["researcher"])
   })
 
+  it("with several GPU hosts, shows each host's memory and models, following the events that name it", () => {
+    const s = new ConsoleStore()
+    const host = (name: string, used: number, models: StatusSnapshot["models"]) => ({
+      name,
+      up: true,
+      vram: { used, budget: 23e9, capacity: 24e9 },
+      models: models.map((m) => ({ name: m.name, state: m.state, bytes: m.bytes })),
+    })
+    const base = snapshot()
+    s.applySnapshot(
+      {
+        ...base,
+        hosts: [host("gpu-a", 2e9, base.models.slice(0, 1)), host("gpu-b", 0, base.models.slice(1))],
+      },
+      0,
+    )
+    expect(s.hosts().map((h) => [h.name, h.used, h.models.map((m) => `${m.name}:${m.state}`)])).toEqual([
+      ["gpu-a", 2e9, ["a:1b:resident"]],
+      ["gpu-b", 0, []],
+    ])
+    s.apply({ type: "model_loading", model: "b:7b", bytes: 5e9, host: "gpu-b" }, 10)
+    s.apply({ type: "vram", usedBytes: 5e9, budgetBytes: 23e9, capacityBytes: 24e9, host: "gpu-b" }, 10)
+    s.apply({ type: "model_loaded", model: "b:7b", bytes: 4.8e9, loadMs: 900, host: "gpu-b" }, 20)
+    s.apply({ type: "model_evicted", model: "a:1b", reason: "idle", bytes: 2e9, host: "gpu-a" }, 30)
+    s.apply({ type: "model_unloaded", model: "a:1b", bytes: 2e9, host: "gpu-a" }, 31)
+    expect(
+      s.hosts().map((h) => [h.name, h.used, h.models.map((m) => `${m.name}:${m.state}:${m.bytes}`)]),
+    ).toEqual([
+      ["gpu-a", 2e9, []],
+      ["gpu-b", 5e9, ["b:7b:resident:4800000000"]],
+    ])
+  })
+
   it("follows a model through loading, resident, draining, unloading and unloaded, logging each", () => {
     const s = new ConsoleStore({ requests: 10, log: 3 }, () => 42)
     s.applySnapshot(snapshot(), 0)

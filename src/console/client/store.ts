@@ -50,6 +50,20 @@ export interface StoreLimits {
 export class ConsoleStore {
   readonly models = new Map<string, ModelView>()
   vram = { used: 0, budget: 0, capacity: 0 }
+  /**
+   * With several GPU hosts: each host's memory and what it holds, from the snapshot's `hosts` and
+   * then the events that name their host. Empty with one host (the totals above are that host).
+   */
+  private readonly perHost = new Map<
+    string,
+    {
+      used: number
+      budget: number
+      capacity: number
+      up: boolean
+      models: Map<string, { bytes: number; state: ResidencyState }>
+    }
+  >()
   backend = ""
   policy = ""
   reachable = true
@@ -87,6 +101,15 @@ export class ConsoleStore {
     this.policy = s.policy
     if (s.personas !== undefined) this.personas = s.personas
     this.vram = { used: s.vram.used, budget: s.vram.budget, capacity: s.vram.capacity }
+    this.perHost.clear()
+    if (s.hosts !== undefined && s.hosts.length > 1) {
+      for (const h of s.hosts) {
+        const models = new Map<string, { bytes: number; state: ResidencyState }>()
+        for (const m of h.models)
+          if (m.state !== "unloaded") models.set(m.name, { bytes: m.bytes, state: m.state })
+        this.perHost.set(h.name, { ...h.vram, up: h.up, models })
+      }
+    }
     const seen = new Set<string>()
     for (const m of s.models) {
       seen.add(m.name)
@@ -158,8 +181,17 @@ export class ConsoleStore {
     for (const r of this.requests.values()) if (!FINISHED.has(r.state)) this.finish(r, "lost")
   }
 
-  /** GPU memory per host (one host today; a `hosts` list in the snapshot maps onto this). */
+  /** GPU memory per host: each of several hosts, else the one (the totals). */
   hosts(): ReadonlyArray<HostMemory> {
+    if (this.perHost.size > 0) {
+      return [...this.perHost].map(([name, h]) => ({
+        name: h.up ? name : `${name} (down)`,
+        used: h.used,
+        budget: h.budget,
+        capacity: h.capacity,
+        models: [...h.models].map(([model, m]) => ({ name: model, bytes: m.bytes, state: m.state })),
+      }))
+    }
     const models = [...this.models.values()]
       .filter((m) => m.state !== "unloaded")
       .map((m) => ({ name: m.name, bytes: m.bytes, state: m.state }))
@@ -197,10 +229,16 @@ export class ConsoleStore {
 
   private applySystem(e: SystemEvent, now: number): void {
     switch (e.type) {
-      case "vram":
-        this.vram = { used: e.usedBytes, budget: e.budgetBytes, capacity: e.capacityBytes }
+      case "vram": {
+        const h = e.host !== undefined ? this.perHost.get(e.host) : undefined
+        if (h !== undefined) {
+          h.used = e.usedBytes
+          h.budget = e.budgetBytes
+          h.capacity = e.capacityBytes
+        } else this.vram = { used: e.usedBytes, budget: e.budgetBytes, capacity: e.capacityBytes }
         this.touch("hosts")
         return
+      }
       case "queue": {
         const v = this.model(e.model)
         v.queueDepth = e.depth
@@ -257,6 +295,10 @@ export class ConsoleStore {
         return
       default:
         applyModelEvent(this.model(e.model), e, now, (level, text) => this.note(level, text))
+        if (e.host !== undefined) {
+          const models = this.perHost.get(e.host)?.models
+          if (models !== undefined) residentOn(models, e)
+        }
         this.touch("models", "hosts")
     }
   }
@@ -326,4 +368,24 @@ export class ConsoleStore {
   private touch(...sections: Section[]): void {
     for (const s of sections) this.versions[s]++
   }
+}
+
+/** One host's models after a model event that names the host (what its memory bar shows). */
+const residentOn = (
+  models: Map<string, { bytes: number; state: ResidencyState }>,
+  e: Extract<SystemEvent, { readonly model: string }>,
+): void => {
+  const bytes = "bytes" in e && typeof e.bytes === "number" ? e.bytes : (models.get(e.model)?.bytes ?? 0)
+  const state: ResidencyState | undefined =
+    e.type === "model_loading"
+      ? "loading"
+      : e.type === "model_loaded" || e.type === "model_resumed"
+        ? "resident"
+        : e.type === "model_draining"
+          ? "draining"
+          : e.type === "model_evicted"
+            ? "unloading"
+            : undefined
+  if (e.type === "model_unloaded" || e.type === "model_load_failed") models.delete(e.model)
+  else if (state !== undefined) models.set(e.model, { bytes, state })
 }

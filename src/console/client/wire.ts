@@ -233,6 +233,17 @@ export interface StatusSnapshot {
     readonly loadFailures: number
   }>
   readonly vram: { readonly used: number; readonly budget: number; readonly capacity: number }
+  /** Each GPU host (one, or several with `backend.hosts`). */
+  readonly hosts?: ReadonlyArray<{
+    readonly name: string
+    readonly up: boolean
+    readonly vram: { readonly used: number; readonly budget: number; readonly capacity: number }
+    readonly models: ReadonlyArray<{
+      readonly name: string
+      readonly state: ResidencyState
+      readonly bytes: number
+    }>
+  }>
   readonly queues: ReadonlyArray<{
     readonly model: string
     readonly depth: number
