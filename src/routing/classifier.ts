@@ -103,11 +103,14 @@ export const packRows = (w: ClassifierWeights): PackedRows => {
 export interface ScoreBuffers {
   readonly sums: Int32Array
   readonly hidden: Float64Array
+  /** The indices of the non-zero dense features. */
+  readonly nonZero: Int32Array
 }
 
 export const scoreBuffers = (packed: PackedRows, hidden: number): ScoreBuffers => ({
   sums: new Int32Array(packed.columns),
   hidden: new Float64Array(hidden),
+  nonZero: new Int32Array(DENSE),
 })
 
 export interface ModelVerdict {
@@ -189,7 +192,12 @@ const addLanes = (sums: Int32Array, c: number, even: number, odd: number, bias: 
   sums[c + 3] = (sums[c + 3] as number) + (odd >>> 16) - bias
 }
 
-/** Raw scores: nine task logits and the tier latent, into `out` (length OUTPUTS). */
+/**
+ * Raw scores: nine task logits and the tier latent, into `out` (length OUTPUTS). Each unit and
+ * output is summed in a local, its terms in the same order as the layer's definition (bias, the
+ * sparse sum, the non-zero dense features in order; the hidden units in order, then the linear
+ * heads), so the floating-point result is the same as summing layer by layer.
+ */
 export const scoreFeatures = (
   w: ClassifierWeights,
   packed: PackedRows,
@@ -201,47 +209,40 @@ export const scoreFeatures = (
   const sums = buf.sums
   sumRows(packed, f, sums)
   const norm = f.count > 0 ? 1 / Math.sqrt(f.count) : 0
+  // The non-zero dense features, in order: most are one-hot and zero.
+  const x = f.dense
+  const nonZero = buf.nonZero
+  let nz = 0
+  for (let d = 0; d < DENSE; d++) if ((x[d] as number) !== 0) nonZero[nz++] = d
   const h = buf.hidden
   const scales = w.scales
   const bias = w.bias
-  for (let j = 0; j < H; j++) h[j] = (bias[j] as number) + (sums[j] as number) * (scales[j] as number) * norm
   const dense = w.dense
-  const x = f.dense
-  for (let d = 0; d < DENSE; d++) {
-    const v = x[d] as number
-    if (v === 0) continue
-    const r = d * H
-    for (let j = 0; j < H; j++) h[j] = (h[j] as number) + v * (dense[r + j] as number)
+  for (let j = 0; j < H; j++) {
+    let a = (bias[j] as number) + (sums[j] as number) * (scales[j] as number) * norm
+    for (let i = 0; i < nz; i++) {
+      const d = nonZero[i] as number
+      a = a + (x[d] as number) * (dense[d * H + j] as number)
+    }
+    h[j] = a
   }
   const o = w.out
-  for (let k = 0; k < OUTPUTS; k++) out[k] = w.outBias[k] as number
-  for (let j = 0; j < H; j++) {
-    const a = h[j] as number
-    if (a <= 0) continue
-    const r = j * OUTPUTS
-    for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + a * (o[r + k] as number)
-  }
-  if (w.linear !== undefined) addLinear(w.linear, f, norm, sums, H, out)
-}
-
-/** The linear heads' outputs added to `out` (their integer sums sit in `sums` from column `at`). */
-const addLinear = (
-  l: NonNullable<ClassifierWeights["linear"]>,
-  f: FeatureBuffer,
-  norm: number,
-  sums: Int32Array,
-  at: number,
-  out: Float64Array,
-): void => {
-  for (let k = 0; k < OUTPUTS; k++)
-    out[k] = (out[k] as number) + (sums[at + k] as number) * (l.scales[k] as number) * norm
-  const x = f.dense
-  const dense = l.dense
-  for (let d = 0; d < DENSE; d++) {
-    const v = x[d] as number
-    if (v === 0) continue
-    const r = d * OUTPUTS
-    for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + v * (dense[r + k] as number)
+  const l = w.linear
+  for (let k = 0; k < OUTPUTS; k++) {
+    let z = w.outBias[k] as number
+    for (let j = 0; j < H; j++) {
+      const a = h[j] as number
+      if (!(a <= 0)) z = z + a * (o[j * OUTPUTS + k] as number)
+    }
+    if (l !== undefined) {
+      // The linear heads: their sparse sums sit in `sums` after the hidden units'.
+      z = z + (sums[H + k] as number) * (l.scales[k] as number) * norm
+      for (let i = 0; i < nz; i++) {
+        const d = nonZero[i] as number
+        z = z + (x[d] as number) * (l.dense[d * OUTPUTS + k] as number)
+      }
+    }
+    out[k] = z
   }
 }
 
