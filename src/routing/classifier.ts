@@ -13,7 +13,9 @@
  * The complexity score is the latent score placed on the 0–10 scale so that the configured
  * thresholds keep their meaning: s = θ₀ ↦ 3.5, s = θ₁ ↦ 7.0, linear between and beyond, clamped
  * to 0–10 — so complexity ≥ 3.5 exactly when P(fast) ≤ ½ and ≥ 7.0 exactly when P(quality) ≥ ½
- * (the median tier). Pure and allocation-light; the weights come from weights.ts.
+ * (the median tier). Pure and allocation-light; the weights come from weights.ts. For inference
+ * both int8 tables are packed at construction into one 64-byte row per hashed feature (`packRows`,
+ * 4 MB for the shipped 2^16 rows, kept beside the weights): one memory read per occurrence.
  */
 import { TASK_TYPES, type TaskType } from "../domain/task.js"
 import { TIERS, type Tier } from "../domain/tier.js"
