@@ -13,7 +13,9 @@
  * The complexity score is the latent score placed on the 0–10 scale so that the configured
  * thresholds keep their meaning: s = θ₀ ↦ 3.5, s = θ₁ ↦ 7.0, linear between and beyond, clamped
  * to 0–10 — so complexity ≥ 3.5 exactly when P(fast) ≤ ½ and ≥ 7.0 exactly when P(quality) ≥ ½
- * (the median tier). Pure and allocation-light; the weights come from weights.ts.
+ * (the median tier). Pure and allocation-light; the weights come from weights.ts. For inference
+ * both int8 tables are packed at construction into one 64-byte row per hashed feature (`packRows`,
+ * 4 MB for the shipped 2^16 rows, kept beside the weights): one memory read per occurrence.
  */
 import { TASK_TYPES, type TaskType } from "../domain/task.js"
 import { TIERS, type Tier } from "../domain/tier.js"
@@ -55,15 +57,62 @@ export interface ClassifierWeights {
   }
 }
 
-/** Reused buffers of one scoring: the int8 sums and the hidden activations. */
+/**
+ * The sparse tables as inference reads them: each row holds the hidden layer's int8 row, then the
+ * linear heads' (when present), padded to `stride` words (a whole 64-byte cache line for the
+ * shipped 32 + 10), so each occurrence costs one random memory read, not one per table. Stored
+ * biased (value + 128, so 0–255) four to a 32-bit word, column c in bits 8·(c mod 4): summing
+ * words under the masks 0x00ff00ff adds two columns per integer addition in 16-bit lanes, which
+ * cannot carry for up to LANE_ROWS rows (see `sumRows`). Built at load, from the weights.
+ */
+export interface PackedRows {
+  readonly words: Int32Array
+  /** 32-bit words per row. */
+  readonly stride: number
+  /** Columns summed: hidden units + linear outputs, rounded up to a multiple of 16 (4 words). */
+  readonly columns: number
+}
+
+/** Rows summed per lane before the lanes are emptied: 256 × 255 < 2^16. */
+const LANE_ROWS = 256
+
+export const packRows = (w: ClassifierWeights): PackedRows => {
+  const H = w.hidden
+  const L = w.linear !== undefined ? OUTPUTS : 0
+  const columns = Math.ceil((H + L) / 16) * 16
+  const bytes = columns <= 32 ? columns : Math.ceil(columns / 64) * 64
+  const stride = bytes / 4
+  const n = 2 ** w.bits
+  const words = new Int32Array(n * stride)
+  // One row's biased bytes (padding columns hold 0, biased 128), then four to a word.
+  const row = new Uint8Array(columns)
+  for (let r = 0; r < n; r++) {
+    row.fill(128)
+    for (let c = 0; c < H; c++) row[c] = (w.sparse[r * H + c] as number) + 128
+    for (let c = 0; c < L; c++) row[H + c] = (w.linear?.sparse[r * L + c] as number) + 128
+    for (let q = 0; q < columns / 4; q++) {
+      words[r * stride + q] =
+        (row[4 * q] as number) |
+        ((row[4 * q + 1] as number) << 8) |
+        ((row[4 * q + 2] as number) << 16) |
+        ((row[4 * q + 3] as number) << 24)
+    }
+  }
+  return { words, stride, columns }
+}
+
+/** Reused buffers of one scoring: the int8 sums (hidden units, then linear outputs) and the hidden activations. */
 export interface ScoreBuffers {
   readonly sums: Int32Array
   readonly hidden: Float64Array
+  /** The indices of the non-zero dense features. */
+  readonly nonZero: Int32Array
 }
 
-export const scoreBuffers = (hidden: number): ScoreBuffers => ({
-  sums: new Int32Array(Math.max(hidden, OUTPUTS)),
+export const scoreBuffers = (packed: PackedRows, hidden: number): ScoreBuffers => ({
+  sums: new Int32Array(packed.columns),
   hidden: new Float64Array(hidden),
+  nonZero: new Int32Array(DENSE),
 })
 
 export interface ModelVerdict {
@@ -90,104 +139,112 @@ export const complexityOf = (latent: number, thresholds: readonly [number, numbe
   return Math.round(Math.min(10, Math.max(0, c)) * 100) / 100
 }
 
-/** Raw scores: nine task logits and the tier latent, into `out` (length OUTPUTS). */
+/**
+ * The integer sums of the occurrences' rows, per column, into `sums`: the sparse rows dominate
+ * the classifier's time. Sixteen columns (four words) a pass, in eight accumulators held in
+ * locals (registers): `even` lanes hold columns 4q and 4q + 2, `odd` ones 4q + 1 and 4q + 3;
+ * emptied every LANE_ROWS rows, less the bias. Integer sums, exact whatever the order.
+ */
+export const sumRows = (packed: PackedRows, f: FeatureBuffer, sums: Int32Array): void => {
+  const table = packed.words
+  const stride = packed.stride
+  const index = f.index
+  const n = f.count
+  sums.fill(0)
+  for (let from = 0; from < n; from += LANE_ROWS) {
+    const to = Math.min(n, from + LANE_ROWS)
+    const bias = 128 * (to - from)
+    for (let q0 = 0; q0 < packed.columns / 4; q0 += 4) {
+      let e0 = 0
+      let o0 = 0
+      let e1 = 0
+      let o1 = 0
+      let e2 = 0
+      let o2 = 0
+      let e3 = 0
+      let o3 = 0
+      for (let i = from; i < to; i++) {
+        const r = (index[i] as number) * stride + q0
+        const x0 = table[r] as number
+        const x1 = table[r + 1] as number
+        const x2 = table[r + 2] as number
+        const x3 = table[r + 3] as number
+        e0 = (e0 + (x0 & 0xff00ff)) | 0
+        o0 = (o0 + ((x0 >>> 8) & 0xff00ff)) | 0
+        e1 = (e1 + (x1 & 0xff00ff)) | 0
+        o1 = (o1 + ((x1 >>> 8) & 0xff00ff)) | 0
+        e2 = (e2 + (x2 & 0xff00ff)) | 0
+        o2 = (o2 + ((x2 >>> 8) & 0xff00ff)) | 0
+        e3 = (e3 + (x3 & 0xff00ff)) | 0
+        o3 = (o3 + ((x3 >>> 8) & 0xff00ff)) | 0
+      }
+      addLanes(sums, 4 * q0, e0, o0, bias)
+      addLanes(sums, 4 * q0 + 4, e1, o1, bias)
+      addLanes(sums, 4 * q0 + 8, e2, o2, bias)
+      addLanes(sums, 4 * q0 + 12, e3, o3, bias)
+    }
+  }
+}
+
+/** One word's four column sums, from its even and odd lane accumulators, less the bias. */
+const addLanes = (sums: Int32Array, c: number, even: number, odd: number, bias: number): void => {
+  sums[c] = (sums[c] as number) + (even & 0xffff) - bias
+  sums[c + 1] = (sums[c + 1] as number) + (odd & 0xffff) - bias
+  sums[c + 2] = (sums[c + 2] as number) + (even >>> 16) - bias
+  sums[c + 3] = (sums[c + 3] as number) + (odd >>> 16) - bias
+}
+
+/**
+ * Raw scores: nine task logits and the tier latent, into `out` (length OUTPUTS). Each unit and
+ * output is summed in a local, its terms in the same order as the layer's definition (bias, the
+ * sparse sum, the non-zero dense features in order; the hidden units in order, then the linear
+ * heads), so the floating-point result is the same as summing layer by layer.
+ */
 export const scoreFeatures = (
   w: ClassifierWeights,
+  packed: PackedRows,
   f: FeatureBuffer,
   buf: ScoreBuffers,
   out: Float64Array,
 ): void => {
   const H = w.hidden
-  const table = w.sparse
   const sums = buf.sums
-  const index = f.index
-  const n = f.count
-  // Eight hidden units at a time, their sums in locals (registers), not memory: the sparse rows
-  // dominate the classifier's time. Integer sums, so the order does not change the result.
-  let j0 = 0
-  for (; j0 + 8 <= H; j0 += 8) {
-    let a0 = 0
-    let a1 = 0
-    let a2 = 0
-    let a3 = 0
-    let a4 = 0
-    let a5 = 0
-    let a6 = 0
-    let a7 = 0
-    for (let i = 0; i < n; i++) {
-      const r = (index[i] as number) * H + j0
-      a0 += table[r] as number
-      a1 += table[r + 1] as number
-      a2 += table[r + 2] as number
-      a3 += table[r + 3] as number
-      a4 += table[r + 4] as number
-      a5 += table[r + 5] as number
-      a6 += table[r + 6] as number
-      a7 += table[r + 7] as number
-    }
-    sums[j0] = a0
-    sums[j0 + 1] = a1
-    sums[j0 + 2] = a2
-    sums[j0 + 3] = a3
-    sums[j0 + 4] = a4
-    sums[j0 + 5] = a5
-    sums[j0 + 6] = a6
-    sums[j0 + 7] = a7
-  }
-  for (; j0 < H; j0++) {
-    let a = 0
-    for (let i = 0; i < n; i++) a += table[(index[i] as number) * H + j0] as number
-    sums[j0] = a
-  }
+  sumRows(packed, f, sums)
   const norm = f.count > 0 ? 1 / Math.sqrt(f.count) : 0
+  // The non-zero dense features, in order: most are one-hot and zero.
+  const x = f.dense
+  const nonZero = buf.nonZero
+  let nz = 0
+  for (let d = 0; d < DENSE; d++) if ((x[d] as number) !== 0) nonZero[nz++] = d
   const h = buf.hidden
   const scales = w.scales
   const bias = w.bias
-  for (let j = 0; j < H; j++) h[j] = (bias[j] as number) + (sums[j] as number) * (scales[j] as number) * norm
   const dense = w.dense
-  const x = f.dense
-  for (let d = 0; d < DENSE; d++) {
-    const v = x[d] as number
-    if (v === 0) continue
-    const r = d * H
-    for (let j = 0; j < H; j++) h[j] = (h[j] as number) + v * (dense[r + j] as number)
+  for (let j = 0; j < H; j++) {
+    let a = (bias[j] as number) + (sums[j] as number) * (scales[j] as number) * norm
+    for (let i = 0; i < nz; i++) {
+      const d = nonZero[i] as number
+      a = a + (x[d] as number) * (dense[d * H + j] as number)
+    }
+    h[j] = a
   }
   const o = w.out
-  for (let k = 0; k < OUTPUTS; k++) out[k] = w.outBias[k] as number
-  for (let j = 0; j < H; j++) {
-    const a = h[j] as number
-    if (a <= 0) continue
-    const r = j * OUTPUTS
-    for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + a * (o[r + k] as number)
-  }
-  if (w.linear !== undefined) addLinear(w.linear, f, norm, buf.sums, out)
-}
-
-/** The linear heads' outputs added to `out` (integer sums per output, then scaled). */
-const addLinear = (
-  l: NonNullable<ClassifierWeights["linear"]>,
-  f: FeatureBuffer,
-  norm: number,
-  sums: Int32Array,
-  out: Float64Array,
-): void => {
-  const table = l.sparse
-  const index = f.index
-  const n = f.count
-  sums.fill(0, 0, OUTPUTS)
-  for (let i = 0; i < n; i++) {
-    const r = (index[i] as number) * OUTPUTS
-    for (let k = 0; k < OUTPUTS; k++) sums[k] = (sums[k] as number) + (table[r + k] as number)
-  }
-  for (let k = 0; k < OUTPUTS; k++)
-    out[k] = (out[k] as number) + (sums[k] as number) * (l.scales[k] as number) * norm
-  const x = f.dense
-  const dense = l.dense
-  for (let d = 0; d < DENSE; d++) {
-    const v = x[d] as number
-    if (v === 0) continue
-    const r = d * OUTPUTS
-    for (let k = 0; k < OUTPUTS; k++) out[k] = (out[k] as number) + v * (dense[r + k] as number)
+  const l = w.linear
+  for (let k = 0; k < OUTPUTS; k++) {
+    let z = w.outBias[k] as number
+    for (let j = 0; j < H; j++) {
+      const a = h[j] as number
+      if (!(a <= 0)) z = z + a * (o[j * OUTPUTS + k] as number)
+    }
+    if (l !== undefined) {
+      // The linear heads: their sparse sums sit in `sums` after the hidden units'.
+      z = z + (sums[H + k] as number) * (l.scales[k] as number) * norm
+      for (let i = 0; i < nz; i++) {
+        const d = nonZero[i] as number
+        z = z + (x[d] as number) * (l.dense[d * OUTPUTS + k] as number)
+      }
+    }
+    out[k] = z
   }
 }
 
@@ -228,6 +285,7 @@ const tierOf = (complexity: number): Tier =>
 /** A classifier bound to its weights, with its own reused buffers (one per router, not shared across threads). */
 export class RoutingClassifier {
   private readonly features = featureBuffer()
+  private readonly packed: PackedRows
   private readonly buffers: ScoreBuffers
   private readonly scores = new Float64Array(OUTPUTS)
 
@@ -236,14 +294,15 @@ export class RoutingClassifier {
     /** Where the weights came from, for explanations. */
     readonly source: string,
   ) {
-    this.buffers = scoreBuffers(weights.hidden)
+    this.packed = packRows(weights)
+    this.buffers = scoreBuffers(this.packed, weights.hidden)
   }
 
   /** The verdict on a query, given the rules' verdicts on the same text (no request context). */
   classify(q: QueryText, cls: Classification, cx: ComplexityResult): ModelVerdict {
     const w = this.weights
     featurise(q, cls, cx, w.bits, this.features)
-    scoreFeatures(w, this.features, this.buffers, this.scores)
+    scoreFeatures(w, this.packed, this.features, this.buffers, this.scores)
     const taskP = taskProbabilities(this.scores, w.taskTemperature)
     let best = 0
     for (let k = 1; k < taskP.length; k++) if ((taskP[k] as number) > (taskP[best] as number)) best = k

@@ -57,9 +57,17 @@ const codeLike = (raw: string): boolean => {
 /** Distinct long (10+ letters) uncommon words and hyphenated compounds: a domain-agnostic jargon hint. */
 const jargon = (lower: string): number => {
   const seen = new Set<string>()
-  for (const w of lower.split(/[^a-z-]+/)) {
-    if (w.length >= 10 && !COMMON_LONG.has(w)) seen.add(w)
-    else if (w.includes("-") && w.length >= 7 && !w.startsWith("-") && !w.endsWith("-")) seen.add(w)
+  // The maximal runs of [a-z-]; only runs of 7+ characters can count, so only those are sliced.
+  let start = 0
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 0
+    if ((c >= 97 && c <= 122) || c === 45) continue
+    if (i - start >= 7) {
+      const w = lower.slice(start, i)
+      if (w.length >= 10 && !COMMON_LONG.has(w)) seen.add(w)
+      else if (w.includes("-") && !w.startsWith("-") && !w.endsWith("-")) seen.add(w)
+    }
+    start = i + 1
   }
   return seen.size
 }

@@ -195,6 +195,12 @@ export interface Gated {
 interface Literal {
   readonly text: string
   readonly ids: number[]
+  /**
+   * The literal's character just past its list's key (the key's length is `keyLength` of the
+   * list), or -1 when the literal is no longer than the key: checked before `startsWith`, so most
+   * literals sharing a key (compare, compute, complex…) are ruled out by one character.
+   */
+  readonly next: number
 }
 
 /** Where each gated pattern's literals occur in one text: ascending start offsets per pattern. */
@@ -278,11 +284,12 @@ export class GatedPatterns {
         list = []
         table[key] = list
       }
-      add(list, text)
+      add(list, text, text.length >= 2 ? 2 : 1)
     }
-    const add = (list: Literal[], text: string) => {
+    const add = (list: Literal[], text: string, keyLength: number) => {
       const lit = list.find((l) => l.text === text)
-      if (lit === undefined) list.push({ text, ids: [id] })
+      const next = text.length > keyLength ? text.charCodeAt(keyLength) : -1
+      if (lit === undefined) list.push({ text, ids: [id], next })
       else if (!lit.ids.includes(id)) lit.ids.push(id)
     }
     for (const w of gate.words) {
@@ -300,7 +307,7 @@ export class GatedPatterns {
         list = []
         index[key] = list
       }
-      add(list, w)
+      add(list, w, n)
     }
     for (const a of gate.anywhere) addAnywhere(a)
     return id
@@ -316,7 +323,10 @@ export class GatedPatterns {
         if (one !== undefined) for (const lit of one) record(at, lit, i)
         if (i + 1 < text.length) {
           const two = this.anywhere[pair(text, i)]
-          if (two !== undefined) for (const lit of two) if (text.startsWith(lit.text, i)) record(at, lit, i)
+          if (two !== undefined)
+            for (const lit of two)
+              if ((lit.next < 0 || text.charCodeAt(i + 2) === lit.next) && text.startsWith(lit.text, i))
+                record(at, lit, i)
         }
       }
       const word = isWordChar(code)
@@ -328,7 +338,10 @@ export class GatedPatterns {
           h = h * 31 + text.charCodeAt(k)
           if (!this.hasLength[n]) continue
           const list = (this.byHead[n] as Array<Literal[] | undefined>)[h & (BUCKETS - 1)]
-          if (list !== undefined) for (const lit of list) if (text.startsWith(lit.text, i)) record(at, lit, i)
+          if (list !== undefined)
+            for (const lit of list)
+              if ((lit.next < 0 || text.charCodeAt(k + 1) === lit.next) && text.startsWith(lit.text, i))
+                record(at, lit, i)
         }
       }
       prevWord = word

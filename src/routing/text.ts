@@ -136,6 +136,11 @@ const toLatin1 = (s: string): { readonly text: string; readonly math: boolean } 
   return { text: out.toString("latin1"), math }
 }
 
+/** `\d` and `\w` (without the `u` flag) on a character code, without a one-character string; NaN is neither. */
+const isDigit = (c: number): boolean => c >= 48 && c <= 57
+const isWordChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95
+
 /** Upper-case acronyms (GDPR, APIs), skipping a few common capitalised words. */
 const countAcronyms = (raw: string): number => {
   let n = 0
@@ -146,14 +151,14 @@ const countAcronyms = (raw: string): number => {
     const digit = c >= 48 && c <= 57
     const lowerCase = c >= 97 && c <= 122
     if (start < 0) {
-      if (upper && (i === 0 || !/\w/.test(raw[i - 1] as string))) start = i
+      if (upper && (i === 0 || !isWordChar(raw.charCodeAt(i - 1)))) start = i
       continue
     }
     if (upper || digit) continue
     let end = i
     if (c === 115 /* s */) end = i + 1
-    const after = raw.charCodeAt(end)
-    const bounded = Number.isNaN(after) || !/\w/.test(String.fromCharCode(after))
+    // Past the end, charCodeAt is NaN: not a word character.
+    const bounded = !isWordChar(raw.charCodeAt(end))
     const len = i - start
     if (!lowerCase || c === 115) {
       if (bounded && len >= 2 && len <= 6 && !NOT_ACRONYMS.has(raw.slice(start, i))) n++
@@ -186,9 +191,7 @@ export const readQuery = (query: string): QueryText => {
     const digit = c >= 48 && c <= 57
     if (digit && !inNumber) numbers++
     // "6.5" and "250,000" are one number each.
-    inNumber =
-      digit ||
-      (inNumber && (c === 46 || c === 44) && i + 1 < lower.length && /\d/.test(lower[i + 1] as string))
+    inNumber = digit || (inNumber && (c === 46 || c === 44) && isDigit(lower.charCodeAt(i + 1)))
     if (c === 44 || c === 59) commas++
     else if (c === 63) questions++
   }
