@@ -7,6 +7,8 @@
  * Reconciliation compares this table with the backend's running models, on a period and after
  * errors: models loaded by someone else are adopted (their memory counted), vanished ones are
  * released, sizes are corrected from `size_vram`; a backend that lost every model resets all.
+ * A load the server holds far past its expected time (waiting for a victim of its own choosing
+ * whose keep-alive our requests restored, ollama#17408) is given an unload to move it.
  */
 import { Effect } from "effect"
 import type { BackendModelDetails, BackendShape, RunningModel } from "../backends/port.js"
@@ -128,6 +130,10 @@ interface Entry {
   /** Cancels the idle-expiry timer. */
   idleTimer: (() => void) | undefined
 }
+
+/** A backend load this many times its expected time (and at least the floor) in is stalled. */
+const LOAD_STALL_FACTOR = 4
+const LOAD_STALL_FLOOR_MS = 30_000
 
 /** Disk and runtime start-up, for a first guess at load times: ~2 GB/s plus a second. */
 const guessLoadMs = (bytes: number): number => (bytes / (2 * GB)) * 1000 + 1000
@@ -256,12 +262,14 @@ export class ResidencyCore {
     e.state = "loading"
     this.changed()
     const started = this.now()
+    let stopWatch: (() => void) | undefined
     try {
       e.permit = await this.waitForMemory(e, bytes, signal)
       await this.waitForPlace(e, signal)
       this.deps.publish({ type: "model_loading", model: name, bytes })
       this.changed()
       this.publishVram()
+      stopWatch = this.watchLoad(e)
       await this.deps.run(this.withTimeout(this.deps.backend.load(name, e.numCtx, e.kind), name))
       const loadMs = this.now() - started
       e.state = "resident"
@@ -282,9 +290,59 @@ export class ResidencyCore {
       this.failLoad(e, error, this.now() - started)
       throw error
     } finally {
+      stopWatch?.()
       this.loadingModel = undefined
       this.changed()
     }
+  }
+
+  /**
+   * Watch a backend load: one that runs far past its expected time is held by the server, which
+   * waits for a runner to unload that never will — a victim it chose itself (its OOM retry evicts
+   * every other model; at its loaded-model limit it picks one, busy or not) whose keep-alive our
+   * next request restored (ollama#17408). Only an unload moves it, so each time the load is overdue
+   * `unstickLoad` gives the server one. Returns the stop.
+   */
+  private watchLoad(e: Entry): () => void {
+    let stopped = false
+    let cancel: (() => void) | undefined
+    const arm = () => {
+      const ms = Math.max(LOAD_STALL_FLOOR_MS, LOAD_STALL_FACTOR * e.loadMs)
+      cancel = this.deps.time.schedule(ms, () =>
+        queueMicrotask(() => {
+          if (stopped || this.stopped.signal.aborted || e.state !== "loading") return
+          void this.unstickLoad(e)
+          arm()
+        }),
+      )
+    }
+    arm()
+    return () => {
+      stopped = true
+      cancel?.()
+    }
+  }
+
+  /**
+   * A stalled load: set the table right from the running list (the server's own evictions show as
+   * vanished models), then unload one model besides it — an idle one now, else stop the least busy
+   * taking work and unload it when its last lease ends. Pinned models stay; while one is already
+   * draining, that unload is the one to wait for.
+   */
+  private async unstickLoad(e: Entry): Promise<void> {
+    await this.reconcile()
+    if (e.state !== "loading") return
+    const others = [...this.entries.values()].filter(
+      (m) => m !== e && !m.pinned && (m.state === "resident" || m.state === "draining"),
+    )
+    if (others.some((m) => m.state === "draining")) return
+    const idle = others.find((m) => m.leases === 0)
+    if (idle !== undefined) {
+      void this.unload(idle, "make_room")
+      return
+    }
+    const busy = others.sort((a, b) => a.leases - b.leases)[0]
+    if (busy !== undefined) this.drain(busy.name)
   }
 
   /** Models holding a place at the server besides `e` (loading, resident, draining or unloading). */

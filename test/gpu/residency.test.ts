@@ -56,6 +56,59 @@ describe("gpu/residency (virtual time, in-process simulator)", () => {
     busy?.release()
   })
 
+  it("a load the server holds for a runner whose keep-alive our requests restored (ollama#17408) gets the unload it waits for", async () => {
+    const env = await gpuEnv({
+      profile: { ...tinyCi(), gpus: [{ name: "Simulated 64 GB GPU", vramGb: 64 }] },
+    })
+    const simLog: string[] = []
+    env.engine.subscribe((e) => {
+      if (e.type === "resurrected" || e.type === "unloaded" || e.type === "load_failed")
+        simLog.push(`${e.type} ${e.model}`)
+    })
+    for (const m of ["qwen3:4b", "mistral:7b"]) {
+      void env.residency.load(m)
+      await env.clock.advance(3_000)
+    }
+    // mistral:7b stays busy, as Conductor's scheduler keeps it: two clients (one slot, one waiting
+    // for it) send request after request (keep_alive -1, its num_ctx) on leases while it is resident.
+    const numCtx = env.specs.find((s) => s.name === "mistral:7b")?.numCtx ?? 0
+    const client = async () => {
+      while (env.residency.get("mistral:7b")?.state === "resident") {
+        const lease = env.residency.lease("mistral:7b")
+        await env.engine
+          .generate({
+            model: "mistral:7b",
+            prompt: "What is DNS?",
+            keep_alive: -1,
+            options: { num_ctx: numCtx },
+          })
+          .then(async (r) => {
+            if (r.kind === "stream") while ((await r.rest.next()).done !== true);
+          })
+          .catch(() => undefined)
+        lease?.release()
+      }
+    }
+    const traffic = Promise.all([client(), client()])
+    await env.clock.advance(1_000)
+    // The load fails out of memory; Ollama's retry evicts every other model and waits for all
+    // their unloads, but the busy one's keep-alive is restored by the next request (forever).
+    env.engine.injectFault("deepseek-coder:6.7b", "load_oom")
+    const load = track(env.residency.load("deepseek-coder:6.7b"))
+    for (let t = 0; t < 50_000 && !load.settled; t += 1_000) await env.clock.advance(1_000)
+    expect(simLog).toContain("resurrected mistral:7b")
+    // Before the 60 s load timeout: Conductor drained mistral:7b, its unload moved the server on,
+    // and the retry's own failure came back (not a Timeout counted against the model).
+    expect(load.settled).toBe(true)
+    expect(isConductorError(load.error) && load.error.reason).toBe("OutOfMemory")
+    expect(env.ofType("model_draining")).toMatchObject([{ model: "mistral:7b" }])
+    expect(simLog.indexOf("unloaded mistral:7b")).toBeLessThan(
+      simLog.lastIndexOf("load_failed deepseek-coder:6.7b"),
+    )
+    expect(env.residency.get("qwen3:4b")?.state).toBe("unloaded")
+    await traffic
+  })
+
   it("never runs two loads on one host", async () => {
     const env = await gpuEnv()
     void env.residency.load("qwen3:4b")
