@@ -106,8 +106,7 @@ const startServer = async (scenario: Scenario, options: WsRunOptions): Promise<S
     profile,
     "--time-scale",
     String(scenario.timeScale),
-    "--policy",
-    options.policy,
+    // Conductor has one scheduling policy (swap-aware); the `ollama` baseline never runs here.
     "--config",
     config,
   ]
