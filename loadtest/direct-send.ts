@@ -1,7 +1,8 @@
 /**
  * One request of the `ollama` baseline: a load-tester client straight to a simulated Ollama's
  * `/api/generate` (streamed), no Conductor in between, recorded as Conductor's own events so the
- * same recorder scores it. Queue wait is what the request spent neither loading nor computing: in
+ * same recorder scores it; `followEngine` turns the simulated server's own events (loads,
+ * unloads) into the recorder's and keeps each model's load intervals. Queue wait is what the request spent neither loading nor computing: in
  * the scheduler's queue for its runner, then for a slot on the runner.
  */
 import { fromThrown } from "../src/backends/errors.js"
@@ -109,4 +110,59 @@ export const sendDirect = async (
       attempts: [{ model, outcome: "failed", reason: error.reason, message: error.message }],
     })
   }
+}
+
+/**
+ * Follow one simulated server: its loads and unloads become the recorder's events (`vram` as
+ * `onMemory` reports it), and its load intervals answer `loadingWithin`. Returns the send context
+ * for that server and the unsubscribe.
+ */
+export const followEngine = (
+  engine: SimEngine,
+  clock: TimeSource,
+  recorder: Recorder,
+  onMemory: () => void,
+): { readonly direct: DirectSend; readonly unsubscribe: () => void } => {
+  /** Each model's loads, as [start, end) on the clock. */
+  const loads = new Map<string, Array<{ start: number; end: number }>>()
+  const loadingSince = new Map<string, number>()
+  const unsubscribe = engine.subscribe((e) => {
+    switch (e.type) {
+      case "load_started":
+        loadingSince.set(e.model, e.at)
+        return onMemory()
+      case "loaded": {
+        const start = loadingSince.get(e.model) ?? e.at - e.loadMs
+        loadingSince.delete(e.model)
+        const list = loads.get(e.model) ?? []
+        list.push({ start, end: e.at })
+        loads.set(e.model, list)
+        recorder.event({ type: "model_loaded", model: e.model, bytes: e.bytes, loadMs: e.loadMs })
+        return onMemory()
+      }
+      case "load_failed":
+        loadingSince.delete(e.model)
+        return onMemory()
+      case "unload_started":
+        recorder.event({
+          type: "model_evicted",
+          model: e.model,
+          reason: e.reason === "expired" ? "idle" : "make_room",
+          bytes: 0,
+        })
+        return
+      case "unloaded":
+      case "crashed":
+        return onMemory()
+      default:
+        return
+    }
+  })
+  /** How much of [from, to) the model spent loading. */
+  const loadingWithin = (model: string, from: number, to: number): number => {
+    let ms = 0
+    for (const l of loads.get(model) ?? []) ms += Math.max(0, Math.min(to, l.end) - Math.max(from, l.start))
+    return ms
+  }
+  return { direct: { engine, clock, recorder, loadingWithin }, unsubscribe }
 }

@@ -9,7 +9,7 @@
 import { SimEngine, type SimState } from "../src/backends/sim/engine.js"
 import { loadProfile } from "../src/backends/sim/profile.js"
 import { ScaledClock, type TimeSource } from "../src/time/clock.js"
-import { type DirectSend, sendDirect } from "./direct-send.js"
+import { type DirectSend, followEngine, sendDirect } from "./direct-send.js"
 import { drive } from "./drive.js"
 import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
 import { staticModel } from "./run-direct.js"
@@ -41,61 +41,15 @@ const directOn = async (
   const names = engines.map((_, i) => `sim-${i + 1}`)
   const recorder = new Recorder(() => clock.now(), scenario.timeScale, new Set())
   const modelOf = staticModel(scenario, new Set(profile.models.map((m) => m.name)))
-  /** Per host, each model's loads as [start, end) on the clock. */
-  const loads = engines.map(() => new Map<string, Array<{ start: number; end: number }>>())
-  const loadingSince = engines.map(() => new Map<string, number>())
   const vram = () => {
     const states = engines.map((e) => e.state())
     const used = states.reduce((s, x) => s + x.vram.usedBytes, 0)
     const capacity = states.reduce((s, x) => s + x.vram.capacityBytes, 0)
     recorder.event({ type: "vram", usedBytes: used, budgetBytes: capacity, capacityBytes: capacity })
   }
-  const unsubscribes = engines.map((engine, h) =>
-    engine.subscribe((e) => {
-      switch (e.type) {
-        case "load_started":
-          loadingSince[h]?.set(e.model, e.at)
-          return vram()
-        case "loaded": {
-          const start = loadingSince[h]?.get(e.model) ?? e.at - e.loadMs
-          loadingSince[h]?.delete(e.model)
-          const list = loads[h]?.get(e.model) ?? []
-          list.push({ start, end: e.at })
-          loads[h]?.set(e.model, list)
-          recorder.event({ type: "model_loaded", model: e.model, bytes: e.bytes, loadMs: e.loadMs })
-          return vram()
-        }
-        case "load_failed":
-          loadingSince[h]?.delete(e.model)
-          return vram()
-        case "unload_started":
-          recorder.event({
-            type: "model_evicted",
-            model: e.model,
-            reason: e.reason === "expired" ? "idle" : "make_room",
-            bytes: 0,
-          })
-          return
-        case "unloaded":
-        case "crashed":
-          return vram()
-        default:
-          return
-      }
-    }),
-  )
-  const loadingWithin = (h: number, model: string, from: number, to: number): number => {
-    let ms = 0
-    for (const l of loads[h]?.get(model) ?? [])
-      ms += Math.max(0, Math.min(to, l.end) - Math.max(from, l.start))
-    return ms
-  }
-  const directs: DirectSend[] = engines.map((engine, h) => ({
-    engine,
-    clock,
-    recorder,
-    loadingWithin: (model, from, to) => loadingWithin(h, model, from, to),
-  }))
+  const followed = engines.map((engine) => followEngine(engine, clock, recorder, vram))
+  const directs = followed.map((f) => f.direct)
+  const unsubscribes = followed.map((f) => f.unsubscribe)
   const progress = reportProgress(recorder, clock, options.onProgress)
   let next = 0
   try {

@@ -21,7 +21,7 @@ import { loadConfig } from "../src/config/load.js"
 import { ModelRegistry } from "../src/registry/registry.js"
 import { route } from "../src/routing/router.js"
 import { ScaledClock, type TimeSource } from "../src/time/clock.js"
-import { sendDirect } from "./direct-send.js"
+import { followEngine, sendDirect } from "./direct-send.js"
 import { drive } from "./drive.js"
 import { type HostFacts, type PolicyResult, Recorder } from "./recorder.js"
 import { onVirtualTime, profileFile, type RunOptions, reportProgress } from "./run-local.js"
@@ -88,9 +88,6 @@ const directOn = async (
   const engine = new SimEngine(profile, { clock, seed: scenario.seed })
   const recorder = new Recorder(() => clock.now(), scenario.timeScale, new Set())
   const modelOf = staticModel(scenario, new Set(profile.models.map((m) => m.name)))
-  /** Each model's loads, as [start, end) on the clock (an open one while it loads). */
-  const loads = new Map<string, Array<{ start: number; end: number }>>()
-  const loadingSince = new Map<string, number>()
   const vram = () => {
     const s = engine.state()
     recorder.event({
@@ -100,45 +97,7 @@ const directOn = async (
       capacityBytes: s.vram.capacityBytes,
     })
   }
-  const unsubscribe = engine.subscribe((e) => {
-    switch (e.type) {
-      case "load_started":
-        loadingSince.set(e.model, e.at)
-        return vram()
-      case "loaded": {
-        const start = loadingSince.get(e.model) ?? e.at - e.loadMs
-        loadingSince.delete(e.model)
-        const list = loads.get(e.model) ?? []
-        list.push({ start, end: e.at })
-        loads.set(e.model, list)
-        recorder.event({ type: "model_loaded", model: e.model, bytes: e.bytes, loadMs: e.loadMs })
-        return vram()
-      }
-      case "load_failed":
-        loadingSince.delete(e.model)
-        return vram()
-      case "unload_started":
-        recorder.event({
-          type: "model_evicted",
-          model: e.model,
-          reason: e.reason === "expired" ? "idle" : "make_room",
-          bytes: 0,
-        })
-        return
-      case "unloaded":
-      case "crashed":
-        return vram()
-      default:
-        return
-    }
-  })
-  /** How much of [from, to) the model spent loading. */
-  const loadingWithin = (model: string, from: number, to: number): number => {
-    let ms = 0
-    for (const l of loads.get(model) ?? []) ms += Math.max(0, Math.min(to, l.end) - Math.max(from, l.start))
-    return ms
-  }
-  const direct = { engine, clock, recorder, loadingWithin }
+  const { direct, unsubscribe } = followEngine(engine, clock, recorder, vram)
   const progress = reportProgress(recorder, clock, options.onProgress)
   try {
     await drive(

@@ -294,51 +294,27 @@ export class Learner {
   }
 
   private arm(task: TaskType, band: Band, model: string, at: number): Evidence {
-    let byBand = this.arms.get(task)
-    if (byBand === undefined) {
-      byBand = new Map()
-      this.arms.set(task, byBand)
-    }
-    let byModel = byBand.get(band)
-    if (byModel === undefined) {
-      byModel = new Map()
-      byBand.set(band, byModel)
-    }
-    let e = byModel.get(model)
-    if (e === undefined) {
-      e = emptyEvidence(at)
-      byModel.set(model, e)
-    }
-    return e
+    const byModel = entry(entry(this.arms, task, () => new Map()), band, () => new Map())
+    return entry(byModel, model, () => emptyEvidence(at))
   }
 
   private acrossOf(task: TaskType, model: string, at: number): Evidence {
-    let byModel = this.across.get(task)
-    if (byModel === undefined) {
-      byModel = new Map()
-      this.across.set(task, byModel)
-    }
-    let e = byModel.get(model)
-    if (e === undefined) {
-      e = emptyEvidence(at)
-      byModel.set(model, e)
-    }
-    return e
+    return entry(entry(this.across, task, () => new Map()), model, () => emptyEvidence(at))
   }
 
   private pool(task: TaskType, band: Band, at: number): Evidence {
-    let byBand = this.pools.get(task)
-    if (byBand === undefined) {
-      byBand = new Map()
-      this.pools.set(task, byBand)
-    }
-    let e = byBand.get(band)
-    if (e === undefined) {
-      e = emptyEvidence(at)
-      byBand.set(band, e)
-    }
-    return e
+    return entry(entry(this.pools, task, () => new Map()), band, () => emptyEvidence(at))
   }
+}
+
+/** `map`'s value at `key`, made and stored first when there is none. */
+const entry = <K, V>(map: Map<K, V>, key: K, make: () => V): V => {
+  let v = map.get(key)
+  if (v === undefined) {
+    v = make()
+    map.set(key, v)
+  }
+  return v
 }
 
 /** Add `evidence`'s sums into `into` (both brought to the later of their instants). */
