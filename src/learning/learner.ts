@@ -294,16 +294,28 @@ export class Learner {
   }
 
   private arm(task: TaskType, band: Band, model: string, at: number): Evidence {
-    const byModel = entry(entry(this.arms, task, () => new Map()), band, () => new Map())
+    const byModel = entry(
+      entry(this.arms, task, () => new Map()),
+      band,
+      () => new Map(),
+    )
     return entry(byModel, model, () => emptyEvidence(at))
   }
 
   private acrossOf(task: TaskType, model: string, at: number): Evidence {
-    return entry(entry(this.across, task, () => new Map()), model, () => emptyEvidence(at))
+    return entry(
+      entry(this.across, task, () => new Map()),
+      model,
+      () => emptyEvidence(at),
+    )
   }
 
   private pool(task: TaskType, band: Band, at: number): Evidence {
-    return entry(entry(this.pools, task, () => new Map()), band, () => emptyEvidence(at))
+    return entry(
+      entry(this.pools, task, () => new Map()),
+      band,
+      () => emptyEvidence(at),
+    )
   }
 }
 
