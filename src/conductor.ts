@@ -450,8 +450,9 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
       bus,
       registry: () => registry,
       budgetBytes: hosts.budgetBytes,
-      residency: home.residency,
-      scheduler: home.scheduler,
+      // Placement's host for each model: with several hosts, the one a request would go to.
+      residency: { get: (model) => hosts.residencyOf(model) },
+      scheduler: hosts,
     })
   } catch (e) {
     await closeHosts()

@@ -150,6 +150,17 @@ export class HostSet {
     return this.hosts.some((h) => (h.up || !anyUp) && h.scheduler.loadable(model))
   }
 
+  /**
+   * `model`'s residency entry on the host one more request would go to (placement's choice), so
+   * what the learner reads of residency (resident, its load time, its size) is that host's. The
+   * first host's when there is one host or placement finds none.
+   */
+  residencyOf(model: string): ReturnType<GpuHost["residency"]["get"]> {
+    if (!this.several) return this.first.residency.get(model)
+    const placed = this.place(model)
+    return ((placed.ok ? this.host(placed.host) : undefined) ?? this.first).residency.get(model)
+  }
+
   /** The shortest expected wait for `model` across the hosts that are up. */
   expectedWaitMs(model: string): number {
     if (!this.several) return this.first.scheduler.expectedWaitMs(model)

@@ -38,6 +38,11 @@ describe("gpu/host-set (two simulated 24 GB hosts, virtual time)", () => {
     expect(leases.map((l) => l.host.name)).toEqual(["h1", "h2", "h2"])
     expect(where(env.set, CODER)).toEqual(["h1"])
     expect(where(env.set, GENERAL)).toEqual(["h2"])
+    // What the learner reads of residency is the host placement would choose, not the first.
+    expect(env.set.first.name).toBe("h1")
+    expect(env.set.first.residency.get(GENERAL)?.state).not.toBe("resident")
+    expect(env.set.residencyOf(GENERAL)?.state).toBe("resident")
+    expect(env.set.residencyOf(CODER)?.state).toBe("resident")
     for (const l of leases) l.lease.release()
     // Warm: the next chat request goes where chat is resident.
     const again = env.set.acquire(CHAT)
