@@ -19,6 +19,8 @@ export interface PolicyResult {
   readonly requests: number
   readonly completed: number
   readonly failed: number
+  /** Failed requests by the reason of their `failed` event (`Timeout`, `Crashed`, …). */
+  readonly failedByReason: Readonly<Record<string, number>>
   readonly cancelled: number
   /** Refused at submission (queue full, limits). */
   readonly rejected: number
@@ -119,6 +121,8 @@ interface Record_ {
   accepted: boolean
   rejected: boolean
   outcome: "completed" | "failed" | "cancelled" | undefined
+  /** The `failed` event's reason. */
+  reason: string | undefined
   endedAt: number | undefined
   chain: ReadonlyArray<string>
   model: string | undefined
@@ -192,6 +196,7 @@ export class Recorder {
       accepted: false,
       rejected: false,
       outcome: undefined,
+      reason: undefined,
       endedAt: undefined,
       chain: [],
       model: undefined,
@@ -244,6 +249,7 @@ export class Recorder {
         r.outcome = e.type
         r.endedAt = this.now()
         r.latencyMs = r.endedAt - r.sentAt
+        if (e.type === "failed") r.reason = e.reason
         if (e.type === "completed") {
           r.model = e.model
           r.tokens = e.usage.evalTokens
@@ -311,6 +317,7 @@ export class Recorder {
       requests: all.length,
       completed: completed.length,
       failed: all.filter((r) => r.outcome === "failed").length,
+      failedByReason: countBy(all.flatMap((r) => (r.outcome === "failed" ? [r.reason ?? "unknown"] : []))),
       cancelled: all.filter((r) => r.outcome === "cancelled").length,
       rejected: all.filter((r) => r.rejected).length,
       lost: all.filter((r) => r.accepted && r.outcome === undefined).length,
@@ -342,6 +349,13 @@ export class Recorder {
 }
 
 /** The results by priority and by tenant, and the tenants that flooded the run. */
+/** How many times each value occurs, in order of first occurrence. */
+const countBy = (values: ReadonlyArray<string>): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const v of values) out[v] = (out[v] ?? 0) + 1
+  return out
+}
+
 const groups = (all: ReadonlyArray<Record_>, completed: ReadonlyArray<Record_>) => {
   const byPriority: Record<
     string,

@@ -265,6 +265,13 @@ export const markdown = (report: Report): string => {
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
   ]
+  for (const [name, r] of Object.entries(report.policies).concat(
+    "requests" in report.bound ? [["bound", report.bound]] : [],
+  )) {
+    const reasons = Object.entries(r.failedByReason)
+    if (reasons.length > 0)
+      lines.push(`failed, ${name}: ${reasons.map(([reason, n]) => `${reason} ${n}`).join(", ")}`)
+  }
   const c = report.comparison
   if (c !== undefined) {
     lines.push(

@@ -294,6 +294,7 @@ export const makeRequestMachine = (actors: {
             taskType: decision.taskType,
             format: context.input.prepared.format,
             lengthCapped: context.input.prepared.lengthCapped,
+            codeAsked: context.input.prepared.codeAsked,
             toolCalls: context.extra.toolCalls,
             tools: context.input.prepared.tools,
           },

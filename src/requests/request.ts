@@ -13,6 +13,7 @@ import type { RoutingRequest } from "../domain/decision.js"
 import { type ConductorError, conductorError } from "../domain/errors.js"
 import { schemaProblems } from "../domain/schema-problems.js"
 import { DEFAULT_TENANT, PRIORITIES, type Priority } from "../domain/tenant.js"
+import { asksForCode } from "../validate/asks-for-code.js"
 import { type CompiledFormat, type OutputFormat, prepareFormat } from "../validate/json-format.js"
 import { checkJsonLimits, MAX_JSON_DEPTH } from "../validate/json-limits.js"
 import type { OfferedTools } from "../validate/validate.js"
@@ -145,6 +146,8 @@ export interface PreparedRequest {
   readonly tools: OfferedTools | undefined
   /** The client capped the answer's length (a length stop is then what it asked for). */
   readonly lengthCapped: boolean
+  /** The query asks for code to be written, not only about code (the `codePresent` check). */
+  readonly codeAsked: boolean
   /** Whom it runs for (`request.tenant`, else `library`). */
   readonly tenant: string
   readonly priority: Priority
@@ -244,6 +247,7 @@ export const prepareRequest = (
       format,
       tools,
       lengthCapped: r.options?.numPredict !== undefined,
+      codeAsked: asksForCode(query),
       tenant: r.tenant ?? DEFAULT_TENANT,
       priority: r.priority ?? "interactive",
     },

@@ -35,6 +35,8 @@ export interface AnswerToValidate {
   readonly format: CompiledFormat | undefined
   /** The client capped the answer's length itself: stopping at the cap is what it asked for. */
   readonly lengthCapped: boolean
+  /** The request asks for code to be written (asks-for-code.ts): else `codePresent` does not apply. */
+  readonly codeAsked: boolean
   /** Calls the answer made, and the tools the request offered. */
   readonly toolCalls: ReadonlyArray<ToolCall>
   readonly tools: OfferedTools | undefined
@@ -118,7 +120,7 @@ export const validateAnswer = (answer: AnswerToValidate, rule: ResolvedRule): Va
   }
   if (rule.repetition) add("repetition", checkRepetition(answer.text))
   if (rule.refusal) add("refusal", checkNotRefusal(answer.text))
-  if (rule.codePresent) add("codePresent", checkCodePresent(answer.text))
+  if (rule.codePresent && answer.codeAsked) add("codePresent", checkCodePresent(answer.text))
   return { ok: failures.length === 0, failures }
 }
 

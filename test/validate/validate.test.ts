@@ -12,6 +12,7 @@ const answer = (text: string, over: Partial<Parameters<typeof validateAnswer>[0]
   taskType: "general_qa" as const,
   format: undefined,
   lengthCapped: false,
+  codeAsked: true,
   toolCalls: [],
   tools: undefined,
   ...over,
@@ -35,6 +36,12 @@ describe("validate", () => {
     // answer must not fail (and blame every model) for want of code.
     const doubtful = ruleFor(config(), "code_generation", 0.84)
     expect(validateAnswer(answer("Use a loop.", { taskType: "code_generation" }), doubtful).ok).toBe(true)
+    // A request about code (a review, an explanation) may be answered in prose.
+    const review = answer("1. The token expiry is never checked.\n2. No test covers a revoked key.", {
+      taskType: "code_generation",
+      codeAsked: false,
+    })
+    expect(validateAnswer(review, code).ok).toBe(true)
   })
 
   it("a length cut fails unless the client capped the length or the task allows it", () => {
