@@ -26,6 +26,14 @@ export interface MlpOptions {
   readonly dropout: number
   /** Weight of the tier head's loss against the task head's. */
   readonly tierWeight: number
+  /**
+   * Ordinal label smoothing: this much of a tier label's weight moves to its neighbouring tiers
+   * (split evenly for balanced), for labels that are noisy between neighbours. 0: none.
+   */
+  readonly tierSmoothing?: number
+  /** Soft tier targets per training row (a teacher's probabilities), mixed in at `softWeight`. */
+  readonly softTier?: ReadonlyArray<readonly [number, number, number] | undefined>
+  readonly softWeight?: number
   readonly seed: number
 }
 
@@ -163,6 +171,7 @@ export const fitMlp = (
   const pool: Float64Array[] = []
   const order = train.map((_, i) => i)
   const scaleKeep = 1 / (1 - o.dropout)
+  const smoothing = o.tierSmoothing ?? 0
 
   const step = (
     g: number,
@@ -234,12 +243,31 @@ export const fitMlp = (
           const s1 = sigmoid(t1 - s)
           let d0 = 0
           let d1 = 0
-          if (f.tier === 0) d0 = -(1 - s0)
-          else if (f.tier === 2) d1 = s1
-          else {
+          const soft = o.softTier?.[order[p] as number]
+          if (soft !== undefined) {
+            const sw = o.softWeight ?? 0.5
+            const q0 = (1 - sw) * (f.tier === 0 ? 1 : 0) + sw * soft[0]
+            const q2 = (1 - sw) * (f.tier === 2 ? 1 : 0) + sw * soft[2]
+            const q1 = 1 - q0 - q2
             const pr = Math.max(s1 - s0, 1e-12)
-            d1 = -(s1 * (1 - s1)) / pr
-            d0 = (s0 * (1 - s0)) / pr
+            d0 = -q0 * (1 - s0) + (q1 * s0 * (1 - s0)) / pr
+            d1 = q2 * s1 - (q1 * s1 * (1 - s1)) / pr
+          } else if (smoothing === 0) {
+            if (f.tier === 0) d0 = -(1 - s0)
+            else if (f.tier === 2) d1 = s1
+            else {
+              const pr = Math.max(s1 - s0, 1e-12)
+              d1 = -(s1 * (1 - s1)) / pr
+              d0 = (s0 * (1 - s0)) / pr
+            }
+          } else {
+            // Soft targets q over the three tiers: the loss −Σ q_k log p_k, its gradient in θ₀, θ₁.
+            const q0 = f.tier === 0 ? 1 - smoothing : f.tier === 1 ? smoothing / 2 : 0
+            const q2 = f.tier === 2 ? 1 - smoothing : f.tier === 1 ? smoothing / 2 : 0
+            const q1 = 1 - q0 - q2
+            const pr = Math.max(s1 - s0, 1e-12)
+            d0 = -q0 * (1 - s0) + (q1 * s0 * (1 - s0)) / pr
+            d1 = q2 * s1 - (q1 * s1 * (1 - s1)) / pr
           }
           const w = o.tierWeight / n
           gTh[0] = (gTh[0] as number) + w * (d0 + d1)
