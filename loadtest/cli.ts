@@ -1,14 +1,15 @@
 /**
  * `npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]
- * [--duration SECONDS] [--target ws://HOST:PORT/ws] [--clock virtual|scaled] [--no-sweep]
- * [--ground-truth FILE]`
+ * [--duration SECONDS] [--target ws://HOST:PORT/ws] [--clock virtual|scaled] [--time-scale N]
+ * [--no-sweep] [--ground-truth FILE]`
  *
  * Without `--target`, replays the scenario's seeded trace once per policy against a fresh
  * Conductor on the simulator (in this process, or a `conductor serve` child over WebSockets when
  * the scenario says `transport: ws`), then once more with unlimited VRAM (the bound). With
  * `--target`, drives that running server over WebSockets. Every policy reruns at the scenario's
  * other load costs (the sweep; `--no-sweep` skips it); `--clock` overrides the scenario's choice of
- * virtual time or the scaled real clock. A scenario with a `learning`
+ * virtual time or the scaled real clock, `--time-scale` the scaled clock's speed-up (the scenario's
+ * `timeScale`, e.g. 10 instead of 50 for a run less sensitive to a busy machine). A scenario with a `learning`
  * section runs learned routing against the static rules instead (loadtest/learning/run-learning.ts;
  * `--ground-truth` picks another hidden truth). Prints a Markdown table; `--out` writes
  * the JSON report. Exit 1 when a request was lost or the simulator over-committed, 2 on bad usage.
@@ -44,7 +45,7 @@ import { checkTargets } from "./targets.js"
 const USAGE =
   "usage: npm run loadtest -- --scenario FILE [--policies ollama,swap-aware] [--out FILE.json]\n" +
   "                           [--duration SECONDS] [--target ws://HOST:PORT/ws] [--no-bound]\n" +
-  "                           [--clock virtual|scaled] [--no-sweep]\n" +
+  "                           [--clock virtual|scaled] [--time-scale N] [--no-sweep]\n" +
   "                           [--ground-truth FILE]  (learning scenarios)"
 
 export interface Io {
@@ -80,6 +81,7 @@ const parse = (argv: ReadonlyArray<string>): Args => {
           "ground-truth": { type: "string" },
           "no-sweep": { type: "boolean" },
           clock: { type: "string" },
+          "time-scale": { type: "string" },
         },
         strict: true,
         allowPositionals: false,
@@ -98,6 +100,8 @@ const parse = (argv: ReadonlyArray<string>): Args => {
       throw new UsageError(`--clock: expected virtual or scaled, got '${values.clock}'`)
     scenario = { ...scenario, virtualTime: values.clock === "virtual" }
   }
+  const timeScale = numberFlag("time-scale", values["time-scale"], 1)
+  if (timeScale !== undefined) scenario = { ...scenario, timeScale }
   const listed = listFlag(values.policies)
   for (const p of listed ?? []) {
     if (!(LOADTEST_POLICIES as ReadonlyArray<string>).includes(p)) {
