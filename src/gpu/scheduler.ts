@@ -332,32 +332,34 @@ export class SchedulerCore {
       loadHeadroom: this.deps.residency.loadHeadroom,
       usedBytes: budget.used,
       maxLoaded: this.deps.options.maxLoaded,
-      models: this.deps.residency.models().map((m): ModelView => {
-        const q = this.queues.get(m.name)
-        const oldest = q?.[0]
-        const b = q === undefined || q.length === 0 ? -1 : this.best(ctx, q)
-        let queuedInteractive = 0
-        for (const t of q ?? []) if (t.priority === "interactive") queuedInteractive++
-        return {
-          name: m.name,
-          state: m.state,
-          bytes: m.bytes,
-          inflight: m.leases,
-          slots: m.slots,
-          queued: q?.length ?? 0,
-          oldestSince: oldest?.since,
-          oldestSeq: oldest?.seq,
-          head: b < 0 ? undefined : (q?.[b] as Ticket),
-          queuedInteractive,
-          inflightInteractive: this.interactiveInflight.get(m.name) ?? 0,
-          pinned: m.pinned,
-          external: m.external,
-          loadedAt: m.loadedAt,
-          lastUsedAt: m.lastUsedAt,
-          loadMs: m.loadMs,
-          demand: this.estimates.demandOf(m.name, ctx.now),
-        }
-      }),
+      models: this.deps.residency.models().map((m) => this.modelView(ctx, m)),
+    }
+  }
+
+  private modelView(ctx: OrderContext, m: ModelResidency): ModelView {
+    const q = this.queues.get(m.name)
+    const oldest = q?.[0]
+    const b = q === undefined || q.length === 0 ? -1 : this.best(ctx, q)
+    let queuedInteractive = 0
+    for (const t of q ?? []) if (t.priority === "interactive") queuedInteractive++
+    return {
+      name: m.name,
+      state: m.state,
+      bytes: m.bytes,
+      inflight: m.leases,
+      slots: m.slots,
+      queued: q?.length ?? 0,
+      oldestSince: oldest?.since,
+      oldestSeq: oldest?.seq,
+      head: b < 0 ? undefined : (q?.[b] as Ticket),
+      queuedInteractive,
+      inflightInteractive: this.interactiveInflight.get(m.name) ?? 0,
+      pinned: m.pinned,
+      external: m.external,
+      loadedAt: m.loadedAt,
+      lastUsedAt: m.lastUsedAt,
+      loadMs: m.loadMs,
+      demand: this.estimates.demandOf(m.name, ctx.now),
     }
   }
 
@@ -418,8 +420,16 @@ export class SchedulerCore {
   /** Start waiting requests on models that can take them, each model's in the policy's order. */
   private dispatch(): void {
     if (this.queuedCount === 0) return // nobody waits: no view to build
-    const view = this.view()
-    for (const m of view.models) {
+    // The views of the models requests wait for, in residency's order (the others have nothing
+    // to start: building theirs on every lease was most of the scheduler's cost).
+    const ctx = this.order()
+    const waiting: ModelView[] = []
+    this.deps.residency.eachLeases((name) => {
+      if ((this.queues.get(name)?.length ?? 0) === 0) return
+      const r = this.deps.residency.get(name)
+      if (r !== undefined) waiting.push(this.modelView(ctx, r))
+    })
+    for (const m of waiting) {
       const q = this.queues.get(m.name)
       if (q === undefined || q.length === 0) continue
       let granted = 0
