@@ -15,6 +15,7 @@
 import { Effect, type ManagedRuntime, Result, Stream } from "effect"
 import { type EventObject, fromCallback } from "xstate"
 import type { BackendShape, GenerateChunk, GenerateRequest, GenerationSink } from "../backends/port.js"
+import { conductorError } from "../domain/errors.js"
 import type { HostLease, HostSet } from "../gpu/host-set.js"
 import type { AttemptEvent, AttemptInput } from "./attempt.js"
 
@@ -122,10 +123,21 @@ export const attemptActors = <R, E>(runtime: ManagedRuntime.ManagedRuntime<R, E>
 
       const generate = () => {
         const { backend } = held as HostLease
-        stopGeneration =
-          backend.generateInto !== undefined
-            ? backend.generateInto(input.model, input.request, sink)
-            : runStream(backend, input.model, input.request, sink)
+        if (backend.generateInto === undefined) {
+          stopGeneration = runStream(backend, input.model, input.request, sink)
+          return
+        }
+        try {
+          stopGeneration = backend.generateInto(input.model, input.request, sink)
+        } catch (e) {
+          // A backend that throws instead of failing (a bug): the attempt fails, the process stays up.
+          sink.failed(
+            conductorError(
+              "Crashed",
+              `the generation did not start: ${e instanceof Error ? e.message : String(e)}`,
+            ),
+          )
+        }
       }
 
       leaveQueue = hosts.request(

@@ -241,6 +241,30 @@ describe("attempt actor", () => {
       expect(p.calls).toEqual(["release"])
     })
 
+    it("a backend that throws instead of failing: GENERATE_FAILED (Crashed), the lease returned once stopped", async () => {
+      const p = pushing()
+      const hosts = (runtime as ReturnType<typeof runtimeWith>).hosts as unknown as {
+        request: (m: string, o: unknown, g: (held: { backend: unknown }) => void) => () => void
+      }
+      const request = hosts.request
+      hosts.request = (m, o, g) =>
+        request(m, o, (held) =>
+          g({
+            ...held,
+            backend: {
+              generateInto: () => {
+                throw new Error("bad options")
+              },
+            },
+          }),
+        )
+      const { actor, received } = record(runtime as ReturnType<typeof runtimeWith>)
+      const seen = await received((e) => e.type === "GENERATE_FAILED")
+      expect(seen.at(-1)).toMatchObject({ error: { reason: "Crashed" } })
+      actor.stop()
+      expect(p.calls).toEqual(["release"])
+    })
+
     it("stopped mid-generation: stops the generation, then returns the lease; later chunks are dropped", async () => {
       const p = pushing()
       const { actor, events, received } = record(runtime as ReturnType<typeof runtimeWith>)
