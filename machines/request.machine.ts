@@ -1,8 +1,10 @@
 /**
  * The life of one request, as an XState machine (DESIGN "the path of one request"):
  *
- *   selecting → attempt(queued → loading → generating → validating)
- *             → completed | fallback → selecting … | failed | cancelled
+ *   selecting → attempt(queued → loading → generating) → completed | fallback → selecting …
+ *             | failed | cancelled
+ *
+ * (The answer is validated on the DONE transition itself, which goes to completed or fallback.)
  *
  * (Received and routed by Conductor before the actor starts.)
  *
@@ -160,7 +162,9 @@ export const makeRequestMachine = (actors: {
     guards: {
       hasModel: ({ context }) => context.model !== undefined,
       current: ({ context, event }) => current(context, event),
-      valid: ({ context }) => context.failure === undefined,
+      /** A current DONE whose answer passes validation (the same result `answered` publishes). */
+      passes: ({ context, event }) =>
+        event.type === "DONE" && current(context, event) && validationOf(context, event).ok,
       /** No token came since the stall timer was armed (for the whole gap left after the last one). */
       stallElapsed: ({ context }) => context.times.lastTokenAt === context.times.stallFrom,
     },
@@ -220,39 +224,26 @@ export const makeRequestMachine = (actors: {
           failure: undefined,
         }
       }),
-      leased: assign(({ context, event }) =>
-        event.type === "LEASED"
-          ? {
-              times: {
-                ...context.times,
-                queueMs: context.times.queueMs + event.waitedMs - event.loadMs,
-                loadMs: context.times.loadMs + event.loadMs,
-              },
-            }
-          : {},
-      ),
-      startGeneration: assign(({ context }) => {
-        context.input.services.publish({
+      /** The slot is held: the attempt starts generating (`started`). One assign for both. */
+      leased: assign(({ context, event }) => {
+        if (event.type !== "LEASED") return {}
+        const s = context.input.services
+        s.publish({
           type: "started",
           id: context.input.id,
           model: context.model as string,
           attempt: context.attempt,
         })
-        return { times: { ...context.times, generationStartedAt: context.input.services.now() } }
-      }),
-      token: assign(({ context, event }) => {
-        const text = event.type === "TOKEN" ? event.text : event.type === "DONE" ? event.text : undefined
-        if (text === undefined || (event.type === "DONE" && text === "")) return {}
-        const s = context.input.services
-        // Stamped here, on the bus's clock, so the bus need not copy the event to add `at`.
-        const now = s.now()
-        s.publish({ type: "token", id: context.input.id, text, at: now })
         return {
-          text: context.text + text,
-          streamed: context.streamed + text.length,
-          times: { ...context.times, firstTokenAt: context.times.firstTokenAt ?? now, lastTokenAt: now },
+          times: {
+            ...context.times,
+            queueMs: context.times.queueMs + event.waitedMs - event.loadMs,
+            loadMs: context.times.loadMs + event.loadMs,
+            generationStartedAt: s.now(),
+          },
         }
       }),
+      token: assign(({ context, event }) => (event.type === "TOKEN" ? tokenUpdate(context, event.text) : {})),
       /** Reasoning counts as output for the deadlines (a thinking model's first tokens are its thoughts). */
       thought: assign(({ context, event }) => {
         if (event.type !== "THINKING") return {}
@@ -283,39 +274,47 @@ export const makeRequestMachine = (actors: {
       armStall: assign(({ context }) => ({
         times: { ...context.times, stallFrom: context.times.lastTokenAt },
       })),
-      finished: assign(({ event }) => (event.type === "DONE" ? { done: event.chunk } : {})),
-      validate: assign(({ context }) => {
-        const decision = context.decision as RoutingDecision
-        const done = context.done as DoneChunk
-        const result = validateAnswer(
-          {
-            text: context.carried + context.text,
-            doneReason: done.reason,
-            taskType: decision.taskType,
-            format: context.input.prepared.format,
-            lengthCapped: context.input.prepared.lengthCapped,
-            codeAsked: context.input.prepared.codeAsked,
-            toolCalls: context.extra.toolCalls,
-            tools: context.input.prepared.tools,
-          },
-          context.input.services.rule(decision),
-        )
-        context.input.services.publish({
+      /**
+       * The done part came (with the last tokens, handled as a TOKEN first): the answer is
+       * validated (`validated`) and, if it passed, the attempt succeeded — one assign for all of
+       * it, and no `validating` state to pass through (the guard `passes` chose the target).
+       */
+      answered: assign(({ context, event }) => {
+        if (event.type !== "DONE") return {}
+        const s = context.input.services
+        const update = event.text !== undefined && event.text !== "" ? tokenUpdate(context, event.text) : {}
+        const result = validationOf(context, event)
+        s.publish({
           type: "validated",
           id: context.input.id,
           model: context.model as string,
           ok: result.ok,
           failures: result.failures,
         })
-        return result.ok
-          ? { failure: undefined }
-          : {
-              failure: {
-                reason: "ValidationFailed" as const,
-                message: result.failures.map((f) => `${f.validator}: ${f.message}`).join("; "),
-                blame: blameOf(result.failures),
-              },
-            }
+        if (!result.ok) {
+          return {
+            ...update,
+            done: event.chunk,
+            failure: {
+              reason: "ValidationFailed" as const,
+              message: result.failures.map((f) => `${f.validator}: ${f.message}`).join("; "),
+              blame: blameOf(result.failures),
+            },
+          }
+        }
+        const model = context.model as string
+        s.record(context.ticket as Ticket, {
+          kind: "success",
+          latencyMs: s.now() - (context.times.generationStartedAt ?? s.now()),
+        })
+        return {
+          ...update,
+          done: event.chunk,
+          failure: undefined,
+          inAttempt: false,
+          attempts: [...context.attempts, { model, outcome: "completed" as const }],
+          ended: "completed" as const,
+        }
       }),
       leaseFailed: assign(({ event }) =>
         event.type === "LEASE_FAILED" || event.type === "GENERATE_FAILED"
@@ -346,15 +345,6 @@ export const makeRequestMachine = (actors: {
             { model, outcome: "failed" as const, reason: failure.reason, message: failure.message },
           ],
         }
-      }),
-      attemptSucceeded: assign(({ context }) => {
-        const model = context.model as string
-        const s = context.input.services
-        s.record(context.ticket as Ticket, {
-          kind: "success",
-          latencyMs: s.now() - (context.times.generationStartedAt ?? s.now()),
-        })
-        return { inAttempt: false, attempts: [...context.attempts, { model, outcome: "completed" as const }] }
       }),
       /** Cancelled or timed out mid-attempt: the attempt ends without counting for or against the model. */
       attemptAbandoned: assign(({ context }) => {
@@ -491,12 +481,16 @@ export const makeRequestMachine = (actors: {
               loading: {
                 on: { LEASED: { guard: "current", target: "generating", actions: "leased" } },
               },
-              // The attempt actor starts generating as soon as it has sent LEASED.
+              // The attempt actor starts generating as soon as it has sent LEASED (`leased`
+              // publishes `started`). DONE ends the attempt in one step: validated, then
+              // completed or fallback.
               generating: {
-                entry: "startGeneration",
                 initial: "waitingForFirstToken",
                 on: {
-                  DONE: { guard: "current", target: "validating", actions: ["token", "finished"] },
+                  DONE: [
+                    { guard: "passes", target: "#request.completed", actions: "answered" },
+                    { guard: "current", target: "#request.active.fallback", actions: "answered" },
+                  ],
                   GENERATE_FAILED: {
                     guard: "current",
                     target: "#request.active.fallback",
@@ -530,13 +524,6 @@ export const makeRequestMachine = (actors: {
                   },
                 },
               },
-              validating: {
-                entry: "validate",
-                always: [
-                  { guard: "valid", target: "#request.completed", actions: "attemptSucceeded" },
-                  { target: "#request.active.fallback" },
-                ],
-              },
             },
           },
           fallback: {
@@ -547,7 +534,8 @@ export const makeRequestMachine = (actors: {
       },
       completed: {
         type: "final",
-        entry: [assign({ ended: "completed" as const }), "publishCompleted"],
+        // `ended` was set by `answered`, the only way here.
+        entry: "publishCompleted",
       },
       failed: {
         type: "final",
@@ -580,6 +568,45 @@ export const makeRequestMachine = (actors: {
       return { outcome: "cancelled", attempts: context.attempts }
     },
   })
+
+/** The context after a token: the text, what was streamed, and its times (`token` published). */
+const tokenUpdate = (context: RequestContext, text: string) => {
+  // Stamped here, on the bus's clock, so the bus need not copy the event to add `at`.
+  const now = context.input.services.now()
+  context.input.services.publish({ type: "token", id: context.input.id, text, at: now })
+  return {
+    text: context.text + text,
+    streamed: context.streamed + text.length,
+    times: { ...context.times, firstTokenAt: context.times.firstTokenAt ?? now, lastTokenAt: now },
+  }
+}
+
+type DoneEvent = Extract<RequestMachineEvent, { type: "DONE" }>
+
+/** Each DONE's validation, computed once for the guard that picks the target and the action. */
+const validations = new WeakMap<DoneEvent, ReturnType<typeof validateAnswer>>()
+
+/** The answer a DONE completes (this attempt's text, the tokens it carries, text carried over), validated. */
+const validationOf = (context: RequestContext, event: DoneEvent): ReturnType<typeof validateAnswer> => {
+  const cached = validations.get(event)
+  if (cached !== undefined) return cached
+  const decision = context.decision as RoutingDecision
+  const result = validateAnswer(
+    {
+      text: context.carried + context.text + (event.text ?? ""),
+      doneReason: event.chunk.reason,
+      taskType: decision.taskType,
+      format: context.input.prepared.format,
+      lengthCapped: context.input.prepared.lengthCapped,
+      codeAsked: context.input.prepared.codeAsked,
+      toolCalls: context.extra.toolCalls,
+      tools: context.input.prepared.tools,
+    },
+    context.input.services.rule(decision),
+  )
+  validations.set(event, result)
+  return result
+}
 
 /** What an attempt sends `model`: the model's fixed num_ctx; `think` only if the model thinks. */
 const attemptRequest = (

@@ -5,6 +5,8 @@
  * warnings and timings. Extra keys that OpenAI and Ollama clients ignore. Also the decision as
  * response headers, and the wiring that cancels a request when its client goes away.
  */
+import type { HttpBindings } from "@hono/node-server"
+import type { Context } from "hono"
 import type { ConductorResult, RequestHandle } from "../conductor.js"
 import type { RoutingDecision } from "../domain/decision.js"
 import type { ConductorEvent } from "../domain/events.js"
@@ -81,4 +83,36 @@ export const cancelOnAbort = (handle: RequestHandle, signal: AbortSignal): (() =
   if (signal.aborted) handle.cancel()
   else signal.addEventListener("abort", onAbort, { once: true })
   return () => signal.removeEventListener("abort", onAbort)
+}
+
+/** How a handler watches its client: stop watching, and whether the client went. */
+export interface ClientWatch {
+  readonly unwatch: () => void
+  readonly gone: () => boolean
+}
+
+/**
+ * Cancel the request when the client goes before its answer has been sent. Served by
+ * `@hono/node-server`, that is the moment it aborts the request's signal — the response closes
+ * unfinished, or the request errored — watched on the response itself: reading `signal` there
+ * builds an AbortController per request and an EventTarget listener (a measurable share of a
+ * short request's CPU). Elsewhere (`app.request` in tests) the signal is watched.
+ */
+export const watchClient = (c: Context, handle: RequestHandle): ClientWatch => {
+  const env = c.env as Partial<HttpBindings> | undefined
+  const incoming = env?.incoming
+  const outgoing = env?.outgoing
+  if (incoming === undefined || outgoing === undefined) {
+    const signal = c.req.raw.signal
+    return { unwatch: cancelOnAbort(handle, signal), gone: () => signal.aborted }
+  }
+  let gone = false
+  const onClose = () => {
+    if (incoming.errored === null && outgoing.writableFinished) return
+    gone = true
+    handle.cancel()
+  }
+  if (outgoing.destroyed) onClose()
+  else outgoing.once("close", onClose)
+  return { unwatch: () => outgoing.removeListener("close", onClose), gone: () => gone }
 }

@@ -121,6 +121,14 @@ export interface EmbedResult {
   readonly loadMs: number
 }
 
+/** Where `generateInto` pushes a generation (see `BackendShape.generateInto`). */
+export interface GenerationSink {
+  /** The chunks one read brought (never empty), in order; the last batch ends with the done chunk. */
+  readonly chunks: (chunks: ReadonlyArray<GenerateChunk>) => void
+  /** The generation failed (after the chunks that came before): the stream's error. */
+  readonly failed: (error: ConductorError) => void
+}
+
 export interface BackendShape {
   /** What this backend is, for banners and logs (e.g. `ollama http://127.0.0.1:11434`). */
   readonly description: string
@@ -146,6 +154,14 @@ export interface BackendShape {
    * aborts the request on the server.
    */
   readonly generate: (name: string, request: GenerateRequest) => Stream.Stream<GenerateChunk, ConductorError>
+  /**
+   * Optional: the same generation as `generate`, pushed to `sink` instead of pulled through a
+   * Stream (the attempt actor's hot path: no fiber, no queue). The chunks and the failure are
+   * exactly the stream's; after the done chunk or a failure nothing more comes. The returned
+   * function stops it as interrupting the stream does (the request is aborted on the server
+   * unless its done part came). Backends without it are run through `generate`.
+   */
+  readonly generateInto?: (name: string, request: GenerateRequest, sink: GenerationSink) => () => void
   /** Embed on a resident embedding model (keep_alive -1, the model's fixed num_ctx). Interruption aborts it. */
   readonly embed: (name: string, request: EmbedRequest) => Effect.Effect<EmbedResult, ConductorError>
 }

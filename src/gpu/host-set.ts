@@ -69,20 +69,43 @@ export class HostSet {
   /** Wait for a slot on `model` on the host placement chooses. */
   acquire(model: string, options: AcquireOptions = {}): Promise<HostLease> {
     const placed = this.place(model, options.requestId)
-    if (!placed.ok) {
-      // No host up: the hosts' failure, not the model's (its breaker does not count it).
-      const down = this.hosts.filter((h) => !h.up).map((h) => h.name)
-      return Promise.reject(
-        placed.error.reason === "Unavailable" && down.length > 0
-          ? hostFailure(placed.error, down.join(","))
-          : placed.error,
-      )
-    }
+    if (!placed.ok) return Promise.reject(this.placementError(placed.error))
     const host = this.host(placed.host) as GpuHost
     return host.scheduler.acquire(model, options).then(
       (lease) => ({ lease: this.timed(host, model, lease), host, backend: host.backend }),
       (error: ConductorError) => Promise.reject(this.failed(host, error, options.requestId)),
     )
+  }
+
+  /**
+   * `acquire` with callbacks (scheduler.ts `request`: no promise, no AbortSignal): exactly one of
+   * `granted` and `refused` is called, once, possibly before this returns. The returned function
+   * leaves the queue; it does nothing once the lease was granted (release that instead).
+   */
+  request(
+    model: string,
+    options: Omit<AcquireOptions, "signal">,
+    granted: (held: HostLease) => void,
+    refused: (error: ConductorError) => void,
+  ): () => void {
+    const placed = this.place(model, options.requestId)
+    if (!placed.ok) {
+      refused(this.placementError(placed.error))
+      return () => undefined
+    }
+    const host = this.host(placed.host) as GpuHost
+    return host.scheduler.request(
+      model,
+      options,
+      (lease) => granted({ lease: this.timed(host, model, lease), host, backend: host.backend }),
+      (error) => refused(this.failed(host, error, options.requestId)),
+    )
+  }
+
+  /** No host up: the hosts' failure, not the model's (its breaker does not count it). */
+  private placementError(error: ConductorError): ConductorError {
+    const down = this.hosts.filter((h) => !h.up).map((h) => h.name)
+    return error.reason === "Unavailable" && down.length > 0 ? hostFailure(error, down.join(",")) : error
   }
 
   /** `acquire` as a scoped Effect: the lease returns when the scope closes; interruption leaves the queue. */

@@ -107,7 +107,10 @@ export interface SchedulingPolicy {
   concurrency(model: ModelView): number
   /** Whether waiting request `a` goes before `b` (a strict order: priority, fair share, age). */
   before(ctx: OrderContext, a: WaitingRequest, b: WaitingRequest): boolean
-  /** The next load and its evictions, or undefined to wait. Asked only when no load is under way. */
+  /**
+   * The next load and its evictions, or undefined to wait. Asked only when no load is under way
+   * and some request waits for a model that is not resident (else there is nothing to load).
+   */
   nextLoad(view: SchedulerView): LoadPlan | undefined
   /**
    * More room for a committed load that still does not fit (estimates grew, someone else loaded
@@ -117,6 +120,7 @@ export interface SchedulingPolicy {
   /**
    * When the decisions may change with nothing else happening (a wait turns into starvation, a
    * model's minimum residency ends): the scheduler looks again then. Undefined: only events matter.
+   * Asked only while some request waits for a model that is not resident (else: undefined).
    */
   wakeAt(view: SchedulerView): number | undefined
 }

@@ -184,6 +184,25 @@ export class ResidencyCore {
     return [...this.entries.values()].map((e) => this.view(e))
   }
 
+  /** Each model's name and leases held, without building views (the scheduler asks on every change). */
+  eachLeases(f: (name: string, leases: number) => void): void {
+    for (const e of this.entries.values()) f(e.name, e.leases)
+  }
+
+  /** The VRAM the pinned models other than `name` hold or will hold (not unloaded). */
+  pinnedBytesBesides(name: string): number {
+    let pinned = 0
+    for (const e of this.entries.values()) {
+      if (e.name !== name && e.pinned && e.state !== "unloaded") pinned += e.permit?.bytes ?? e.estimate
+    }
+    return pinned
+  }
+
+  /** The model's state (`undefined`: not a model residency knows). */
+  stateOf(name: string): ModelResidency["state"] | undefined {
+    return this.entry(name)?.state
+  }
+
   /** The model holding the load slot, if any. */
   get loading(): string | undefined {
     return this.loadingModel

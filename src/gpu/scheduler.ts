@@ -120,7 +120,8 @@ export class SchedulerCore {
   private readonly lastGrant = new Map<string, number>()
   /** Interactive leases held per model (the rest are batch). */
   private readonly interactiveInflight = new Map<string, number>()
-  private readonly published = new Map<string, string>()
+  /** The depth and leases last published in a `queue` event, per model. */
+  private readonly published = new Map<string, { depth: number; inflight: number }>()
   private readonly unsubscribe: () => void
   private closed = false
 
@@ -137,70 +138,116 @@ export class SchedulerCore {
    */
   acquire(model: string, options: AcquireOptions = {}): Promise<GrantedLease> {
     const spec = this.deps.residency.get(model)
-    if (this.closed) return Promise.reject(conductorError("Unavailable", "the scheduler is shut down"))
-    if (spec === undefined || !spec.servable) {
-      return Promise.reject(
-        conductorError("ModelNotFound", `model '${model}' is not in the registry`, { model }),
+    const refused = this.refusal(model, spec)
+    if (refused !== undefined) return Promise.reject(refused)
+    const signal = options.signal
+    if (signal?.aborted) return Promise.reject(cancelled(model))
+    return new Promise<GrantedLease>((resolve, reject) => {
+      // The grant may come before `enqueue` returns (a free slot): then no listener is added.
+      let leave: (() => void) | undefined
+      let settled = false
+      const settle = () => {
+        settled = true
+        if (leave !== undefined) signal?.removeEventListener("abort", leave)
+      }
+      leave = this.enqueue(
+        model,
+        spec as ModelResidency,
+        options,
+        (lease) => {
+          settle()
+          resolve(lease)
+        },
+        (error) => {
+          settle()
+          reject(error)
+        },
       )
+      if (!settled) signal?.addEventListener("abort", leave, { once: true })
+    })
+  }
+
+  /**
+   * `acquire` with callbacks and no promise or AbortSignal (the attempt actor's hot path): exactly
+   * one of `granted` and `refused` is called, once — possibly before this returns (a refusal, or
+   * a grant on a resident model with a free slot). The returned function leaves the queue (then
+   * `refused` gets Cancelled); after the grant it does nothing.
+   */
+  request(
+    model: string,
+    options: Omit<AcquireOptions, "signal">,
+    granted: (lease: GrantedLease) => void,
+    refused: (error: ConductorError) => void,
+  ): () => void {
+    const spec = this.deps.residency.get(model)
+    const error = this.refusal(model, spec)
+    if (error !== undefined) {
+      refused(error)
+      return () => undefined
+    }
+    return this.enqueue(model, spec as ModelResidency, options, granted, refused)
+  }
+
+  /** Why a request for `model` cannot wait at all, if it cannot. */
+  private refusal(model: string, spec: ModelResidency | undefined): ConductorError | undefined {
+    if (this.closed) return conductorError("Unavailable", "the scheduler is shut down")
+    if (spec === undefined || !spec.servable) {
+      return conductorError("ModelNotFound", `model '${model}' is not in the registry`, { model })
     }
     const room = this.roomBesidePinned(spec)
     if (spec.state === "unloaded" && spec.bytes > room) {
-      return Promise.reject(
-        conductorError(
-          "OutOfMemory",
-          `${model} needs ${gb(spec.bytes)} but only ${gb(room)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`,
-          { model, details: { requiredBytes: spec.bytes, availableBytes: room } },
-        ),
+      return conductorError(
+        "OutOfMemory",
+        `${model} needs ${gb(spec.bytes)} but only ${gb(room)} of the ${gb(this.deps.residency.budget.capacity)} VRAM budget can be freed for it`,
+        { model, details: { requiredBytes: spec.bytes, availableBytes: room } },
       )
     }
     if (this.queuedCount >= this.deps.options.maxQueued) {
-      return Promise.reject(
-        conductorError("QueueFull", `${this.queuedCount} requests are already waiting`, {
-          model,
-          retryAfterMs: this.retryAfter(spec),
-        }),
-      )
+      return conductorError("QueueFull", `${this.queuedCount} requests are already waiting`, {
+        model,
+        retryAfterMs: this.retryAfter(spec),
+      })
     }
-    if (options.signal?.aborted) return Promise.reject(cancelled(model))
+    return undefined
+  }
+
+  /** A ticket for `spec` (which `refusal` let through) joins its queue; returns how to leave it. */
+  private enqueue(
+    model: string,
+    spec: ModelResidency,
+    options: Omit<AcquireOptions, "signal">,
+    resolve: (lease: GrantedLease) => void,
+    reject: (error: ConductorError) => void,
+  ): () => void {
     this.estimates.noteRequest(spec.name, this.now())
     const tenant = options.tenant ?? DEFAULT_TENANT
-    return new Promise<GrantedLease>((resolve, reject) => {
-      const signal = options.signal
-      const onAbort = () => {
-        if (this.remove(ticket)) {
-          this.fair.leave(ticket.tenant)
-          ticket.reject(cancelled(model))
-          this.pump()
-        }
+    const ticket: Ticket = {
+      seq: this.seq++,
+      model: spec.name,
+      tenant,
+      priority: options.priority ?? "interactive",
+      requestId: options.requestId,
+      onLoading: options.onLoading,
+      since: this.now(),
+      resolve,
+      reject,
+      loadMs: 0,
+      loadingSince: undefined,
+      position: 0,
+    }
+    this.fair.join(tenant)
+    this.queueOf(spec.name).push(ticket)
+    this.queuedCount++
+    this.publishPositions(spec.name)
+    if (spec.state === "loading") this.noteLoading(ticket)
+    this.pump()
+    return () => {
+      if (this.remove(ticket)) {
+        this.fair.leave(ticket.tenant)
+        ticket.reject(cancelled(model))
+        this.pump()
       }
-      const ticket: Ticket = {
-        seq: this.seq++,
-        model: spec.name,
-        tenant,
-        priority: options.priority ?? "interactive",
-        requestId: options.requestId,
-        onLoading: options.onLoading,
-        since: this.now(),
-        resolve: (lease) => {
-          signal?.removeEventListener("abort", onAbort)
-          resolve(lease)
-        },
-        reject: (error) => {
-          signal?.removeEventListener("abort", onAbort)
-          reject(error)
-        },
-        loadMs: 0,
-        loadingSince: undefined,
-        position: 0,
-      }
-      signal?.addEventListener("abort", onAbort, { once: true })
-      this.fair.join(tenant)
-      this.queueOf(spec.name).push(ticket)
-      this.queuedCount++
-      this.publishPositions(spec.name)
-      if (spec.state === "loading") this.noteLoading(ticket)
-      this.pump()
-    })
+    }
   }
 
   /**
@@ -285,32 +332,34 @@ export class SchedulerCore {
       loadHeadroom: this.deps.residency.loadHeadroom,
       usedBytes: budget.used,
       maxLoaded: this.deps.options.maxLoaded,
-      models: this.deps.residency.models().map((m): ModelView => {
-        const q = this.queues.get(m.name)
-        const oldest = q?.[0]
-        const b = q === undefined || q.length === 0 ? -1 : this.best(ctx, q)
-        let queuedInteractive = 0
-        for (const t of q ?? []) if (t.priority === "interactive") queuedInteractive++
-        return {
-          name: m.name,
-          state: m.state,
-          bytes: m.bytes,
-          inflight: m.leases,
-          slots: m.slots,
-          queued: q?.length ?? 0,
-          oldestSince: oldest?.since,
-          oldestSeq: oldest?.seq,
-          head: b < 0 ? undefined : (q?.[b] as Ticket),
-          queuedInteractive,
-          inflightInteractive: this.interactiveInflight.get(m.name) ?? 0,
-          pinned: m.pinned,
-          external: m.external,
-          loadedAt: m.loadedAt,
-          lastUsedAt: m.lastUsedAt,
-          loadMs: m.loadMs,
-          demand: this.estimates.demandOf(m.name, ctx.now),
-        }
-      }),
+      models: this.deps.residency.models().map((m) => this.modelView(ctx, m)),
+    }
+  }
+
+  private modelView(ctx: OrderContext, m: ModelResidency): ModelView {
+    const q = this.queues.get(m.name)
+    const oldest = q?.[0]
+    const b = q === undefined || q.length === 0 ? -1 : this.best(ctx, q)
+    let queuedInteractive = 0
+    for (const t of q ?? []) if (t.priority === "interactive") queuedInteractive++
+    return {
+      name: m.name,
+      state: m.state,
+      bytes: m.bytes,
+      inflight: m.leases,
+      slots: m.slots,
+      queued: q?.length ?? 0,
+      oldestSince: oldest?.since,
+      oldestSeq: oldest?.seq,
+      head: b < 0 ? undefined : (q?.[b] as Ticket),
+      queuedInteractive,
+      inflightInteractive: this.interactiveInflight.get(m.name) ?? 0,
+      pinned: m.pinned,
+      external: m.external,
+      loadedAt: m.loadedAt,
+      lastUsedAt: m.lastUsedAt,
+      loadMs: m.loadMs,
+      demand: this.estimates.demandOf(m.name, ctx.now),
     }
   }
 
@@ -371,8 +420,16 @@ export class SchedulerCore {
   /** Start waiting requests on models that can take them, each model's in the policy's order. */
   private dispatch(): void {
     if (this.queuedCount === 0) return // nobody waits: no view to build
-    const view = this.view()
-    for (const m of view.models) {
+    // The views of the models requests wait for, in residency's order (the others have nothing
+    // to start: building theirs on every lease was most of the scheduler's cost).
+    const ctx = this.order()
+    const waiting: ModelView[] = []
+    this.deps.residency.eachLeases((name) => {
+      if ((this.queues.get(name)?.length ?? 0) === 0) return
+      const r = this.deps.residency.get(name)
+      if (r !== undefined) waiting.push(this.modelView(ctx, r))
+    })
+    for (const m of waiting) {
       const q = this.queues.get(m.name)
       if (q === undefined || q.length === 0) continue
       let granted = 0
@@ -404,7 +461,7 @@ export class SchedulerCore {
       if (more !== undefined) this.evict(more.now, more.whenIdle, c.drained)
       return
     }
-    if (residency.loading !== undefined) return
+    if (residency.loading !== undefined || !this.waitingForLoad()) return
     const plan = this.deps.policy.nextLoad(this.view())
     if (plan === undefined) return
     const commit: Commit = {
@@ -454,8 +511,21 @@ export class SchedulerCore {
     this.pump()
   }
 
+  /**
+   * Some request waits for a model that is not resident. Only then can a load be due or a wake-up
+   * be needed (the policy contract: `nextLoad` and `wakeAt` are asked only then), so the other
+   * pumps — one per lease and one per release on a resident model — build no view for them.
+   */
+  private waitingForLoad(): boolean {
+    if (this.queuedCount === 0) return false
+    for (const [name, q] of this.queues) {
+      if (q.length > 0 && this.deps.residency.stateOf(name) !== "resident") return true
+    }
+    return false
+  }
+
   private armWake(): void {
-    const at = this.deps.policy.wakeAt(this.view())
+    const at = this.waitingForLoad() ? this.deps.policy.wakeAt(this.view()) : undefined
     if (at === undefined) {
       this.wake?.ctl.abort()
       this.wake = undefined
@@ -577,13 +647,22 @@ export class SchedulerCore {
   }
 
   private publishQueues(): void {
-    for (const m of this.deps.residency.models()) {
-      const depth = this.queues.get(m.name)?.length ?? 0
-      const key = `${depth}/${m.leases}`
-      if ((this.published.get(m.name) ?? "0/0") === key) continue
-      this.published.set(m.name, key)
-      this.deps.publish({ type: "queue", model: m.name, depth, inflight: m.leases })
-    }
+    this.deps.residency.eachLeases((model, inflight) => {
+      const depth = this.queues.get(model)?.length ?? 0
+      const last = this.published.get(model)
+      if (
+        last === undefined
+          ? depth === 0 && inflight === 0
+          : last.depth === depth && last.inflight === inflight
+      )
+        return
+      if (last === undefined) this.published.set(model, { depth, inflight })
+      else {
+        last.depth = depth
+        last.inflight = inflight
+      }
+      this.deps.publish({ type: "queue", model, depth, inflight })
+    })
   }
 
   private retryAfter(m: ModelResidency): number {
@@ -593,11 +672,7 @@ export class SchedulerCore {
 
   /** Budget left for `m` if every other unpinned model went. */
   private roomBesidePinned(m: ModelResidency): number {
-    let pinned = 0
-    for (const o of this.deps.residency.models()) {
-      if (o.name !== m.name && o.pinned && o.state !== "unloaded") pinned += o.bytes
-    }
-    return this.deps.residency.budget.capacity - pinned
+    return this.deps.residency.budget.capacity - this.deps.residency.pinnedBytesBesides(m.name)
   }
 
   private now(): number {

@@ -4,10 +4,10 @@
  * once, whose backend's stream is given by the test. What reaches the parent machine, and in
  * what order; each test waits for the event that ends what it checks, never for a number of turns.
  */
-import { Effect, Layer, ManagedRuntime, Stream } from "effect"
+import { Layer, ManagedRuntime, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { assign, createActor, setup, waitFor } from "xstate"
-import type { BackendShape, GenerateChunk } from "../../src/backends/port.js"
+import type { BackendShape, GenerateChunk, GenerationSink } from "../../src/backends/port.js"
 import { conductorError } from "../../src/domain/errors.js"
 import type { HostSet } from "../../src/gpu/host-set.js"
 import { attemptActors } from "../../src/requests/actors.js"
@@ -26,29 +26,33 @@ const done: GenerateChunk = {
 
 let released = 0
 let onRelease: (() => void) | undefined
+let onStopped: (() => void) | undefined
 const runtimeWith = (generate: BackendShape["generate"]) => {
   const backend = { generate } as unknown as BackendShape
   const hosts = {
-    lease: () =>
-      Effect.acquireRelease(
-        Effect.succeed({
-          lease: { model: "m", waitedMs: 0, loadMs: 0, release: () => undefined },
-          host: {},
-          backend,
-        }),
-        () =>
-          Effect.sync(() => {
+    request: (_model: string, _options: unknown, granted: (held: unknown) => void) => {
+      granted({
+        lease: {
+          model: "m",
+          waitedMs: 0,
+          loadMs: 0,
+          release: () => {
             released++
             onRelease?.()
-          }),
-      ),
+          },
+        },
+        host: {},
+        backend,
+      })
+      return () => undefined
+    },
     failed: (_host: unknown, error: unknown) => error,
   } as unknown as HostSet
   return { runtime: ManagedRuntime.make(Layer.empty), hosts }
 }
 
 /** A parent that invokes one attempt and records every event it sends back. */
-const record = (runtime: ReturnType<typeof runtimeWith>) => {
+const record = (runtime: ReturnType<typeof runtimeWith>, stopOn?: "DONE") => {
   const parent = setup({
     types: { context: {} as { events: AttemptEvent[] }, events: {} as AttemptEvent | { type: "STOP" } },
     actors: attemptActors(runtime.runtime, runtime.hosts),
@@ -74,12 +78,15 @@ const record = (runtime: ReturnType<typeof runtimeWith>) => {
             request: { prompt: "hi", numCtx: 2048 },
           },
         },
-        on: { STOP: "stopped" },
+        on: stopOn === undefined ? { STOP: "stopped" } : { STOP: "stopped", [stopOn]: "stopped" },
       },
-      stopped: {},
+      // Final, as the request machine's end is: Conductor ends the request in its `complete` observer.
+      stopped: { type: "final" },
     },
   })
-  const actor = createActor(parent).start()
+  const actor = createActor(parent)
+  actor.subscribe({ complete: () => onStopped?.() })
+  actor.start()
   const events = () => actor.getSnapshot().context.events
   /** Resolves once the parent has received an event `pred` accepts. */
   const received = (pred: (e: AttemptEvent) => boolean) =>
@@ -114,6 +121,7 @@ afterEach(async () => {
   runtime = undefined
   released = 0
   onRelease = undefined
+  onStopped = undefined
 })
 
 describe("attempt actor", () => {
@@ -181,5 +189,105 @@ describe("attempt actor", () => {
     expect(events().map((e) => e.type)).toEqual(["LEASED"])
     expect(released).toBe(1)
     actor.stop()
+  })
+
+  describe("with a backend that pushes (generateInto)", () => {
+    /** A backend whose generation the test drives through the sink; `generate` must not be used. */
+    const pushing = () => {
+      const calls: string[] = []
+      let sink: GenerationSink | undefined
+      const backend = {
+        generate: () => {
+          throw new Error("generate used although generateInto exists")
+        },
+        generateInto: (_name: string, _request: unknown, s: GenerationSink) => {
+          sink = s
+          return () => calls.push("stop generation")
+        },
+      }
+      runtime = runtimeWith(backend.generate)
+      const hosts = runtime.hosts as unknown as {
+        request: (m: string, o: unknown, g: (held: { backend: unknown }) => void) => () => void
+      }
+      const request = hosts.request
+      hosts.request = (m, o, g) => request(m, o, (held) => g({ ...held, backend }))
+      onRelease = () => calls.push("release")
+      return { calls, sink: () => sink as GenerationSink }
+    }
+
+    it("sends the pushed chunks as the stream's: tokens in one turn with the done part on DONE", async () => {
+      const p = pushing()
+      const { actor, received } = record(runtime as ReturnType<typeof runtimeWith>)
+      await received((e) => e.type === "LEASED")
+      p.sink().chunks([{ kind: "token", text: "The " }])
+      p.sink().chunks([{ kind: "token", text: "answer." }, done])
+      const seen = await received((e) => e.type === "DONE")
+      expect(seen.map((e) => e.type)).toEqual(["LEASED", "DONE"])
+      expect(seen[1]).toMatchObject({ text: "The answer.", chunk: done })
+      actor.stop()
+      expect(p.calls).toEqual(["stop generation", "release"])
+    })
+
+    it("flushes held tokens before GENERATE_FAILED", async () => {
+      const p = pushing()
+      const { actor, received } = record(runtime as ReturnType<typeof runtimeWith>)
+      await received((e) => e.type === "LEASED")
+      p.sink().chunks([{ kind: "token", text: "partial" }])
+      p.sink().failed(conductorError("Crashed", "runner died"))
+      const seen = await received((e) => e.type === "GENERATE_FAILED")
+      expect(seen.map((e) => e.type)).toEqual(["LEASED", "TOKEN", "GENERATE_FAILED"])
+      actor.stop()
+      // A failed generation has stopped itself: only the lease is returned.
+      expect(p.calls).toEqual(["release"])
+    })
+
+    it("a backend that throws instead of failing: GENERATE_FAILED (Crashed), the lease returned once stopped", async () => {
+      const p = pushing()
+      const hosts = (runtime as ReturnType<typeof runtimeWith>).hosts as unknown as {
+        request: (m: string, o: unknown, g: (held: { backend: unknown }) => void) => () => void
+      }
+      const request = hosts.request
+      hosts.request = (m, o, g) =>
+        request(m, o, (held) =>
+          g({
+            ...held,
+            backend: {
+              generateInto: () => {
+                throw new Error("bad options")
+              },
+            },
+          }),
+        )
+      const { actor, received } = record(runtime as ReturnType<typeof runtimeWith>)
+      const seen = await received((e) => e.type === "GENERATE_FAILED")
+      expect(seen.at(-1)).toMatchObject({ error: { reason: "Crashed" } })
+      actor.stop()
+      expect(p.calls).toEqual(["release"])
+    })
+
+    it("stopped mid-generation: stops the generation, then returns the lease; later chunks are dropped", async () => {
+      const p = pushing()
+      const { actor, events, received } = record(runtime as ReturnType<typeof runtimeWith>)
+      await received((e) => e.type === "LEASED")
+      actor.send({ type: "STOP" })
+      expect(p.calls).toEqual(["stop generation", "release"])
+      p.sink().chunks([{ kind: "token", text: "late" }, done])
+      await turn()
+      expect(events().map((e) => e.type)).toEqual(["LEASED"])
+      actor.stop()
+    })
+
+    it("a stop the DONE causes returns the lease only once the DONE has been handled", async () => {
+      const p = pushing()
+      const { actor, received } = record(runtime as ReturnType<typeof runtimeWith>, "DONE")
+      await received((e) => e.type === "LEASED")
+      // The parent's step on DONE ends the request (its observers run): the attempt's slot is
+      // returned only after that, as the attempt fiber returned it.
+      onStopped = () => p.calls.push("parent stopped")
+      p.sink().chunks([{ kind: "token", text: "x" }, done])
+      expect(actor.getSnapshot().value).toBe("stopped")
+      expect(p.calls).toEqual(["parent stopped", "stop generation", "release"])
+      actor.stop()
+    })
   })
 })

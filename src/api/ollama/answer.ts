@@ -10,13 +10,7 @@ import type { Context } from "hono"
 import type { RequestHandle } from "../../conductor.js"
 import { isConductorError } from "../../domain/errors.js"
 import { readJsonBody } from "../body.js"
-import {
-  cancelOnAbort,
-  conductorSummary,
-  decisionHeaders,
-  decisionOf,
-  eventsOf,
-} from "../conductor-summary.js"
+import { conductorSummary, decisionHeaders, decisionOf, eventsOf, watchClient } from "../conductor-summary.js"
 import type { ApiDeps } from "../deps.js"
 import { lookupModel } from "../model-field.js"
 import { startStream } from "../stream-policy.js"
@@ -72,8 +66,8 @@ export const answerRoute =
       if (isConductorError(e)) return fromConductorError(c, e)
       throw e
     }
-    const signal = c.req.raw.signal
-    const unwatch = cancelOnAbort(handle, signal)
+    const client = watchClient(c, handle)
+    const unwatch = client.unwatch
     const shape = endpoint.shapeFor(call)
     if (!call.stream) {
       try {
@@ -82,7 +76,7 @@ export const answerRoute =
         for (const [k, v] of Object.entries(decisionHeaders(handle.id, r.model, r))) c.header(k, v)
         return c.json(shape.final(r.model, r, summary, true))
       } catch (e) {
-        if (signal.aborted) return c.body(null, 499 as 400)
+        if (client.gone()) return c.body(null, 499 as 400)
         if (isConductorError(e)) return fromConductorError(c, e)
         throw e
       } finally {

@@ -11,13 +11,7 @@ import type { Context } from "hono"
 import type { RequestHandle } from "../../conductor.js"
 import { isConductorError } from "../../domain/errors.js"
 import { readJsonBody } from "../body.js"
-import {
-  cancelOnAbort,
-  conductorSummary,
-  decisionHeaders,
-  decisionOf,
-  eventsOf,
-} from "../conductor-summary.js"
+import { conductorSummary, decisionHeaders, decisionOf, eventsOf, watchClient } from "../conductor-summary.js"
 import type { ApiDeps } from "../deps.js"
 import { translateChatRequest } from "./chat-request.js"
 import { completionOf } from "./chat-response.js"
@@ -66,8 +60,8 @@ export const chatCompletions =
       throw e
     }
     c.header("x-conductor-request-id", handle.id)
-    const signal = c.req.raw.signal
-    const unwatch = cancelOnAbort(handle, signal)
+    const client = watchClient(c, handle)
+    const unwatch = client.unwatch
     if (t.stream) {
       return streamCompletion(c, handle, { mode: t.streamMode, includeUsage: t.includeUsage }, unwatch)
     }
@@ -79,7 +73,7 @@ export const chatCompletions =
       )
     } catch (e) {
       // The client is gone; nobody reads this.
-      if (signal.aborted) return c.body(null, 499 as 200)
+      if (client.gone()) return c.body(null, 499 as 200)
       if (isConductorError(e)) return errorResponse(c, e)
       throw e
     } finally {

@@ -18,8 +18,9 @@ import {
   type EmbedRequest,
   type GenerateChunk,
   type GenerateRequest,
+  type GenerationSink,
 } from "../port.js"
-import { generationTransport, streamGeneration } from "./generation-stream.js"
+import { generationTransport, pushGeneration, streamGeneration } from "./generation-stream.js"
 import {
   detailsOf,
   embedCall,
@@ -137,6 +138,8 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
     req: GenerateRequest,
   ): Stream.Stream<GenerateChunk, ReturnType<typeof fromThrown>> =>
     streamGeneration(transport, name, generationCall(name, req))
+  const generateInto = (name: string, req: GenerateRequest, sink: GenerationSink) =>
+    pushGeneration(transport, name, generationCall(name, req), sink)
 
   const embed = (name: string, req: EmbedRequest) =>
     Effect.tryPromise({
@@ -153,6 +156,7 @@ export const makeOllamaBackend = (options: OllamaBackendOptions = {}): BackendSh
     load,
     unload,
     generate,
+    generateInto,
     embed,
   }
 }

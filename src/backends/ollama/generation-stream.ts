@@ -21,7 +21,7 @@ import { Cause, Channel, Effect, Scope, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import type { ConductorError } from "../../domain/errors.js"
 import { fromServerError, fromThrown } from "../errors.js"
-import type { GenerateChunk } from "../port.js"
+import type { GenerateChunk, GenerationSink } from "../port.js"
 import { ChunkMapper, type OllamaCall, type WireChatChunk, type WireGenerateChunk } from "./wire.js"
 
 /** Keep-alive connections to one host. `timeout` lets a server's `Keep-Alive: timeout=N` hint apply to idle sockets. */
@@ -63,7 +63,22 @@ export const streamGeneration = (
     ),
   )
 
-/** One request and its answer, read into batches the stream pulls. */
+/**
+ * The same generation pushed to `sink` (the port's `generateInto`): each read's chunks as they are
+ * parsed, then the failure if it fails; it stops itself after the done part or the failure, as
+ * the stream's finalizer does. The returned function stops it early (destroying the request).
+ */
+export const pushGeneration = (
+  transport: GenerationTransport,
+  model: string,
+  call: OllamaCall,
+  sink: GenerationSink,
+): (() => void) => {
+  const g = new Generation(transport, model, call, sink)
+  return () => g.stop()
+}
+
+/** One request and its answer, read into batches the stream pulls (or pushed to a sink). */
 class Generation {
   private pending: GenerateChunk[] = []
   private failure: ConductorError | undefined
@@ -81,6 +96,7 @@ class Generation {
     transport: GenerationTransport,
     private readonly model: string,
     call: OllamaCall,
+    private readonly sink?: GenerationSink,
   ) {
     const body = JSON.stringify(call.body)
     const u = transport.url
@@ -133,12 +149,31 @@ class Generation {
   }
 
   private wake(): void {
+    if (this.sink !== undefined) {
+      this.push(this.sink)
+      return
+    }
     const w = this.waiter
     if (w === undefined) return
     const ready = this.take()
     if (ready === undefined) return
     this.waiter = undefined
     w(ready)
+  }
+
+  /** Push mode: what a pull would take now, in the stream's order (chunks, then the end). */
+  private push(sink: GenerationSink): void {
+    if (this.stopped) return
+    if (this.pending.length > 0) {
+      const batch = this.pending
+      this.pending = []
+      sink.chunks(batch)
+      if (this.stopped) return
+    }
+    if (this.failure !== undefined) {
+      this.stop()
+      sink.failed(this.failure)
+    } else if (this.ended) this.stop()
   }
 
   private fail(error: ConductorError): void {

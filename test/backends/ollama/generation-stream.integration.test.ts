@@ -9,7 +9,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { Effect, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { generationTransport, streamGeneration } from "../../../src/backends/ollama/generation-stream.js"
+import {
+  type GenerationTransport,
+  generationTransport,
+  pushGeneration,
+  streamGeneration,
+} from "../../../src/backends/ollama/generation-stream.js"
 import { generationCall } from "../../../src/backends/ollama/wire.js"
 import type { GenerateChunk } from "../../../src/backends/port.js"
 import type { ConductorError } from "../../../src/domain/errors.js"
@@ -45,6 +50,35 @@ const collect = (s: Stream.Stream<GenerateChunk, ConductorError>) =>
   Effect.runPromise(Stream.runCollect(s)).then((c) => [...c])
 const failure = (s: Stream.Stream<GenerateChunk, ConductorError>) =>
   Effect.runPromise(Effect.flip(Stream.runDrain(s)))
+
+/**
+ * The same generation pushed (the port's `generateInto`): every batch, then the failure if any.
+ * Settles at the done chunk or the failure, and then a turn later, so a call after the end shows.
+ */
+const pushed = (t: GenerationTransport) =>
+  new Promise<{ chunks: GenerateChunk[]; error?: ConductorError; after: number }>((resolve) => {
+    const chunks: GenerateChunk[] = []
+    let error: ConductorError | undefined
+    let ended = false
+    let after = 0
+    const end = () => {
+      ended = true
+      setTimeout(() => resolve({ chunks, ...(error !== undefined ? { error } : {}), after }), 20)
+    }
+    pushGeneration(t, "m:1b", call, {
+      chunks: (batch) => {
+        if (ended) after++
+        expect(batch.length).toBeGreaterThan(0)
+        chunks.push(...batch)
+        if (batch.at(-1)?.kind === "done") end()
+      },
+      failed: (e) => {
+        if (ended) after++
+        error = e
+        end()
+      },
+    })
+  })
 
 describe("Ollama generation stream", () => {
   it("sends one Content-Length body on a kept-alive connection and parses NDJSON split anywhere", async () => {
@@ -128,5 +162,71 @@ describe("Ollama generation stream", () => {
     expect(closed).toBe(1)
     const gone = generationTransport("http://127.0.0.1:9")
     expect(await failure(streamGeneration(gone, "m:1b", call))).toMatchObject({ reason: "Unavailable" })
+  })
+})
+
+describe("Ollama generation pushed to a sink (generateInto)", () => {
+  it("gives the stream's chunks and failures, and nothing after the done part or the failure", async () => {
+    let mode = "ok"
+    const host = await serve((_req, _body, res) => {
+      if (mode === "404") {
+        res.writeHead(404, { "content-type": "application/json" })
+        return void res.end(JSON.stringify({ error: 'model "m:1b" not found, try pulling it first' }))
+      }
+      res.writeHead(200, { "content-type": "application/x-ndjson" })
+      if (mode === "error")
+        return void res.end(ndjson(part("a"), { error: "an error was encountered while running the model" }))
+      if (mode === "cut") return void res.end(ndjson(part("a"), part("b")))
+      // Split mid-line: two reads; a part after the done part is never handed over.
+      const answer = ndjson(part("héllo"), part(" wörld"), DONE, part("late"))
+      res.write(answer.slice(0, 10))
+      setImmediate(() => res.end(answer.slice(10)))
+    })
+    const t = generationTransport(host)
+    const ok = await pushed(t)
+    expect(ok.chunks.map((c) => (c.kind === "token" ? c.text : c.kind))).toEqual(["héllo", " wörld", "done"])
+    expect(ok.chunks).toEqual(await collect(streamGeneration(t, "m:1b", call)))
+    expect(ok.error).toBeUndefined()
+    expect(ok.after).toBe(0)
+    for (const m of ["404", "error", "cut"]) {
+      mode = m
+      const got = await pushed(t)
+      expect(got.error).toEqual(await failure(streamGeneration(t, "m:1b", call)))
+      expect(got.after).toBe(0)
+    }
+    mode = "error"
+    expect((await pushed(t)).chunks).toMatchObject([{ kind: "token", text: "a" }])
+    const refused = await pushed(generationTransport("http://127.0.0.1:9"))
+    expect(refused.error).toMatchObject({ reason: "Unavailable" })
+  })
+
+  it("stopping it before the done part closes the connection and hands over nothing more", async () => {
+    let closed = 0
+    let more: (() => void) | undefined
+    const host = await serve((req, _body, res) => {
+      req.socket.on("close", () => closed++)
+      res.writeHead(200, { "content-type": "application/x-ndjson" })
+      res.write(ndjson(part("a")))
+      more = () => res.write(ndjson(part("b"), DONE))
+    })
+    const got: GenerateChunk[] = []
+    let failed = 0
+    const stop = await new Promise<() => void>((resolve) => {
+      const s = pushGeneration(generationTransport(host), "m:1b", call, {
+        chunks: (batch) => {
+          got.push(...batch)
+          resolve(s)
+        },
+        failed: () => failed++,
+      })
+    })
+    stop()
+    more?.()
+    await new Promise<void>((r) => {
+      const poll = () => (closed === 1 ? r() : setTimeout(poll, 5))
+      poll()
+    })
+    expect(got).toMatchObject([{ kind: "token", text: "a" }])
+    expect(failed).toBe(0)
   })
 })
