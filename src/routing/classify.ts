@@ -302,6 +302,18 @@ const SIGNAL_SPECS: ReadonlyArray<SignalSpec> = [
     task: "reasoning",
     weight: 2,
     label: "decision",
+    // Every branch starts at one of these words ("should" after the start or a sentence's end).
+    needs: [
+      "should",
+      "which is better",
+      "is it worth",
+      "justify",
+      "argue",
+      "argument for",
+      "make the case",
+      "recommend",
+      "lay out the",
+    ],
     re: /^should\b|(?:^|[.?!] )should \w+|\b(?:should (?:i|we|you|a|an|the|my|our|they)\b[^?]*\bor\b|should (?:i|we)\b|which is better|is it worth|justify|argue|argument for|make the case|recommend (?:a|an|the|which)|lay out the (?:pros|options|case|trade-?offs))\b/,
   },
   {

@@ -6,6 +6,8 @@
  * gate finds nothing is skipped. Gates are necessary conditions only: the regex still decides.
  */
 
+import { type CompiledTrie, childOf, LiteralTrie } from "./literal-trie.js"
+
 /** Literal prefixes a match must start with, or `undefined` when none can be derived. */
 export interface Gate {
   /** Literals that must start at a word boundary (the branch began with `\b`). */
@@ -80,7 +82,7 @@ interface Lead {
 }
 
 const MAX_PREFIXES = 300
-/** Literals are bucketed by their first HEAD characters (fewer for shorter literals). */
+/** Group expansion stops once every literal has this many characters. */
 const HEAD = 4
 
 /**
@@ -101,15 +103,16 @@ const leadingLiterals = (src: string): Lead => {
       const close = closingParen(src, i)
       if (close < 0) return { texts, complete: false }
       const quant = src[close + 1]
-      if (quant === "?" || quant === "*" || src.startsWith("{0", close + 1)) return { texts, complete: false }
+      if (quant === "*" || src.startsWith("{0", close + 1)) return { texts, complete: false }
       const inner = src.slice(src[i + 1] === "?" ? i + 3 : i + 1, close)
       const alts = splitTopLevel(inner).map(leadingLiterals)
-      const expanded: string[] = []
+      // An optional group (`(?:re)?payment`): each text continues with or without it.
+      const expanded: string[] = quant === "?" ? [...texts] : []
       for (const t of texts) for (const a of alts) for (const x of a.texts) expanded.push(t + x)
       if (expanded.length > MAX_PREFIXES) return { texts, complete: false }
       texts = expanded
       if (!alts.every((a) => a.complete) || quant === "+" || quant === "{") return { texts, complete: false }
-      i = close + 1
+      i = close + (quant === "?" ? 2 : 1)
       continue
     }
     let ch: string
@@ -192,70 +195,45 @@ export interface Gated {
   readonly needId: number
 }
 
-interface Literal {
-  readonly text: string
-  readonly ids: number[]
-  /**
-   * The literal's character just past its list's key (the key's length is `keyLength` of the
-   * list), or -1 when the literal is no longer than the key: checked before `startsWith`, so most
-   * literals sharing a key (compare, compute, complex…) are ruled out by one character.
-   */
-  readonly next: number
-}
-
 /** Where each gated pattern's literals occur in one text: ascending start offsets per pattern. */
 export interface Scan {
   readonly at: ReadonlyArray<ReadonlyArray<number> | undefined>
 }
 
-// Literals are bucketed by a hash of their first three (or two) characters in plain arrays:
-// collisions are harmless, every candidate is confirmed with startsWith.
-const BUCKETS = 1024
-/** Hash of the `len` characters at `i` (reads never go past the end: that deoptimises the loop). */
-const headHash = (text: string, i: number, len: number): number => {
-  let h = 0
-  const end = Math.min(text.length, i + len)
-  for (let k = i; k < end; k++) h = h * 31 + text.charCodeAt(k)
-  return h & (BUCKETS - 1)
-}
-
-/** The first two (Latin-1) characters at `i` as one index. */
-const pair = (text: string, i: number): number =>
-  ((text.charCodeAt(i) & 0xff) << 8) | (text.charCodeAt(i + 1) & 0xff)
-
 /** JavaScript's `\b` word characters (without the `u` flag): [A-Za-z0-9_]. */
 const isWordChar = (code: number): boolean =>
   (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95
 
-const record = (at: Array<number[] | undefined>, lit: Literal, i: number): void => {
-  for (const id of lit.ids) {
-    const list = at[id]
-    if (list === undefined) at[id] = [i]
-    else if (list[list.length - 1] !== i) list.push(i)
+/** Records offset `i` for every pattern of the literals that start at `i` (the trie's walk from there). */
+const walk = (t: CompiledTrie, text: string, i: number, at: Array<number[] | undefined>): void => {
+  let node = 0
+  for (let k = i; k < text.length; k++) {
+    node = childOf(t, node, text.charCodeAt(k))
+    if (node === 0) return
+    const end = t.termEnd[node] as number
+    for (let j = t.termStart[node] as number; j < end; j++) {
+      const id = t.termIds[j] as number
+      const list = at[id]
+      if (list === undefined) at[id] = [i]
+      else if (list[list.length - 1] !== i) list.push(i)
+    }
   }
 }
 
 /**
- * Gated patterns compiled into one lookup: word literals indexed by their first characters, so
- * scanning a query costs one or two map lookups per word start. Every match of a gated pattern
- * starts where one of its literals occurs, so the pattern is then tried (sticky) at those offsets
- * only: the cost follows the literals found, not the length of the text.
+ * Gated patterns compiled into one lookup: the word literals in one trie walked from each word
+ * start, the others in one walked from each character that starts one of them. Every match of a
+ * gated pattern starts where one of its literals occurs, so the pattern is then tried (sticky) at
+ * those offsets only: the cost follows the literals found, not the length of the text.
  */
 export class GatedPatterns {
-  /** byHead[n]: literals whose bucket key is their first n characters (n = min(length, HEAD)). */
-  private readonly byHead: Array<Array<Literal[] | undefined>> = Array.from({ length: HEAD + 1 }, () =>
-    new Array(BUCKETS).fill(undefined),
-  )
-  private readonly hasLength: boolean[] = new Array(HEAD + 1).fill(false)
-  private readonly startIds: number[] = []
-  /**
-   * Literals that may start anywhere, by their first two characters (Latin-1 text: 65,536 slots);
-   * one-character literals by their character.
-   */
-  private readonly anywhere: Array<Literal[] | undefined> = new Array(65536).fill(undefined)
-  private readonly anywhere1: Array<Literal[] | undefined> = new Array(256).fill(undefined)
-  /** Characters that start some anywhere literal: a small table checked before the big one. */
+  /** Literals that must start a word (they begin with a word character). */
+  private readonly words = new LiteralTrie()
+  /** Literals that may start anywhere (and bounded ones that begin with a non-word character). */
+  private readonly anywhere = new LiteralTrie()
+  /** Latin-1 characters that start some anywhere literal (others are walked when above 0xff). */
   private readonly anywhereFirst = new Uint8Array(256)
+  private readonly startIds: number[] = []
   private count = 0
 
   /**
@@ -276,74 +254,30 @@ export class GatedPatterns {
     const id = this.count++
     if (gate.start) this.startIds.push(id)
     const addAnywhere = (text: string) => {
-      this.anywhereFirst[text.charCodeAt(0) & 0xff] = 1
-      const table = text.length >= 2 ? this.anywhere : this.anywhere1
-      const key = text.length >= 2 ? pair(text, 0) : text.charCodeAt(0) & 0xff
-      let list = table[key]
-      if (list === undefined) {
-        list = []
-        table[key] = list
-      }
-      add(list, text, text.length >= 2 ? 2 : 1)
-    }
-    const add = (list: Literal[], text: string, keyLength: number) => {
-      const lit = list.find((l) => l.text === text)
-      const next = text.length > keyLength ? text.charCodeAt(keyLength) : -1
-      if (lit === undefined) list.push({ text, ids: [id], next })
-      else if (!lit.ids.includes(id)) lit.ids.push(id)
+      const c = text.charCodeAt(0)
+      if (c < 256) this.anywhereFirst[c] = 1
+      this.anywhere.add(text, id)
     }
     for (const w of gate.words) {
       // A bounded literal must start with a word character to be found at word starts.
-      if (!isWordChar(w.charCodeAt(0))) {
-        addAnywhere(w)
-        continue
-      }
-      const n = Math.min(HEAD, w.length)
-      this.hasLength[n] = true
-      const index = this.byHead[n] as Array<Literal[] | undefined>
-      const key = headHash(w, 0, n)
-      let list = index[key]
-      if (list === undefined) {
-        list = []
-        index[key] = list
-      }
-      add(list, w, n)
+      if (isWordChar(w.charCodeAt(0))) this.words.add(w, id)
+      else addAnywhere(w)
     }
     for (const a of gate.anywhere) addAnywhere(a)
     return id
   }
 
   scan(text: string): Scan {
+    const words = this.words.flat
+    const anywhere = this.anywhere.flat
+    const first = this.anywhereFirst
     const at: Array<number[] | undefined> = new Array(this.count)
     let prevWord = false
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
-      if (this.anywhereFirst[code & 0xff] === 1) {
-        const one = this.anywhere1[code & 0xff]
-        if (one !== undefined) for (const lit of one) record(at, lit, i)
-        if (i + 1 < text.length) {
-          const two = this.anywhere[pair(text, i)]
-          if (two !== undefined)
-            for (const lit of two)
-              if ((lit.next < 0 || text.charCodeAt(i + 2) === lit.next) && text.startsWith(lit.text, i))
-                record(at, lit, i)
-        }
-      }
+      if (code > 0xff || first[code] === 1) walk(anywhere, text, i, at)
       const word = isWordChar(code)
-      if (word && !prevWord) {
-        // One rolling hash over the first HEAD characters serves every bucket length.
-        let h = 0
-        const end = Math.min(text.length, i + HEAD)
-        for (let k = i, n = 1; k < end; k++, n++) {
-          h = h * 31 + text.charCodeAt(k)
-          if (!this.hasLength[n]) continue
-          const list = (this.byHead[n] as Array<Literal[] | undefined>)[h & (BUCKETS - 1)]
-          if (list !== undefined)
-            for (const lit of list)
-              if ((lit.next < 0 || text.charCodeAt(k + 1) === lit.next) && text.startsWith(lit.text, i))
-                record(at, lit, i)
-        }
-      }
+      if (word && !prevWord) walk(words, text, i, at)
       prevWord = word
     }
     // One left-to-right pass: every pattern's offsets are already ascending.

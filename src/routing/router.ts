@@ -156,7 +156,7 @@ export const route = (
       fallbacks: fallbackChain(chosen, eligible, requirements, env.fallbacks),
       breakdown,
       warnings,
-      labels: labelsFor(task, text.lower),
+      labels: labelsFor(task, text),
     })
   }
   const eligibleOf = () => models.filter((p) => exclusion(p, requirements) === undefined)

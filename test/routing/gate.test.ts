@@ -10,6 +10,7 @@ import {
   gatedTest,
   literalsOf,
 } from "../../src/routing/gate.js"
+import { LABEL_PATTERNS } from "../../src/routing/labels.js"
 import { GOLDEN } from "./golden-queries.js"
 import { GOLDEN_B } from "./golden-queries-b.js"
 
@@ -26,6 +27,15 @@ describe("routing/gate", () => {
       start: false,
     })
     expect(deriveGate(/^(?:a |an )?regex\b/)?.start).toBe(true)
+    // An optional group: with it and without it.
+    expect(deriveGate(/\b(?:the )?cat|\b(?:re)?pay(?:ment)?s?\b/)?.words).toEqual([
+      "cat",
+      "the cat",
+      "pay",
+      "repay",
+      "payment",
+      "repayment",
+    ])
     expect(deriveGate(/\bx\^\d/)?.words).toEqual([
       "x^0",
       "x^1",
@@ -42,7 +52,7 @@ describe("routing/gate", () => {
 
   it("refuses to gate what it cannot prove (classes, optional starts, case-insensitive)", () => {
     expect(deriveGate(/[a-z]+ing\b/)).toBeUndefined()
-    expect(deriveGate(/\b(?:the )?cat/)).toBeUndefined()
+    expect(deriveGate(/\b(?:the )*cat/)).toBeUndefined()
     expect(deriveGate(/\bcat/i)).toBeUndefined()
     expect(deriveGate(/\ba\b/)).toBeUndefined()
   })
@@ -53,7 +63,7 @@ describe("routing/gate", () => {
 
   // Every routing pattern must answer exactly as the plain regex does, whatever the text: the
   // gate (and trying the pattern only at literal offsets) is an optimisation, never a change.
-  const patterns = [...CLASSIFY_PATTERNS(), ...COMPLEXITY_PATTERNS()]
+  const patterns = [...CLASSIFY_PATTERNS(), ...COMPLEXITY_PATTERNS(), ...LABEL_PATTERNS()]
   const index = new GatedPatterns()
   const gated = patterns.map((re) => index.gate(re))
   const corpus = [...GOLDEN, ...GOLDEN_B].map((g) => g.query.toLowerCase())
