@@ -23,7 +23,7 @@ import {
   TOKENS_PER_SOURCE,
   WORD_NUMBERS,
 } from "./complexity-patterns.js"
-import { gatedDistinct, gatedExec, gatedMatches, gatedTest, type Scan } from "./gate.js"
+import { gatedCount, gatedDistinctCount, gatedExec, gatedTest, type Scan } from "./gate.js"
 import type { QueryText } from "./text.js"
 
 /** The query as every dimension reads it. */
@@ -79,7 +79,7 @@ export const structuralEvidence = (
 ): { readonly structural: number; readonly equations: number } => {
   let structural = q.words >= 150 ? 1.2 : q.words >= 60 ? 0.9 : q.words >= 30 ? 0.6 : q.words >= 15 ? 0.3 : 0
   if (structural > 0) signals.push(`length ${q.words} words`)
-  const clauses = gatedMatches(G.clauses, t, found).length
+  const clauses = gatedCount(G.clauses, t, found)
   if (clauses > 0) {
     structural += Math.min(0.9, 0.15 * clauses)
     signals.push(`clauses ${clauses}`)
@@ -88,7 +88,7 @@ export const structuralEvidence = (
     structural += Math.min(0.8, 0.4 + 0.1 * (q.enumeration - 3))
     signals.push(`enumeration ${q.enumeration}`)
   }
-  const deliverables = gatedDistinct(G.deliverable, t, found).length
+  const deliverables = gatedDistinctCount(G.deliverable, t, found)
   if (deliverables >= 2) {
     structural += Math.min(0.8, 0.2 * (deliverables - 1))
     signals.push(`deliverables ${deliverables}`)
@@ -125,8 +125,8 @@ export const domainEvidence = (
   let advancedMath = 0
   let advancedSystems = 0
   for (const d of G_DOMAINS) {
-    const basic = gatedDistinct(d.re, t, found).length
-    const advanced = d.advanced !== undefined ? gatedDistinct(d.advanced, t, found).length : 0
+    const basic = gatedDistinctCount(d.re, t, found)
+    const advanced = d.advanced !== undefined ? gatedDistinctCount(d.advanced, t, found) : 0
     if (basic + advanced === 0) continue
     fields++
     terms += basic + 2 * advanced
@@ -180,7 +180,7 @@ export const reasoningEvidence = (
     ops.push(implied.name)
   }
   if (ops.length > 0) signals.push(...ops)
-  const constraints = gatedDistinct(G.constraints, t, found).length
+  const constraints = gatedDistinctCount(G.constraints, t, found)
   if (constraints > 0) {
     reasoning += Math.min(0.9, 0.3 * constraints)
     signals.push(`constraints ${constraints}`)
@@ -202,7 +202,7 @@ export const reasoningEvidence = (
     notation = Math.min(0.6, 0.2 * notationCount)
     signals.push(`notation ${notationCount}`)
   }
-  const actions = gatedDistinct(G.actions, t, found).length
+  const actions = gatedDistinctCount(G.actions, t, found)
   if (actions >= 2) {
     reasoning += Math.min(2, 1 + 0.5 * (actions - 2))
     signals.push(`workflow ${actions} steps`)
@@ -321,9 +321,9 @@ export const outputEvidence = (
     output += 0.5
     signals.push("depth requested")
   }
-  const explained = gatedDistinct(G.explain, t, found).length
+  const explained = gatedDistinctCount(G.explain, t, found)
   if (explained > 0) output += Math.min(0.6, 0.3 * explained)
-  const forms = gatedDistinct(G.form, t, found).length + (hasDigit && FORM_LENGTH.test(t) ? 1 : 0)
+  const forms = gatedDistinctCount(G.form, t, found) + (hasDigit && FORM_LENGTH.test(t) ? 1 : 0)
   if (forms > 0) {
     output += Math.min(0.8, 0.4 * forms)
     structural = Math.min(0.6, 0.3 * forms)

@@ -6,7 +6,7 @@
  * gate finds nothing is skipped. Gates are necessary conditions only: the regex still decides.
  */
 
-import { type CompiledTrie, childOf, LiteralTrie } from "./literal-trie.js"
+import { type CompiledTrie, childOf, LiteralTrie, NODE } from "./literal-trie.js"
 
 /** Literal prefixes a match must start with, or `undefined` when none can be derived. */
 export interface Gate {
@@ -210,9 +210,10 @@ const walk = (t: CompiledTrie, text: string, i: number, at: Array<number[] | und
   for (let k = i; k < text.length; k++) {
     node = childOf(t, node, text.charCodeAt(k))
     if (node === 0) return
-    const end = t.termEnd[node] as number
-    for (let j = t.termStart[node] as number; j < end; j++) {
-      const id = t.termIds[j] as number
+    const from = t.nodes[NODE * node + 3] as number
+    const to = from + (t.nodes[NODE * node + 4] as number)
+    for (let j = from; j < to; j++) {
+      const id = t.ids[j] as number
       const list = at[id]
       if (list === undefined) at[id] = [i]
       else if (list[list.length - 1] !== i) list.push(i)
@@ -294,8 +295,10 @@ export class GatedPatterns {
 export const gatedExec = (g: Gated, text: string, scan: Scan): RegExpExecArray | null => {
   if (g.needId >= 0 && scan.at[g.needId] === undefined) return null
   if (g.id < 0) return g.plain.exec(text)
-  for (const pos of scan.at[g.id] ?? []) {
-    g.sticky.lastIndex = pos
+  const at = scan.at[g.id]
+  if (at === undefined) return null
+  for (let i = 0; i < at.length; i++) {
+    g.sticky.lastIndex = at[i] as number
     const m = g.sticky.exec(text)
     if (m !== null) return m
   }
@@ -305,8 +308,10 @@ export const gatedExec = (g: Gated, text: string, scan: Scan): RegExpExecArray |
 export const gatedTest = (g: Gated, text: string, scan: Scan): boolean => {
   if (g.needId >= 0 && scan.at[g.needId] === undefined) return false
   if (g.id < 0) return g.plain.test(text)
-  for (const pos of scan.at[g.id] ?? []) {
-    g.sticky.lastIndex = pos
+  const at = scan.at[g.id]
+  if (at === undefined) return false
+  for (let i = 0; i < at.length; i++) {
+    g.sticky.lastIndex = at[i] as number
     if (g.sticky.test(text)) return true
   }
   return false
@@ -341,11 +346,68 @@ export const gatedMatches = (g: Gated, text: string, scan: Scan): ReadonlyArray<
   return out
 }
 
-/** Distinct matched texts of a pattern. */
-export const gatedDistinct = (g: Gated, text: string, scan: Scan): ReadonlyArray<string> => {
-  const out: string[] = []
-  for (const m of gatedMatches(g, text, scan)) if (!out.includes(m)) out.push(m)
-  return out
+/**
+ * Calls `found(start, end)` for each match `gatedMatches` finds, without building the match
+ * arrays and strings: the sticky `test` leaves the match's end in `lastIndex`.
+ */
+const eachMatch = (g: Gated, text: string, scan: Scan, found: (start: number, end: number) => void): void => {
+  if (g.needId >= 0 && scan.at[g.needId] === undefined) return
+  if (g.id < 0) {
+    const re = g.re.global ? g.re : new RegExp(g.re.source, `${g.re.flags}g`)
+    re.lastIndex = 0
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      found(m.index, m.index + m[0].length)
+      if (m[0] === "") re.lastIndex++
+    }
+    return
+  }
+  const at = scan.at[g.id]
+  if (at === undefined) return
+  const sticky = g.sticky
+  let end = 0
+  for (let i = 0; i < at.length; i++) {
+    const pos = at[i] as number
+    if (pos < end) continue
+    sticky.lastIndex = pos
+    if (sticky.test(text)) {
+      const to = sticky.lastIndex
+      found(pos, to)
+      end = pos + Math.max(1, to - pos)
+    }
+  }
+}
+
+/** How many matches `gatedMatches` finds. */
+export const gatedCount = (g: Gated, text: string, scan: Scan): number => {
+  let n = 0
+  eachMatch(g, text, scan, () => {
+    n++
+  })
+  return n
+}
+
+/** How many distinct texts the matches of `gatedMatches` have. */
+export const gatedDistinctCount = (g: Gated, text: string, scan: Scan): number => {
+  // The distinct matches so far, as ranges of `text` (compared character by character).
+  const starts: number[] = []
+  const ends: number[] = []
+  eachMatch(g, text, scan, (from, to) => {
+    for (let k = 0; k < starts.length; k++) {
+      const s = starts[k] as number
+      if ((ends[k] as number) - s !== to - from) continue
+      let same = true
+      for (let c = 0; c < to - from; c++) {
+        if (text.charCodeAt(s + c) !== text.charCodeAt(from + c)) {
+          same = false
+          break
+        }
+      }
+      if (same) return
+    }
+    starts.push(from)
+    ends.push(to)
+  })
+  return starts.length
 }
 
 /** The one index every routing pattern registers in, so a query is scanned once. */

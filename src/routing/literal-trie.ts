@@ -15,21 +15,24 @@ interface BuildNode {
   readonly ids: number[]
 }
 
+/**
+ * The trie in flat arrays. Nodes are numbered depth-first (a literal's nodes are mostly adjacent:
+ * walking it stays in a few cache lines), each a record of NODE words in `nodes`; node 0 is the
+ * root, never a child.
+ */
 export interface CompiledTrie {
-  /** Per node: its children are edges [edgeStart, edgeEnd) (node 0 is the root, never a child). */
-  readonly edgeStart: Int32Array
-  readonly edgeEnd: Int32Array
-  readonly edgeChar: Int32Array
-  readonly edgeNode: Int32Array
-  /** Per node: the base of its dense table in `dense`, or -1. */
-  readonly denseAt: Int32Array
-  /** Dense tables, 256 slots each: the child for a Latin-1 code, 0 for none. */
+  /** Per node: dense table base (or -1), first edge, edge count, first id, id count. */
+  readonly nodes: Int32Array
+  /** Pairs (character, child node), a node's edges contiguous. */
+  readonly edges: Int32Array
+  /** Dense tables, 256 slots each: the child node for a Latin-1 code, 0 for none. */
   readonly dense: Int32Array
-  /** Per node: the pattern ids of the literals ending there, [termStart, termEnd) of `termIds`. */
-  readonly termStart: Int32Array
-  readonly termEnd: Int32Array
-  readonly termIds: Int32Array
+  /** The pattern ids of the literals ending at each node (see `nodes`). */
+  readonly ids: Int32Array
 }
+
+/** Words per node record (5 used, padded to a power of two). */
+export const NODE = 8
 
 export class LiteralTrie {
   private readonly root: BuildNode = { children: new Map(), ids: [] }
@@ -59,52 +62,51 @@ export class LiteralTrie {
 }
 
 const compile = (root: BuildNode): CompiledTrie => {
-  // Number the nodes breadth-first, so a node's children are contiguous edges.
-  const nodes: BuildNode[] = [root]
-  for (let i = 0; i < nodes.length; i++)
-    for (const child of (nodes[i] as BuildNode).children.values()) nodes.push(child)
-  const index = new Map(nodes.map((n, i) => [n, i]))
-  const n = nodes.length
-  const edgeStart = new Int32Array(n)
-  const edgeEnd = new Int32Array(n)
-  const edgeCount = nodes.reduce((s, x) => s + x.children.size, 0)
-  const edgeChar = new Int32Array(edgeCount)
-  const edgeNode = new Int32Array(edgeCount)
-  const denseAt = new Int32Array(n).fill(-1)
-  const denseNodes = nodes.filter((x) => x.children.size >= DENSE_CHILDREN || x === root)
-  const dense = new Int32Array(256 * denseNodes.length)
-  const termStart = new Int32Array(n)
-  const termEnd = new Int32Array(n)
-  const termIds = new Int32Array(nodes.reduce((s, x) => s + x.ids.length, 0))
+  // Number the nodes depth-first (pre-order), children in insertion order.
+  const order: BuildNode[] = []
+  const stack: BuildNode[] = [root]
+  while (stack.length > 0) {
+    const node = stack.pop() as BuildNode
+    order.push(node)
+    const children = [...node.children.values()]
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as BuildNode)
+  }
+  const index = new Map(order.map((n, i) => [n, i]))
+  const isDense = (x: BuildNode) => x === root || x.children.size >= DENSE_CHILDREN
+  const nodes = new Int32Array(NODE * order.length)
+  const edges = new Int32Array(2 * order.reduce((s, x) => s + x.children.size, 0))
+  const dense = new Int32Array(256 * order.filter(isDense).length)
+  const ids = new Int32Array(order.reduce((s, x) => s + x.ids.length, 0))
   let e = 0
   let t = 0
   let d = 0
-  for (let i = 0; i < n; i++) {
-    const node = nodes[i] as BuildNode
-    edgeStart[i] = e
-    const isDense = node.children.size >= DENSE_CHILDREN || node === root
-    if (isDense) denseAt[i] = 256 * d++
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i] as BuildNode
+    const base = isDense(node) ? 256 * d++ : -1
+    nodes[NODE * i] = base
+    nodes[NODE * i + 1] = e
+    nodes[NODE * i + 2] = node.children.size
+    nodes[NODE * i + 3] = t
+    nodes[NODE * i + 4] = node.ids.length
     for (const [c, child] of node.children) {
       const j = index.get(child) as number
-      edgeChar[e] = c
-      edgeNode[e] = j
+      edges[2 * e] = c
+      edges[2 * e + 1] = j
       e++
-      if (isDense && c < 256) dense[(denseAt[i] as number) + c] = j
+      if (base >= 0 && c < 256) dense[base + c] = j
     }
-    edgeEnd[i] = e
-    termStart[i] = t
-    for (const id of node.ids) termIds[t++] = id
-    termEnd[i] = t
+    for (const id of node.ids) ids[t++] = id
   }
-  return { edgeStart, edgeEnd, edgeChar, edgeNode, denseAt, dense, termStart, termEnd, termIds }
+  return { nodes, edges, dense, ids }
 }
 
 /** The child of `node` for character `code`, or 0 when there is none. */
 export const childOf = (t: CompiledTrie, node: number, code: number): number => {
-  const base = t.denseAt[node] as number
+  const r = NODE * node
+  const base = t.nodes[r] as number
   if (base >= 0 && code < 256) return t.dense[base + code] as number
-  const end = t.edgeEnd[node] as number
-  for (let e = t.edgeStart[node] as number; e < end; e++)
-    if (t.edgeChar[e] === code) return t.edgeNode[e] as number
+  const from = 2 * (t.nodes[r + 1] as number)
+  const to = from + 2 * (t.nodes[r + 2] as number)
+  for (let e = from; e < to; e += 2) if (t.edges[e] === code) return t.edges[e + 1] as number
   return 0
 }

@@ -168,6 +168,53 @@ const countAcronyms = (raw: string): number => {
   return n
 }
 
+/** `\s` on a Latin-1 character code (the analysed text is Latin-1). */
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160
+
+/** Counts over the lowercased text, in one pass; `collapse` when its whitespace must be collapsed first. */
+interface Counts {
+  commas: number
+  questions: number
+  numbers: number
+  spaces: number
+  collapse: boolean
+}
+
+const countText = (lower: string, out: Counts): void => {
+  let commas = 0
+  let questions = 0
+  let numbers = 0
+  let spaces = 0
+  let inNumber = false
+  let prevSpace = false
+  let collapse = false
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i)
+    const digit = c >= 48 && c <= 57
+    if (digit && !inNumber) numbers++
+    // "6.5" and "250,000" are one number each.
+    inNumber = digit || (inNumber && (c === 46 || c === 44) && isDigit(lower.charCodeAt(i + 1)))
+    if (c === 44 || c === 59) commas++
+    else if (c === 63) questions++
+    else if (c === 32) {
+      spaces++
+      if (prevSpace) collapse = true
+      prevSpace = true
+      continue
+    }
+    // `\s\s|[\t\n\r\f\v]`: a run of whitespace, or whitespace other than a space or U+00A0.
+    if (isSpace(c)) {
+      if (prevSpace || c !== 160) collapse = true
+      prevSpace = true
+    } else prevSpace = false
+  }
+  out.commas = commas
+  out.questions = questions
+  out.numbers = numbers
+  out.spaces = spaces
+  out.collapse = collapse
+}
+
 export const readQuery = (query: string): QueryText => {
   const full = query.trim()
   const window =
@@ -180,29 +227,21 @@ export const readQuery = (query: string): QueryText => {
   const latin1 = isLatin1(window) ? undefined : toLatin1(window)
   const raw = latin1?.text ?? window
   let lower = raw.toLowerCase()
-  if (/\s\s|[\t\n\r\f\v]/.test(lower)) lower = lower.replace(/\s+/g, " ")
-  const enumeration = Math.max(raw.includes("\n") ? countMatches(LIST_ITEM, raw) : 0, inlineListItems(lower))
-  let commas = 0
-  let questions = 0
-  let numbers = 0
-  let inNumber = false
-  for (let i = 0; i < lower.length; i++) {
-    const c = lower.charCodeAt(i)
-    const digit = c >= 48 && c <= 57
-    if (digit && !inNumber) numbers++
-    // "6.5" and "250,000" are one number each.
-    inNumber = digit || (inNumber && (c === 46 || c === 44) && isDigit(lower.charCodeAt(i + 1)))
-    if (c === 44 || c === 59) commas++
-    else if (c === 63) questions++
+  const counts: Counts = { commas: 0, questions: 0, numbers: 0, spaces: 0, collapse: false }
+  countText(lower, counts)
+  if (counts.collapse) {
+    lower = lower.replace(/\s+/g, " ")
+    countText(lower, counts)
   }
+  const enumeration = Math.max(raw.includes("\n") ? countMatches(LIST_ITEM, raw) : 0, inlineListItems(lower))
   return {
     raw,
     length: full.length,
     lower,
-    words: wordCount(lower),
-    commas,
-    questions,
-    numbers,
+    words: lower === "" ? 0 : counts.spaces + 1,
+    commas: counts.commas,
+    questions: counts.questions,
+    numbers: counts.numbers,
     acronyms: countAcronyms(raw),
     enumeration,
     hasCodeBlock: raw.includes("```"),

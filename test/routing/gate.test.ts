@@ -5,6 +5,8 @@ import { COMPLEXITY_PATTERNS } from "../../src/routing/complexity-patterns.js"
 import {
   deriveGate,
   GatedPatterns,
+  gatedCount,
+  gatedDistinctCount,
   gatedExec,
   gatedMatches,
   gatedTest,
@@ -108,7 +110,10 @@ describe("routing/gate", () => {
           const re = patterns[i] as RegExp
           expect(gatedTest(g, t, scan), re.source).toBe(plain(re).test(t))
           expect(gatedExec(g, t, scan)?.[0] ?? null, re.source).toBe(plain(re).exec(t)?.[0] ?? null)
-          expect(gatedMatches(g, t, scan), re.source).toEqual(allMatches(re, t))
+          const all = allMatches(re, t)
+          expect(gatedMatches(g, t, scan), re.source).toEqual(all)
+          expect(gatedCount(g, t, scan), re.source).toBe(all.length)
+          expect(gatedDistinctCount(g, t, scan), re.source).toBe(new Set(all).size)
         })
       }),
       { numRuns: 600, seed: 11 },
