@@ -211,7 +211,7 @@ const walk = (t: CompiledTrie, text: string, i: number, at: Array<number[] | und
     node = childOf(t, node, text.charCodeAt(k))
     if (node === 0) return
     const from = t.nodes[NODE * node + 3] as number
-    const to = from + (t.nodes[NODE * node + 4] as number)
+    const to = from + ((t.nodes[NODE * node + 2] as number) >>> 8)
     for (let j = from; j < to; j++) {
       const id = t.ids[j] as number
       const list = at[id]
