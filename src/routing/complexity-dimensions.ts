@@ -12,13 +12,12 @@ import type { RoutingContext } from "../domain/decision.js"
 import type { TaskType } from "../domain/task.js"
 import {
   COMMON_LONG,
-  DURATION,
   FORM_LENGTH,
   G,
   G_DOMAINS,
+  G_DURATION,
   G_OPERATIONS,
   IMPLIED_OPERATION,
-  NOTATION,
   SCALE_NUMBER,
   TOKENS_PER_SOURCE,
   WORD_NUMBERS,
@@ -40,36 +39,74 @@ export interface Reading {
   readonly materialTokens: number
 }
 
+/** `\w` (without the `u` flag) on a character code. */
+const isWordChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95
+
 const count = (raw: string | undefined) => Number(raw) || WORD_NUMBERS[raw ?? ""] || 2
 
 /** Code-like tokens: `obj.method(`, `call()`, or `backticked` text. A scan, not a regex: cheap on long text. */
 const codeLike = (raw: string): boolean => {
-  if (/`[^`]+`/.test(raw)) return true
+  if (raw.includes("`") && /`[^`]+`/.test(raw)) return true
   for (let i = raw.indexOf("("); i > 0; i = raw.indexOf("(", i + 1)) {
-    if (raw[i + 1] === ")" && /\w/.test(raw[i - 1] as string)) return true
+    if (raw.charCodeAt(i + 1) === 41 && isWordChar(raw.charCodeAt(i - 1))) return true
     let j = i - 1
-    while (j >= 0 && /\w/.test(raw[j] as string)) j--
-    if (j < i - 1 && j > 0 && raw[j] === "." && /\w/.test(raw[j - 1] as string)) return true
+    while (j >= 0 && isWordChar(raw.charCodeAt(j))) j--
+    if (j < i - 1 && j > 0 && raw.charCodeAt(j) === 46 && isWordChar(raw.charCodeAt(j - 1))) return true
   }
   return false
 }
 
+/**
+ * Formal notation in the original text: exponents (`^`), differentials (`\bd[xyt]\b`), matrices
+ * (`[[`), subscripts (`\b[a-z]_[a-z0-9]`) — how many of the four kinds occur. One scan for the
+ * two that need word boundaries.
+ */
+const notationCues = (raw: string): number => {
+  const n = (raw.includes("^") ? 1 : 0) + (raw.includes("[[") ? 1 : 0)
+  let differential = false
+  let subscript = false
+  for (let p = 0; p < raw.length && !(differential && subscript); p++) {
+    const c = raw.charCodeAt(p)
+    if (c < 97 || c > 122 || (p > 0 && isWordChar(raw.charCodeAt(p - 1)))) continue
+    const next = raw.charCodeAt(p + 1)
+    if (c === 100 && (next === 120 || next === 121 || next === 116) && !isWordChar(raw.charCodeAt(p + 2)))
+      differential = true
+    const after = raw.charCodeAt(p + 2)
+    if (next === 95 && ((after >= 97 && after <= 122) || (after >= 48 && after <= 57))) subscript = true
+  }
+  return n + (differential ? 1 : 0) + (subscript ? 1 : 0)
+}
+
 /** Distinct long (10+ letters) uncommon words and hyphenated compounds: a domain-agnostic jargon hint. */
 const jargon = (lower: string): number => {
-  const seen = new Set<string>()
-  // The maximal runs of [a-z-]; only runs of 7+ characters can count, so only those are sliced.
+  let seen: Set<string> | undefined
+  // The maximal runs of [a-z-]; a run is sliced only when it can count: 10+ characters, or a
+  // hyphen inside (not at either end) of a run of 7+.
   let start = 0
+  let hyphen = false
   for (let i = 0; i <= lower.length; i++) {
     const c = i < lower.length ? lower.charCodeAt(i) : 0
-    if ((c >= 97 && c <= 122) || c === 45) continue
-    if (i - start >= 7) {
-      const w = lower.slice(start, i)
-      if (w.length >= 10 && !COMMON_LONG.has(w)) seen.add(w)
-      else if (w.includes("-") && !w.startsWith("-") && !w.endsWith("-")) seen.add(w)
+    if (c >= 97 && c <= 122) continue
+    if (c === 45) {
+      hyphen = true
+      continue
+    }
+    const len = i - start
+    if (len >= 7) {
+      const compound = hyphen && lower.charCodeAt(start) !== 45 && lower.charCodeAt(i - 1) !== 45
+      if (len >= 10 || compound) {
+        const w = lower.slice(start, i)
+        if ((len >= 10 && !COMMON_LONG.has(w)) || compound) {
+          seen ??= new Set()
+          seen.add(w)
+        }
+      }
     }
     start = i + 1
+    hyphen = false
   }
-  return seen.size
+  return seen?.size ?? 0
 }
 
 /** Structural: size and shape of the request (length, clauses, enumeration, deliverables, sequencing). */
@@ -194,7 +231,7 @@ export const reasoningEvidence = (
     signals.push("multi-step mathematics")
   }
   let notationCount = 0
-  for (const re of NOTATION) if (re.test(q.raw)) notationCount++
+  notationCount += notationCues(q.raw)
   if (equations >= 2) notationCount++
   if (q.mathSymbols) notationCount++
   let notation = 0
@@ -259,7 +296,7 @@ export const contextEvidence = (
     const noun = single[3] ?? ""
     // A plural without a count ("the attached case files") is taken as a few.
     const plural = noun.endsWith("s") && noun !== "thesis" && noun !== "notes" && noun !== "docs" ? 3 : 1
-    const duration = single[2] === undefined ? DURATION.exec(t) : null
+    const duration = single[2] === undefined ? gatedExec(G_DURATION, t, found) : null
     const tokens =
       pages > 0
         ? pages * 600

@@ -54,17 +54,23 @@ export const fallbackChain = (
   config: ChainConfig,
 ): ReadonlyArray<string> => {
   if (!config.enabled || config.maxLength === 0) return []
-  const pool = eligible.filter(
-    (p) =>
-      p.name !== primary.name &&
-      related(p, primary, req) &&
-      (config.strategy === "best_effort" || p.sizeB < primary.sizeB),
-  )
-  // Rank the pool once by similarity; each step takes one tier of the ranking.
-  const sim = new Map<ModelProfile, number>()
-  // Similarity to the primary, weighted towards what the task needs.
-  for (const p of pool) sim.set(p, affinity(p, primary).overlap + taskFitness(p, req))
-  const byRank = [...pool].sort((a, b) => (sim.get(b) ?? 0) - (sim.get(a) ?? 0) || (a.name < b.name ? -1 : 1))
+  // The pool ranked once by similarity to the primary, weighted towards what the task needs
+  // (ties by name); each step takes one tier of the ranking. An insertion sort: the pool is small.
+  const byRank: ModelProfile[] = []
+  const sims: number[] = []
+  for (const p of eligible) {
+    if (p.name === primary.name || !related(p, primary, req)) continue
+    if (config.strategy !== "best_effort" && !(p.sizeB < primary.sizeB)) continue
+    const s = affinity(p, primary).overlap + taskFitness(p, req)
+    let at = byRank.length
+    while (at > 0) {
+      const q = sims[at - 1] as number
+      if (q > s || (q === s && (byRank[at - 1] as ModelProfile).name < p.name)) break
+      at--
+    }
+    byRank.splice(at, 0, p)
+    sims.splice(at, 0, s)
+  }
   const ranked = (tier: ModelProfile["tier"]) => byRank.filter((p) => p.tier === tier)
   const chain: string[] = []
   const push = (p: ModelProfile | undefined) => {

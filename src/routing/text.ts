@@ -29,52 +29,100 @@ export interface QueryText {
 }
 
 const LIST_ITEM = /^\s*(?:\d+[.)]|[-*•])\s+\S/gm
-/**
- * Items of the longest inline list in a sentence: "x, y and z" or "x, y, or z" (short items
- * separated by commas, the last joined by and/or), or three or more comma-separated short items.
- */
-const wordCount = (s: string): number => {
-  if (s === "") return 0
+/** Whitespace as `String.prototype.trim` removes it. */
+const isTrimmed = (c: number): boolean =>
+  c === 32 ||
+  (c >= 9 && c <= 13) ||
+  c === 160 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff
+
+/** Words in `s[from, to)` once trimmed: 0 when empty, else one more than its spaces. */
+const wordsIn = (s: string, from: number, to: number): number => {
+  while (from < to && isTrimmed(s.charCodeAt(from))) from++
+  while (to > from && isTrimmed(s.charCodeAt(to - 1))) to--
+  if (from === to) return 0
   let n = 1
-  for (let i = s.indexOf(" "); i >= 0; i = s.indexOf(" ", i + 1)) n++
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === 32) n++
   return n
 }
 
-/** Splits "x and y" / "x or y" at the first joining word; undefined when there is none. */
-const splitJoined = (part: string): [string, string] | undefined => {
-  const padded = ` ${part} `
-  const a = padded.indexOf(" and ")
-  const o = padded.indexOf(" or ")
-  const at = a < 0 ? o : o < 0 ? a : Math.min(a, o)
-  if (at < 0) return undefined
-  const len = at === a ? 5 : 4
-  return [padded.slice(0, at).trim(), padded.slice(at + len).trim()]
-}
+/** `word` at `y` of the part `s[from, to)` stands alone (a space or the part's edge either side). */
+const joinsAt = (s: string, y: number, from: number, to: number, word: string): boolean =>
+  (y === from || s.charCodeAt(y - 1) === 32) &&
+  y + word.length <= to &&
+  s.startsWith(word, y) &&
+  (y + word.length === to || s.charCodeAt(y + word.length) === 32)
 
+const isSentenceEnd = (c: number): boolean =>
+  c === 46 || c === 59 || c === 58 || c === 63 || c === 33 || c === 40 || c === 41
+
+/**
+ * Items of the longest inline list in a sentence: "x, y and z" or "x, y, or z" (short items
+ * separated by commas, the last joined by and/or), or three or more comma-separated short items.
+ * Sentences end at `.;:?!()`; each comma-separated part is trimmed and split at its first
+ * standalone "and" or "or". Read in place, over index ranges.
+ */
 const inlineListItems = (lower: string): number => {
   if (!lower.includes(",")) return 0
   let best = 0
-  for (const sentence of lower.split(/[.;:?!()]/)) {
-    if (!sentence.includes(",")) continue
-    let run = 0
-    for (const raw of sentence.split(",")) {
-      const part = raw.trim()
-      if (part === "") continue
-      const joined = splitJoined(part)
-      if (
-        joined !== undefined &&
-        wordCount(joined[0]) <= 4 &&
-        wordCount(joined[1]) <= 4 &&
-        joined[1] !== ""
-      ) {
-        run += joined[0] === "" ? 1 : 2
-        if (run >= 3) best = Math.max(best, run)
-        run = 0
-      } else if (wordCount(part) <= 4) {
-        run++
-        if (run >= 3) best = Math.max(best, run)
-      } else run = 0
+  const n = lower.length
+  let ss = 0
+  while (ss <= n) {
+    let se = ss
+    let comma = false
+    while (se < n && !isSentenceEnd(lower.charCodeAt(se))) {
+      if (lower.charCodeAt(se) === 44) comma = true
+      se++
     }
+    if (comma) {
+      let run = 0
+      let ps = ss
+      while (ps <= se) {
+        let pe = ps
+        while (pe < se && lower.charCodeAt(pe) !== 44) pe++
+        const next = pe + 1
+        // The part, trimmed.
+        let from = ps
+        let to = pe
+        while (from < to && isTrimmed(lower.charCodeAt(from))) from++
+        while (to > from && isTrimmed(lower.charCodeAt(to - 1))) to--
+        ps = next
+        if (from === to) continue
+        // Its first standalone "and" or "or".
+        let y = -1
+        let len = 0
+        for (let k = from; k < to; k++) {
+          if (joinsAt(lower, k, from, to, "and")) {
+            y = k
+            len = 3
+            break
+          }
+          if (joinsAt(lower, k, from, to, "or")) {
+            y = k
+            len = 2
+            break
+          }
+        }
+        const before = y < 0 ? 0 : wordsIn(lower, from, Math.max(from, y - 1))
+        const after = y < 0 ? 0 : wordsIn(lower, Math.min(to, y + len + 1), to)
+        if (y >= 0 && before <= 4 && after <= 4 && after > 0) {
+          run += before === 0 ? 1 : 2
+          if (run >= 3) best = Math.max(best, run)
+          run = 0
+        } else if (wordsIn(lower, from, to) <= 4) {
+          run++
+          if (run >= 3) best = Math.max(best, run)
+        } else run = 0
+      }
+    }
+    ss = se + 1
   }
   return best
 }
