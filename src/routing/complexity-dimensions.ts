@@ -63,19 +63,33 @@ const codeLike = (raw: string): boolean => {
  * two that need word boundaries.
  */
 const notationCues = (raw: string): number => {
-  const n = (raw.includes("^") ? 1 : 0) + (raw.includes("[[") ? 1 : 0)
-  let differential = false
-  let subscript = false
-  for (let p = 0; p < raw.length && !(differential && subscript); p++) {
-    const c = raw.charCodeAt(p)
-    if (c < 97 || c > 122 || (p > 0 && isWordChar(raw.charCodeAt(p - 1)))) continue
+  let n = (raw.includes("^") ? 1 : 0) + (raw.includes("[[") ? 1 : 0)
+  const startsWord = (p: number) => p === 0 || !isWordChar(raw.charCodeAt(p - 1))
+  for (let p = raw.indexOf("d"); p >= 0; p = raw.indexOf("d", p + 1)) {
     const next = raw.charCodeAt(p + 1)
-    if (c === 100 && (next === 120 || next === 121 || next === 116) && !isWordChar(raw.charCodeAt(p + 2)))
-      differential = true
-    const after = raw.charCodeAt(p + 2)
-    if (next === 95 && ((after >= 97 && after <= 122) || (after >= 48 && after <= 57))) subscript = true
+    if (
+      (next === 120 || next === 121 || next === 116) &&
+      !isWordChar(raw.charCodeAt(p + 2)) &&
+      startsWord(p)
+    ) {
+      n++
+      break
+    }
   }
-  return n + (differential ? 1 : 0) + (subscript ? 1 : 0)
+  for (let u = raw.indexOf("_", 1); u >= 0; u = raw.indexOf("_", u + 1)) {
+    const before = raw.charCodeAt(u - 1)
+    const after = raw.charCodeAt(u + 1)
+    if (
+      before >= 97 &&
+      before <= 122 &&
+      ((after >= 97 && after <= 122) || (after >= 48 && after <= 57)) &&
+      startsWord(u - 1)
+    ) {
+      n++
+      break
+    }
+  }
+  return n
 }
 
 /** Distinct long (10+ letters) uncommon words and hyphenated compounds: a domain-agnostic jargon hint. */

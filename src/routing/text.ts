@@ -60,8 +60,10 @@ const joinsAt = (s: string, y: number, from: number, to: number, word: string): 
   s.startsWith(word, y) &&
   (y + word.length === to || s.charCodeAt(y + word.length) === 32)
 
-const isSentenceEnd = (c: number): boolean =>
-  c === 46 || c === 59 || c === 58 || c === 63 || c === 33 || c === 40 || c === 41
+/** By Latin-1 code: 1 ends a sentence (`.;:?!()`), 2 is a comma, 0 neither. */
+const SENTENCE = new Uint8Array(256)
+for (const c of ".;:?!()") SENTENCE[c.charCodeAt(0)] = 1
+SENTENCE[44] = 2
 
 /**
  * Items of the longest inline list in a sentence: "x, y and z" or "x, y, or z" (short items
@@ -77,9 +79,12 @@ const inlineListItems = (lower: string): number => {
   while (ss <= n) {
     let se = ss
     let comma = false
-    while (se < n && !isSentenceEnd(lower.charCodeAt(se))) {
-      if (lower.charCodeAt(se) === 44) comma = true
-      se++
+    for (; se < n; se++) {
+      const c = lower.charCodeAt(se)
+      const k = c < 256 ? SENTENCE[c] : 0
+      if (k === 0) continue
+      if (k === 1) break
+      comma = true
     }
     if (comma) {
       let run = 0
@@ -99,12 +104,13 @@ const inlineListItems = (lower: string): number => {
         let y = -1
         let len = 0
         for (let k = from; k < to; k++) {
-          if (joinsAt(lower, k, from, to, "and")) {
+          const c = lower.charCodeAt(k)
+          if (c === 97 && joinsAt(lower, k, from, to, "and")) {
             y = k
             len = 3
             break
           }
-          if (joinsAt(lower, k, from, to, "or")) {
+          if (c === 111 && joinsAt(lower, k, from, to, "or")) {
             y = k
             len = 2
             break
@@ -196,13 +202,12 @@ const countAcronyms = (raw: string): number => {
   for (let i = 0; i <= raw.length; i++) {
     const c = i < raw.length ? raw.charCodeAt(i) : 32
     const upper = c >= 65 && c <= 90
-    const digit = c >= 48 && c <= 57
-    const lowerCase = c >= 97 && c <= 122
     if (start < 0) {
       if (upper && (i === 0 || !isWordChar(raw.charCodeAt(i - 1)))) start = i
       continue
     }
-    if (upper || digit) continue
+    const lowerCase = c >= 97 && c <= 122
+    if (upper || isDigit(c)) continue
     let end = i
     if (c === 115 /* s */) end = i + 1
     // Past the end, charCodeAt is NaN: not a word character.
@@ -228,6 +233,11 @@ interface Counts {
   collapse: boolean
 }
 
+/** What `countText` looks at, by Latin-1 code: 0 for everything else (letters, most punctuation). */
+const COUNTED = new Uint8Array(256)
+for (const c of [9, 10, 11, 12, 13, 32, 160, 44, 46, 59, 63]) COUNTED[c] = 1
+for (let c = 48; c <= 57; c++) COUNTED[c] = 1
+
 const countText = (lower: string, out: Counts): void => {
   let commas = 0
   let questions = 0
@@ -238,6 +248,12 @@ const countText = (lower: string, out: Counts): void => {
   let collapse = false
   for (let i = 0; i < lower.length; i++) {
     const c = lower.charCodeAt(i)
+    if (c < 256 && COUNTED[c] === 0) {
+      // Not a digit, separator, question mark or whitespace: it ends a number and a space run.
+      inNumber = false
+      prevSpace = false
+      continue
+    }
     const digit = c >= 48 && c <= 57
     if (digit && !inNumber) numbers++
     // "6.5" and "250,000" are one number each.
