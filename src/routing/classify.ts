@@ -450,8 +450,11 @@ export const classify = (q: QueryText, context: RoutingContext | undefined): Cla
     const s = score[i] as number
     if (!(s > 0)) continue
     let at = order.length
-    while (at > 0 && (score[order[at - 1] as number] as number) < s) at--
-    order.splice(at, 0, i)
+    while (at > 0 && (score[order[at - 1] as number] as number) < s) {
+      order[at] = order[at - 1] as number
+      at--
+    }
+    order[at] = i
   }
   const sorted = order.map((i) => ({
     task: TASK_TYPES[i] as TaskType,

@@ -66,30 +66,51 @@ export const fallbackChain = (
     while (at > 0) {
       const q = sims[at - 1] as number
       if (q > s || (q === s && (byRank[at - 1] as ModelProfile).name < p.name)) break
+      byRank[at] = byRank[at - 1] as ModelProfile
+      sims[at] = q
       at--
     }
-    byRank.splice(at, 0, p)
-    sims.splice(at, 0, s)
+    byRank[at] = p
+    sims[at] = s
   }
-  const ranked = (tier: ModelProfile["tier"]) => byRank.filter((p) => p.tier === tier)
   const chain: string[] = []
-  const push = (p: ModelProfile | undefined) => {
-    if (p !== undefined && chain.length < config.maxLength && !chain.includes(p.name)) chain.push(p.name)
-  }
+  const max = config.maxLength
   const tier = primary.tier
-  const fastPool = tierIndex(tier) === 2 ? ranked("fast") : []
+  const t = tierIndex(tier)
+  // Step 4's candidates: the fast tier, under a quality primary.
+  let fastCount = 0
+  if (t === 2) for (const p of byRank) if (p.tier === "fast") fastCount++
   // 1. same tier, most similar (at most two, so lower tiers get a place)
-  for (const p of ranked(tier).slice(0, 2)) push(p)
-  if (tierIndex(tier) > 0) {
+  let same = 0
+  for (const p of byRank) {
+    if (p.tier !== tier) continue
+    if (same++ === 2) break
+    push(chain, max, p)
+  }
+  if (t > 0) {
     const lower = shiftTier(tier, -1)
-    const lowerPool = ranked(lower)
     // 2. one tier down, keeping a specialisation of the primary
-    push(lowerPool.find((p) => p.specialisations.some((s) => primary.specialisations.includes(s))))
+    for (const p of byRank) {
+      if (p.tier === lower && sharesSpecialisation(p, primary)) {
+        push(chain, max, p)
+        break
+      }
+    }
     // 3. one tier down, general — leaving the last place to step 4 when it has a candidate
-    const room = config.maxLength - (fastPool.length > 0 ? 1 : 0)
-    for (const p of lowerPool) if (chain.length < room) push(p)
+    const room = max - (fastCount > 0 ? 1 : 0)
+    for (const p of byRank) if (p.tier === lower && chain.length < room) push(chain, max, p)
   }
   // 4. two tiers down
-  for (const p of fastPool) push(p)
+  if (t === 2) for (const p of byRank) if (p.tier === "fast") push(chain, max, p)
   return chain
+}
+
+/** Adds a model to the chain unless it is full or has it already. */
+const push = (chain: string[], max: number, p: ModelProfile): void => {
+  if (chain.length < max && !chain.includes(p.name)) chain.push(p.name)
+}
+
+const sharesSpecialisation = (p: ModelProfile, primary: ModelProfile): boolean => {
+  for (const s of p.specialisations) if (primary.specialisations.includes(s)) return true
+  return false
 }

@@ -195,29 +195,51 @@ export interface Gated {
   readonly needId: number
 }
 
-/** Where each gated pattern's literals occur in one text: ascending start offsets per pattern. */
+/**
+ * Where each gated pattern's literals occur in one text: pattern `id`'s start offsets, ascending,
+ * are `positions[offsets[id]]` up to (not including) `positions[offsets[id + 1]]`. Two flat arrays
+ * rather than one array per pattern: a scan allocates two small arrays, whatever it finds.
+ */
 export interface Scan {
-  readonly at: ReadonlyArray<ReadonlyArray<number> | undefined>
+  readonly offsets: ReadonlyArray<number>
+  readonly positions: ReadonlyArray<number>
 }
+
+/** Whether pattern `id`'s literals occur at all. */
+const occurs = (scan: Scan, id: number): boolean =>
+  (scan.offsets[id] as number) < (scan.offsets[id + 1] as number)
+
+// The scan's working arrays, reused by every scan (scans are synchronous and never nest): the
+// (pattern, offset) pairs in the order found, the last offset recorded per pattern, the count per
+// pattern.
+const PAIR_ID: number[] = []
+const PAIR_POS: number[] = []
+const LAST: number[] = []
+const COUNT: number[] = []
+let pairs = 0
 
 /** JavaScript's `\b` word characters (without the `u` flag): [A-Za-z0-9_]. */
 const isWordChar = (code: number): boolean =>
   (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95
 
+/** Records offset `i` for the pattern `id` (once per offset). */
+const record = (id: number, i: number): void => {
+  if (LAST[id] === i) return
+  LAST[id] = i
+  COUNT[id] = (COUNT[id] as number) + 1
+  PAIR_ID[pairs] = id
+  PAIR_POS[pairs++] = i
+}
+
 /** Records offset `i` for every pattern of the literals that start at `i` (the trie's walk from there). */
-const walk = (t: CompiledTrie, text: string, i: number, at: Array<number[] | undefined>): void => {
+const walk = (t: CompiledTrie, text: string, i: number): void => {
   let node = 0
   for (let k = i; k < text.length; k++) {
     node = childOf(t, node, text.charCodeAt(k))
     if (node === 0) return
     const from = t.nodes[NODE * node + 3] as number
     const to = from + ((t.nodes[NODE * node + 2] as number) >>> 8)
-    for (let j = from; j < to; j++) {
-      const id = t.ids[j] as number
-      const list = at[id]
-      if (list === undefined) at[id] = [i]
-      else if (list[list.length - 1] !== i) list.push(i)
-    }
+    for (let j = from; j < to; j++) record(t.ids[j] as number, i)
   }
 }
 
@@ -272,32 +294,49 @@ export class GatedPatterns {
     const words = this.words.flat
     const anywhere = this.anywhere.flat
     const first = this.anywhereFirst
-    const at: Array<number[] | undefined> = new Array(this.count)
+    const n = this.count
+    for (let id = 0; id < n; id++) {
+      LAST[id] = -1
+      COUNT[id] = 0
+    }
+    pairs = 0
+    // Anchored patterns may match at 0 whatever the literals.
+    for (const id of this.startIds) record(id, 0)
     let prevWord = false
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
-      if (code > 0xff || first[code] === 1) walk(anywhere, text, i, at)
+      if (code > 0xff || first[code] === 1) walk(anywhere, text, i)
       const word = isWordChar(code)
-      if (word && !prevWord) walk(words, text, i, at)
+      if (word && !prevWord) walk(words, text, i)
       prevWord = word
     }
-    // One left-to-right pass: every pattern's offsets are already ascending.
-    for (const id of this.startIds) {
-      const list = at[id]
-      if (list === undefined) at[id] = [0]
-      else if (list[0] !== 0) list.unshift(0)
+    // Grouped by pattern (a counting sort: each pattern's offsets stay ascending).
+    const offsets: number[] = new Array(n + 1)
+    let total = 0
+    for (let id = 0; id < n; id++) {
+      offsets[id] = total
+      total += COUNT[id] as number
+      COUNT[id] = offsets[id] as number
     }
-    return { at }
+    offsets[n] = total
+    const positions: number[] = new Array(total)
+    for (let k = 0; k < pairs; k++) {
+      const id = PAIR_ID[k] as number
+      const at = COUNT[id] as number
+      positions[at] = PAIR_POS[k] as number
+      COUNT[id] = at + 1
+    }
+    return { offsets, positions }
   }
 }
 
 /** The leftmost match, like `re.exec` on a non-global pattern. */
 export const gatedExec = (g: Gated, text: string, scan: Scan): RegExpExecArray | null => {
-  if (g.needId >= 0 && scan.at[g.needId] === undefined) return null
+  if (g.needId >= 0 && !occurs(scan, g.needId)) return null
   if (g.id < 0) return g.plain.exec(text)
-  const at = scan.at[g.id]
-  if (at === undefined) return null
-  for (let i = 0; i < at.length; i++) {
+  const at = scan.positions
+  const end = scan.offsets[g.id + 1] as number
+  for (let i = scan.offsets[g.id] as number; i < end; i++) {
     g.sticky.lastIndex = at[i] as number
     const m = g.sticky.exec(text)
     if (m !== null) return m
@@ -306,11 +345,11 @@ export const gatedExec = (g: Gated, text: string, scan: Scan): RegExpExecArray |
 }
 
 export const gatedTest = (g: Gated, text: string, scan: Scan): boolean => {
-  if (g.needId >= 0 && scan.at[g.needId] === undefined) return false
+  if (g.needId >= 0 && !occurs(scan, g.needId)) return false
   if (g.id < 0) return g.plain.test(text)
-  const at = scan.at[g.id]
-  if (at === undefined) return false
-  for (let i = 0; i < at.length; i++) {
+  const at = scan.positions
+  const end = scan.offsets[g.id + 1] as number
+  for (let i = scan.offsets[g.id] as number; i < end; i++) {
     g.sticky.lastIndex = at[i] as number
     if (g.sticky.test(text)) return true
   }
@@ -323,7 +362,7 @@ export const gatedTest = (g: Gated, text: string, scan: Scan): boolean => {
  */
 export const gatedMatches = (g: Gated, text: string, scan: Scan): ReadonlyArray<string> => {
   const out: string[] = []
-  if (g.needId >= 0 && scan.at[g.needId] === undefined) return out
+  if (g.needId >= 0 && !occurs(scan, g.needId)) return out
   if (g.id < 0) {
     const re = g.re.global ? g.re : new RegExp(g.re.source, `${g.re.flags}g`)
     re.lastIndex = 0
@@ -334,7 +373,8 @@ export const gatedMatches = (g: Gated, text: string, scan: Scan): ReadonlyArray<
     return out
   }
   let end = 0
-  for (const pos of scan.at[g.id] ?? []) {
+  for (let i = scan.offsets[g.id] as number; i < (scan.offsets[g.id + 1] as number); i++) {
+    const pos = scan.positions[i] as number
     if (pos < end) continue
     g.sticky.lastIndex = pos
     const m = g.sticky.exec(text)
@@ -347,67 +387,65 @@ export const gatedMatches = (g: Gated, text: string, scan: Scan): ReadonlyArray<
 }
 
 /**
- * Calls `found(start, end)` for each match `gatedMatches` finds, without building the match
- * arrays and strings: the sticky `test` leaves the match's end in `lastIndex`.
+ * The ends of the matches `gatedMatches` finds, in order, into `MATCH_ENDS` (with their starts in
+ * `MATCH_STARTS`), without building match arrays or strings: the sticky `test` leaves a match's
+ * end in `lastIndex`. Returns how many. The scratch arrays are reused by every call (routing is
+ * synchronous and these calls do not nest).
  */
-const eachMatch = (g: Gated, text: string, scan: Scan, found: (start: number, end: number) => void): void => {
-  if (g.needId >= 0 && scan.at[g.needId] === undefined) return
+const MATCH_STARTS: number[] = []
+const MATCH_ENDS: number[] = []
+const findMatches = (g: Gated, text: string, scan: Scan): number => {
+  let n = 0
+  if (g.needId >= 0 && !occurs(scan, g.needId)) return 0
   if (g.id < 0) {
     const re = g.re.global ? g.re : new RegExp(g.re.source, `${g.re.flags}g`)
     re.lastIndex = 0
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      found(m.index, m.index + m[0].length)
+      MATCH_STARTS[n] = m.index
+      MATCH_ENDS[n++] = m.index + m[0].length
       if (m[0] === "") re.lastIndex++
     }
-    return
+    return n
   }
-  const at = scan.at[g.id]
-  if (at === undefined) return
+  const at = scan.positions
+  const last = scan.offsets[g.id + 1] as number
   const sticky = g.sticky
   let end = 0
-  for (let i = 0; i < at.length; i++) {
+  for (let i = scan.offsets[g.id] as number; i < last; i++) {
     const pos = at[i] as number
     if (pos < end) continue
     sticky.lastIndex = pos
     if (sticky.test(text)) {
       const to = sticky.lastIndex
-      found(pos, to)
+      MATCH_STARTS[n] = pos
+      MATCH_ENDS[n++] = to
       end = pos + Math.max(1, to - pos)
     }
   }
-}
-
-/** How many matches `gatedMatches` finds. */
-export const gatedCount = (g: Gated, text: string, scan: Scan): number => {
-  let n = 0
-  eachMatch(g, text, scan, () => {
-    n++
-  })
   return n
 }
 
-/** How many distinct texts the matches of `gatedMatches` have. */
+/** How many matches `gatedMatches` finds. */
+export const gatedCount = (g: Gated, text: string, scan: Scan): number => findMatches(g, text, scan)
+
+/** How many distinct texts the matches of `gatedMatches` have (compared in place, character by character). */
 export const gatedDistinctCount = (g: Gated, text: string, scan: Scan): number => {
-  // The distinct matches so far, as ranges of `text` (compared character by character).
-  const starts: number[] = []
-  const ends: number[] = []
-  eachMatch(g, text, scan, (from, to) => {
-    for (let k = 0; k < starts.length; k++) {
-      const s = starts[k] as number
-      if ((ends[k] as number) - s !== to - from) continue
-      let same = true
-      for (let c = 0; c < to - from; c++) {
-        if (text.charCodeAt(s + c) !== text.charCodeAt(from + c)) {
-          same = false
-          break
-        }
-      }
-      if (same) return
+  const n = findMatches(g, text, scan)
+  let distinct = 0
+  for (let k = 0; k < n; k++) {
+    const from = MATCH_STARTS[k] as number
+    const len = (MATCH_ENDS[k] as number) - from
+    let seen = false
+    for (let j = 0; j < k && !seen; j++) {
+      const s = MATCH_STARTS[j] as number
+      if ((MATCH_ENDS[j] as number) - s !== len) continue
+      let c = 0
+      while (c < len && text.charCodeAt(s + c) === text.charCodeAt(from + c)) c++
+      seen = c === len
     }
-    starts.push(from)
-    ends.push(to)
-  })
-  return starts.length
+    if (!seen) distinct++
+  }
+  return distinct
 }
 
 /** The one index every routing pattern registers in, so a query is scanned once. */
