@@ -400,6 +400,32 @@ export interface Classification {
 export const classify = (q: QueryText, context: RoutingContext | undefined): Classification => {
   const score = [0, 0, 0, 0, 0, 0, 0, 0, 0]
   const signals: string[] = []
+  readSignals(q, score, signals)
+  return verdict(q, score, signals, context)
+}
+
+/**
+ * The classification with the request's context and without it (`[with, without]`), the signals
+ * read once: the context only adds retrieved documents' weight. The same object twice when the
+ * context has no retrieved documents.
+ */
+export const classifyWithAndWithout = (
+  q: QueryText,
+  context: RoutingContext | undefined,
+): readonly [Classification, Classification] => {
+  const score = [0, 0, 0, 0, 0, 0, 0, 0, 0]
+  const signals: string[] = []
+  readSignals(q, score, signals)
+  if ((context?.retrievedDocs ?? 0) > 0) {
+    const plain = verdict(q, score.slice(), signals.slice(), undefined)
+    return [verdict(q, score, signals, context), plain]
+  }
+  const one = verdict(q, score, signals, context)
+  return [one, one]
+}
+
+/** Adds each signal that fires to its task's score and to `signals`, in the table's order. */
+const readSignals = (q: QueryText, score: number[], signals: string[]): void => {
   const found = q.open
   for (const s of SIGNALS) {
     if (s.when !== undefined && !s.when(q)) continue
@@ -407,6 +433,16 @@ export const classify = (q: QueryText, context: RoutingContext | undefined): Cla
     score[s.taskIndex] = (score[s.taskIndex] as number) + s.weight
     signals.push(s.text)
   }
+}
+
+/** The task, confidence, ranked scores and needs from the signals' scores (`score` and `signals` are taken). */
+const verdict = (
+  q: QueryText,
+  score: number[],
+  signals: string[],
+  context: RoutingContext | undefined,
+): Classification => {
+  const found = q.open
   const docs = context?.retrievedDocs ?? 0
   if (docs > 0) {
     score[RAG] = (score[RAG] as number) + 3
