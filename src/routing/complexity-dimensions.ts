@@ -12,13 +12,13 @@ import type { RoutingContext } from "../domain/decision.js"
 import type { TaskType } from "../domain/task.js"
 import {
   COMMON_LONG,
-  FORM_LENGTH,
   G,
   G_DOMAINS,
   G_DURATION,
+  G_FORM_LENGTH,
   G_OPERATIONS,
+  G_SCALE_NUMBER,
   IMPLIED_OPERATION,
-  SCALE_NUMBER,
   TOKENS_PER_SOURCE,
   WORD_NUMBERS,
 } from "./complexity-patterns.js"
@@ -196,7 +196,7 @@ export const domainEvidence = (
     domain += Math.min(0.6, 0.2 * q.acronyms)
     signals.push(`acronyms ${q.acronyms}`)
   }
-  if ((hasDigit && SCALE_NUMBER.test(t)) || gatedTest(G.scaleWords, t, found)) {
+  if ((hasDigit && gatedTest(G_SCALE_NUMBER, t, found)) || gatedTest(G.scaleWords, t, found)) {
     domain += 0.8
     signals.push("scale")
   }
@@ -374,7 +374,8 @@ export const outputEvidence = (
   }
   const explained = gatedDistinctCount(G.explain, t, found)
   if (explained > 0) output += Math.min(0.6, 0.3 * explained)
-  const forms = gatedDistinctCount(G.form, t, found) + (hasDigit && FORM_LENGTH.test(t) ? 1 : 0)
+  const forms =
+    gatedDistinctCount(G.form, t, found) + (hasDigit && gatedTest(G_FORM_LENGTH, t, found) ? 1 : 0)
   if (forms > 0) {
     output += Math.min(0.8, 0.4 * forms)
     structural = Math.min(0.6, 0.3 * forms)

@@ -271,8 +271,13 @@ export const G_DOMAINS = DOMAINS.map((d) => ({
   re: P.gate(d.re),
   advanced: d.advanced !== undefined ? P.gate(d.advanced) : undefined,
 }))
-/** Gated, but not among the scorer's features' patterns (COMPLEXITY_PATTERNS). */
+/**
+ * Gated too, but kept out of `G`: COMPLEXITY_PATTERNS (from `G`) is part of the classifier's
+ * feature fingerprint, and these patterns were always run without a gate.
+ */
 export const G_DURATION = P.gate(DURATION)
+export const G_SCALE_NUMBER = P.gate(SCALE_NUMBER)
+export const G_FORM_LENGTH = P.gate(FORM_LENGTH)
 export const G = {
   constraints: P.gate(CONSTRAINTS),
   sequence: P.gate(SEQUENCE),

@@ -1,7 +1,12 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { CLASSIFY_PATTERNS } from "../../src/routing/classify.js"
-import { COMPLEXITY_PATTERNS, DURATION } from "../../src/routing/complexity-patterns.js"
+import {
+  COMPLEXITY_PATTERNS,
+  DURATION,
+  FORM_LENGTH,
+  SCALE_NUMBER,
+} from "../../src/routing/complexity-patterns.js"
 import {
   deriveGate,
   GatedPatterns,
@@ -65,7 +70,14 @@ describe("routing/gate", () => {
 
   // Every routing pattern must answer exactly as the plain regex does, whatever the text: the
   // gate (and trying the pattern only at literal offsets) is an optimisation, never a change.
-  const patterns = [...CLASSIFY_PATTERNS(), ...COMPLEXITY_PATTERNS(), ...LABEL_PATTERNS(), DURATION]
+  const patterns = [
+    ...CLASSIFY_PATTERNS(),
+    ...COMPLEXITY_PATTERNS(),
+    ...LABEL_PATTERNS(),
+    DURATION,
+    SCALE_NUMBER,
+    FORM_LENGTH,
+  ]
   const index = new GatedPatterns()
   const gated = patterns.map((re) => index.gate(re))
   const corpus = [...GOLDEN, ...GOLDEN_B].map((g) => g.query.toLowerCase())
