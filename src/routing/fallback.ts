@@ -16,14 +16,17 @@ interface Affinity {
   readonly sharesCapability: boolean
 }
 
-/** Pairwise affinity depends only on the two profiles: memoised per profile object. */
+/** Pairwise affinity depends only on the two profiles: memoised per profile object, a row per primary. */
 const affinities = new WeakMap<ModelProfile, WeakMap<ModelProfile, Affinity>>()
-const affinity = (p: ModelProfile, primary: ModelProfile): Affinity => {
+const rowOf = (primary: ModelProfile): WeakMap<ModelProfile, Affinity> => {
   let row = affinities.get(primary)
   if (row === undefined) {
     row = new WeakMap()
     affinities.set(primary, row)
   }
+  return row
+}
+const affinity = (row: WeakMap<ModelProfile, Affinity>, p: ModelProfile, primary: ModelProfile): Affinity => {
   let a = row.get(p)
   if (a === undefined) {
     let overlap = 0
@@ -43,9 +46,12 @@ const affinity = (p: ModelProfile, primary: ModelProfile): Affinity => {
 }
 
 /** A fallback must share something with the primary or the task; a code model is no fallback for a poem. */
-const related = (p: ModelProfile, primary: ModelProfile, req: MatchRequirements): boolean =>
-  affinity(p, primary).sharesCapability ||
-  p.capabilities.some((c) => TASK_PROFILES[req.task].capabilities.includes(c))
+const related = (a: Affinity, p: ModelProfile, req: MatchRequirements): boolean => {
+  if (a.sharesCapability) return true
+  const task = TASK_PROFILES[req.task].capabilities
+  for (const c of p.capabilities) if (task.includes(c)) return true
+  return false
+}
 
 export const fallbackChain = (
   primary: ModelProfile,
@@ -58,10 +64,13 @@ export const fallbackChain = (
   // (ties by name); each step takes one tier of the ranking. An insertion sort: the pool is small.
   const byRank: ModelProfile[] = []
   const sims: number[] = []
+  const row = rowOf(primary)
   for (const p of eligible) {
-    if (p.name === primary.name || !related(p, primary, req)) continue
+    if (p.name === primary.name) continue
+    const a = affinity(row, p, primary)
+    if (!related(a, p, req)) continue
     if (config.strategy !== "best_effort" && !(p.sizeB < primary.sizeB)) continue
-    const s = affinity(p, primary).overlap + taskFitness(p, req)
+    const s = a.overlap + taskFitness(p, req)
     let at = byRank.length
     while (at > 0) {
       const q = sims[at - 1] as number

@@ -29,36 +29,32 @@ export interface QueryText {
 }
 
 const LIST_ITEM = /^\s*(?:\d+[.)]|[-*•])\s+\S/gm
+/** Latin-1 whitespace as `String.prototype.trim` removes it (\t\n\v\f\r, space, U+00A0). */
+const TRIMMED = new Uint8Array(256)
+for (const c of [9, 10, 11, 12, 13, 32, 160]) TRIMMED[c] = 1
+
 /** Whitespace as `String.prototype.trim` removes it. */
 const isTrimmed = (c: number): boolean =>
-  c === 32 ||
-  (c >= 9 && c <= 13) ||
-  c === 160 ||
-  c === 0x1680 ||
-  (c >= 0x2000 && c <= 0x200a) ||
-  c === 0x2028 ||
-  c === 0x2029 ||
-  c === 0x202f ||
-  c === 0x205f ||
-  c === 0x3000 ||
-  c === 0xfeff
+  c < 256
+    ? TRIMMED[c] === 1
+    : c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000 ||
+      c === 0xfeff
 
-/** Words in `s[from, to)` once trimmed: 0 when empty, else one more than its spaces. */
-const wordsIn = (s: string, from: number, to: number): number => {
-  while (from < to && isTrimmed(s.charCodeAt(from))) from++
-  while (to > from && isTrimmed(s.charCodeAt(to - 1))) to--
-  if (from === to) return 0
-  let n = 1
-  for (let i = from; i < to; i++) if (s.charCodeAt(i) === 32) n++
-  return n
+/** Only trimmed whitespace from `from` to the next comma or `end`. */
+const onlySpaceUntilComma = (s: string, from: number, end: number): boolean => {
+  for (let k = from; k < end; k++) {
+    const c = s.charCodeAt(k)
+    if (c === 44) return true
+    if (!isTrimmed(c)) return false
+  }
+  return true
 }
-
-/** `word` at `y` of the part `s[from, to)` stands alone (a space or the part's edge either side). */
-const joinsAt = (s: string, y: number, from: number, to: number, word: string): boolean =>
-  (y === from || s.charCodeAt(y - 1) === 32) &&
-  y + word.length <= to &&
-  s.startsWith(word, y) &&
-  (y + word.length === to || s.charCodeAt(y + word.length) === 32)
 
 /** By Latin-1 code: 1 ends a sentence (`.;:?!()`), 2 is a comma, 0 neither. */
 const SENTENCE = new Uint8Array(256)
@@ -90,39 +86,54 @@ const inlineListItems = (lower: string): number => {
       let run = 0
       let ps = ss
       while (ps <= se) {
-        let pe = ps
-        while (pe < se && lower.charCodeAt(pe) !== 44) pe++
-        const next = pe + 1
-        // The part, trimmed.
-        let from = ps
-        let to = pe
-        while (from < to && isTrimmed(lower.charCodeAt(from))) from++
-        while (to > from && isTrimmed(lower.charCodeAt(to - 1))) to--
-        ps = next
-        if (from === to) continue
-        // Its first standalone "and" or "or".
+        // One pass over the part: its trimmed bounds, its spaces, and its first standalone
+        // "and" or "or" (`y`) with the spaces before the last character ahead of it and before
+        // the first character after it.
+        let k = ps
+        while (k < se && lower.charCodeAt(k) !== 44 && isTrimmed(lower.charCodeAt(k))) k++
+        const from = k
+        let spaces = 0
+        let last = -1
+        let spacesAtLast = 0
         let y = -1
         let len = 0
-        for (let k = from; k < to; k++) {
+        let before = 0
+        let firstAfter = -1
+        let spacesAtFirstAfter = 0
+        for (; k < se; k++) {
           const c = lower.charCodeAt(k)
-          if (c === 97 && joinsAt(lower, k, from, to, "and")) {
-            y = k
-            len = 3
-            break
+          if (c === 44) break
+          if (c === 32) {
+            spaces++
+            continue
           }
-          if (c === 111 && joinsAt(lower, k, from, to, "or")) {
-            y = k
-            len = 2
-            break
+          if (isTrimmed(c)) continue
+          if (y < 0 && (c === 97 || c === 111) && (k === from || lower.charCodeAt(k - 1) === 32)) {
+            const word = c === 97 ? "and" : "or"
+            if (lower.startsWith(word, k)) {
+              const end = k + word.length
+              if (lower.charCodeAt(end) === 32 || onlySpaceUntilComma(lower, end, se)) {
+                y = k
+                len = word.length
+                // Words in the part before it, trimmed: up to the last character ahead of it.
+                before = last < 0 ? 0 : 1 + spacesAtLast
+              }
+            }
+          } else if (y >= 0 && firstAfter < 0 && k >= y + len + 1) {
+            firstAfter = k
+            spacesAtFirstAfter = spaces
           }
+          last = k
+          spacesAtLast = spaces
         }
-        const before = y < 0 ? 0 : wordsIn(lower, from, Math.max(from, y - 1))
-        const after = y < 0 ? 0 : wordsIn(lower, Math.min(to, y + len + 1), to)
+        ps = k + 1
+        if (last < 0) continue
+        const after = firstAfter < 0 ? 0 : 1 + spacesAtLast - spacesAtFirstAfter
         if (y >= 0 && before <= 4 && after <= 4 && after > 0) {
           run += before === 0 ? 1 : 2
           if (run >= 3) best = Math.max(best, run)
           run = 0
-        } else if (wordsIn(lower, from, to) <= 4) {
+        } else if (1 + spacesAtLast <= 4) {
           run++
           if (run >= 3) best = Math.max(best, run)
         } else run = 0
