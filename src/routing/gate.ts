@@ -222,6 +222,12 @@ let pairs = 0
 const isWordChar = (code: number): boolean =>
   (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95
 
+const ANYWHERE = 1
+const WORD = 2
+/** Word characters by Latin-1 code (the scan's table before anywhere literals are added). */
+const CLASSES = new Uint8Array(256)
+for (let c = 0; c < 256; c++) if (isWordChar(c)) CLASSES[c] = WORD
+
 /** Records offset `i` for the pattern `id` (once per offset). */
 const record = (id: number, i: number): void => {
   if (LAST[id] === i) return
@@ -254,8 +260,11 @@ export class GatedPatterns {
   private readonly words = new LiteralTrie()
   /** Literals that may start anywhere (and bounded ones that begin with a non-word character). */
   private readonly anywhere = new LiteralTrie()
-  /** Latin-1 characters that start some anywhere literal (others are walked when above 0xff). */
-  private readonly anywhereFirst = new Uint8Array(256)
+  /**
+   * Per Latin-1 character: ANYWHERE when it starts some anywhere literal (characters above 0xff
+   * are always walked), WORD when it is a word character.
+   */
+  private readonly classes = CLASSES.slice()
   private readonly startIds: number[] = []
   private count = 0
 
@@ -278,7 +287,7 @@ export class GatedPatterns {
     if (gate.start) this.startIds.push(id)
     const addAnywhere = (text: string) => {
       const c = text.charCodeAt(0)
-      if (c < 256) this.anywhereFirst[c] = 1
+      if (c < 256) this.classes[c] = (this.classes[c] as number) | ANYWHERE
       this.anywhere.add(text, id)
     }
     for (const w of gate.words) {
@@ -293,7 +302,7 @@ export class GatedPatterns {
   scan(text: string): Scan {
     const words = this.words.flat
     const anywhere = this.anywhere.flat
-    const first = this.anywhereFirst
+    const classes = this.classes
     const n = this.count
     for (let id = 0; id < n; id++) {
       LAST[id] = -1
@@ -305,8 +314,13 @@ export class GatedPatterns {
     let prevWord = false
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
-      if (code > 0xff || first[code] === 1) walk(anywhere, text, i)
-      const word = isWordChar(code)
+      const k = code > 0xff ? ANYWHERE : (classes[code] as number)
+      if (k === 0) {
+        prevWord = false
+        continue
+      }
+      if ((k & ANYWHERE) !== 0) walk(anywhere, text, i)
+      const word = (k & WORD) !== 0
       if (word && !prevWord) walk(words, text, i)
       prevWord = word
     }

@@ -215,6 +215,14 @@ const countAcronyms = (raw: string): number => {
     const upper = c >= 65 && c <= 90
     if (start < 0) {
       if (upper && (i === 0 || !isWordChar(raw.charCodeAt(i - 1)))) start = i
+      else if (c >= 97 && c <= 122) {
+        // The rest of a lower-case run cannot start an acronym (each letter follows a word character).
+        while (i + 1 < raw.length) {
+          const d = raw.charCodeAt(i + 1)
+          if (d < 97 || d > 122) break
+          i++
+        }
+      }
       continue
     }
     const lowerCase = c >= 97 && c <= 122
