@@ -298,6 +298,30 @@ const countText = (lower: string, out: Counts): void => {
   out.collapse = collapse
 }
 
+/**
+ * `s.replace(/\s+/g, " ")` on a Latin-1 string: each run of whitespace becomes one space. Pieces
+ * between runs are sliced and joined, not matched by the regex engine.
+ */
+const collapseSpace = (s: string): string => {
+  let out = ""
+  let from = 0
+  for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i)
+    if (!isSpace(c)) {
+      i++
+      continue
+    }
+    let j = i + 1
+    while (j < s.length && isSpace(s.charCodeAt(j))) j++
+    if (j - i > 1 || c !== 32) {
+      out += `${s.slice(from, i)} `
+      from = j
+    }
+    i = j
+  }
+  return from === 0 ? s : out + s.slice(from)
+}
+
 export const readQuery = (query: string): QueryText => {
   const full = query.trim()
   const window =
@@ -313,7 +337,7 @@ export const readQuery = (query: string): QueryText => {
   const counts: Counts = { commas: 0, questions: 0, numbers: 0, spaces: 0, collapse: false }
   countText(lower, counts)
   if (counts.collapse) {
-    lower = lower.replace(/\s+/g, " ")
+    lower = collapseSpace(lower)
     countText(lower, counts)
   }
   const enumeration = Math.max(raw.includes("\n") ? countMatches(LIST_ITEM, raw) : 0, inlineListItems(lower))
