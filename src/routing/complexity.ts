@@ -118,7 +118,7 @@ const scoreText = (
   materialTokens: number,
 ): ComplexityResult => {
   const t = q.lower
-  const reading: Reading = { q, t, found: q.open, hasDigit: /\d/.test(t), task, context, materialTokens }
+  const reading: Reading = { q, t, found: q.open, hasDigit: q.numbers > 0, task, context, materialTokens }
   const signals: string[] = []
   const st = structuralEvidence(reading, signals)
   const dm = domainEvidence(reading, signals)
