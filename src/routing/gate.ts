@@ -371,39 +371,10 @@ export const gatedTest = (g: Gated, text: string, scan: Scan): boolean => {
 }
 
 /**
- * Matches of a pattern, left to right and non-overlapping, like iterating a global regex: each
- * literal offset at or after the end of the previous match is tried in order.
- */
-export const gatedMatches = (g: Gated, text: string, scan: Scan): ReadonlyArray<string> => {
-  const out: string[] = []
-  if (g.needId >= 0 && !occurs(scan, g.needId)) return out
-  if (g.id < 0) {
-    const re = g.re.global ? g.re : new RegExp(g.re.source, `${g.re.flags}g`)
-    re.lastIndex = 0
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      out.push(m[0])
-      if (m[0] === "") re.lastIndex++
-    }
-    return out
-  }
-  let end = 0
-  for (let i = scan.offsets[g.id] as number; i < (scan.offsets[g.id + 1] as number); i++) {
-    const pos = scan.positions[i] as number
-    if (pos < end) continue
-    g.sticky.lastIndex = pos
-    const m = g.sticky.exec(text)
-    if (m !== null) {
-      out.push(m[0])
-      end = pos + Math.max(1, m[0].length)
-    }
-  }
-  return out
-}
-
-/**
- * The ends of the matches `gatedMatches` finds, in order, into `MATCH_ENDS` (with their starts in
- * `MATCH_STARTS`), without building match arrays or strings: the sticky `test` leaves a match's
- * end in `lastIndex`. Returns how many. The scratch arrays are reused by every call (routing is
+ * The matches of a pattern, left to right and non-overlapping like iterating a global regex (each
+ * literal offset at or after the end of the previous match is tried in order): their starts into
+ * `MATCH_STARTS` and ends into `MATCH_ENDS`, without building match arrays or strings (the sticky
+ * `test` leaves a match's end in `lastIndex`). Returns how many. The scratch arrays are reused by every call (routing is
  * synchronous and these calls do not nest).
  */
 const MATCH_STARTS: number[] = []
@@ -439,10 +410,10 @@ const findMatches = (g: Gated, text: string, scan: Scan): number => {
   return n
 }
 
-/** How many matches `gatedMatches` finds. */
+/** How many matches a global regex would find (non-overlapping, left to right). */
 export const gatedCount = (g: Gated, text: string, scan: Scan): number => findMatches(g, text, scan)
 
-/** How many distinct texts the matches of `gatedMatches` have (compared in place, character by character). */
+/** How many distinct texts those matches have (compared in place, character by character). */
 export const gatedDistinctCount = (g: Gated, text: string, scan: Scan): number => {
   const n = findMatches(g, text, scan)
   let distinct = 0

@@ -13,7 +13,6 @@ import {
   gatedCount,
   gatedDistinctCount,
   gatedExec,
-  gatedMatches,
   gatedTest,
   literalsOf,
 } from "../../src/routing/gate.js"
@@ -123,7 +122,6 @@ describe("routing/gate", () => {
           expect(gatedTest(g, t, scan), re.source).toBe(plain(re).test(t))
           expect(gatedExec(g, t, scan)?.[0] ?? null, re.source).toBe(plain(re).exec(t)?.[0] ?? null)
           const all = allMatches(re, t)
-          expect(gatedMatches(g, t, scan), re.source).toEqual(all)
           expect(gatedCount(g, t, scan), re.source).toBe(all.length)
           expect(gatedDistinctCount(g, t, scan), re.source).toBe(new Set(all).size)
         })
