@@ -302,6 +302,18 @@ const SIGNAL_SPECS: ReadonlyArray<SignalSpec> = [
     task: "reasoning",
     weight: 2,
     label: "decision",
+    // Every branch starts at one of these words ("should" after the start or a sentence's end).
+    needs: [
+      "should",
+      "which is better",
+      "is it worth",
+      "justify",
+      "argue",
+      "argument for",
+      "make the case",
+      "recommend",
+      "lay out the",
+    ],
     re: /^should\b|(?:^|[.?!] )should \w+|\b(?:should (?:i|we|you|a|an|the|my|our|they)\b[^?]*\bor\b|should (?:i|we)\b|which is better|is it worth|justify|argue|argument for|make the case|recommend (?:a|an|the|which)|lay out the (?:pros|options|case|trade-?offs))\b/,
   },
   {
@@ -373,6 +385,9 @@ const VISION_RE =
 
 const VISION = patterns.gate(VISION_RE)
 const RAG = TASK_TYPES.indexOf("rag_query")
+const REASONING = TASK_TYPES.indexOf("reasoning")
+const GENERAL_QA = TASK_TYPES.indexOf("general_qa")
+const PRIORITY: ReadonlyArray<number> = TASK_PRIORITY.map((t) => TASK_TYPES.indexOf(t))
 
 export interface Classification {
   readonly type: TaskType
@@ -385,6 +400,32 @@ export interface Classification {
 export const classify = (q: QueryText, context: RoutingContext | undefined): Classification => {
   const score = [0, 0, 0, 0, 0, 0, 0, 0, 0]
   const signals: string[] = []
+  readSignals(q, score, signals)
+  return verdict(q, score, signals, context)
+}
+
+/**
+ * The classification with the request's context and without it (`[with, without]`), the signals
+ * read once: the context only adds retrieved documents' weight. The same object twice when the
+ * context has no retrieved documents.
+ */
+export const classifyWithAndWithout = (
+  q: QueryText,
+  context: RoutingContext | undefined,
+): readonly [Classification, Classification] => {
+  const score = [0, 0, 0, 0, 0, 0, 0, 0, 0]
+  const signals: string[] = []
+  readSignals(q, score, signals)
+  if ((context?.retrievedDocs ?? 0) > 0) {
+    const plain = verdict(q, score.slice(), signals.slice(), undefined)
+    return [verdict(q, score, signals, context), plain]
+  }
+  const one = verdict(q, score, signals, context)
+  return [one, one]
+}
+
+/** Adds each signal that fires to its task's score and to `signals`, in the table's order. */
+const readSignals = (q: QueryText, score: number[], signals: string[]): void => {
   const found = q.open
   for (const s of SIGNALS) {
     if (s.when !== undefined && !s.when(q)) continue
@@ -392,49 +433,68 @@ export const classify = (q: QueryText, context: RoutingContext | undefined): Cla
     score[s.taskIndex] = (score[s.taskIndex] as number) + s.weight
     signals.push(s.text)
   }
+}
+
+/** The task, confidence, ranked scores and needs from the signals' scores (`score` and `signals` are taken). */
+const verdict = (
+  q: QueryText,
+  score: number[],
+  signals: string[],
+  context: RoutingContext | undefined,
+): Classification => {
+  const found = q.open
   const docs = context?.retrievedDocs ?? 0
   if (docs > 0) {
     score[RAG] = (score[RAG] as number) + 3
     signals.push(`rag_query:retrieved docs ${docs}(+3)`)
   }
-  const scores = new Map<TaskType, number>()
-  TASK_TYPES.forEach((t, i) => {
-    if ((score[i] as number) > 0) scores.set(t, score[i] as number)
-  })
   // Signals that only hint at a task (a language name, "why") should not win alone against a
   // plain factual question; general_qa is the floor.
-  let best: TaskType = "general_qa"
+  let best = GENERAL_QA
   let top = 0
   let second = 0
-  for (const task of TASK_PRIORITY) {
-    const s = scores.get(task) ?? 0
+  for (const i of PRIORITY) {
+    const s = score[i] as number
     if (s > top) {
       second = top
       top = s
-      best = task
+      best = i
     } else if (s > second) second = s
   }
   // Answering from provided material is RAG, unless the task transforms that material
   // (summarise it, rewrite it, compute with it…): analysis over documents is still a RAG query.
-  const grounding = scores.get("rag_query") ?? 0
-  if (grounding >= 3 && (best === "reasoning" || best === "general_qa")) {
+  const grounding = score[RAG] as number
+  if (grounding >= 3 && (best === REASONING || best === GENERAL_QA)) {
     second = top
     top = grounding + top
-    best = "rag_query"
+    best = RAG
   }
-  if (top < 1.5 && best !== "general_qa") {
+  if (top < 1.5 && best !== GENERAL_QA) {
     second = top
-    best = "general_qa"
-    top = scores.get("general_qa") ?? 0
+    best = GENERAL_QA
+    top = score[GENERAL_QA] as number
   }
+  const type = TASK_TYPES[best] as TaskType
   const confidence =
     top === 0 ? 0.5 : Math.round((0.5 + (0.5 * Math.max(0, top - second)) / (top + 1)) * 100) / 100
   const needs: Capability[] = []
-  if (best === "tool_use") needs.push("tools")
+  if (type === "tool_use") needs.push("tools")
   if (gatedTest(VISION, q.lower, found)) needs.push("vision")
-  const sorted = [...scores.entries()]
-    .filter(([, s]) => s > 0)
-    .sort((a, b) => b[1] - a[1])
-    .map(([task, score]) => ({ task, score: Math.round(score * 100) / 100 }))
-  return { type: best, confidence, scores: sorted, signals, needs }
+  // The positive scores, highest first, ties in TASK_TYPES order (a stable insertion sort).
+  const order: number[] = []
+  for (let i = 0; i < score.length; i++) {
+    const s = score[i] as number
+    if (!(s > 0)) continue
+    let at = order.length
+    while (at > 0 && (score[order[at - 1] as number] as number) < s) {
+      order[at] = order[at - 1] as number
+      at--
+    }
+    order[at] = i
+  }
+  const sorted = order.map((i) => ({
+    task: TASK_TYPES[i] as TaskType,
+    score: Math.round((score[i] as number) * 100) / 100,
+  }))
+  return { type, confidence, scores: sorted, signals, needs }
 }

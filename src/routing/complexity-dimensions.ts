@@ -12,18 +12,17 @@ import type { RoutingContext } from "../domain/decision.js"
 import type { TaskType } from "../domain/task.js"
 import {
   COMMON_LONG,
-  DURATION,
-  FORM_LENGTH,
   G,
   G_DOMAINS,
+  G_DURATION,
+  G_FORM_LENGTH,
   G_OPERATIONS,
+  G_SCALE_NUMBER,
   IMPLIED_OPERATION,
-  NOTATION,
-  SCALE_NUMBER,
   TOKENS_PER_SOURCE,
   WORD_NUMBERS,
 } from "./complexity-patterns.js"
-import { gatedDistinct, gatedExec, gatedMatches, gatedTest, type Scan } from "./gate.js"
+import { gatedCount, gatedDistinctCount, gatedExec, gatedTest, type Scan } from "./gate.js"
 import type { QueryText } from "./text.js"
 
 /** The query as every dimension reads it. */
@@ -40,36 +39,88 @@ export interface Reading {
   readonly materialTokens: number
 }
 
+/** `\w` (without the `u` flag) on a character code. */
+const isWordChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95
+
 const count = (raw: string | undefined) => Number(raw) || WORD_NUMBERS[raw ?? ""] || 2
 
 /** Code-like tokens: `obj.method(`, `call()`, or `backticked` text. A scan, not a regex: cheap on long text. */
 const codeLike = (raw: string): boolean => {
-  if (/`[^`]+`/.test(raw)) return true
+  if (raw.includes("`") && /`[^`]+`/.test(raw)) return true
   for (let i = raw.indexOf("("); i > 0; i = raw.indexOf("(", i + 1)) {
-    if (raw[i + 1] === ")" && /\w/.test(raw[i - 1] as string)) return true
+    if (raw.charCodeAt(i + 1) === 41 && isWordChar(raw.charCodeAt(i - 1))) return true
     let j = i - 1
-    while (j >= 0 && /\w/.test(raw[j] as string)) j--
-    if (j < i - 1 && j > 0 && raw[j] === "." && /\w/.test(raw[j - 1] as string)) return true
+    while (j >= 0 && isWordChar(raw.charCodeAt(j))) j--
+    if (j < i - 1 && j > 0 && raw.charCodeAt(j) === 46 && isWordChar(raw.charCodeAt(j - 1))) return true
   }
   return false
 }
 
+/**
+ * Formal notation in the original text: exponents (`^`), differentials (`\bd[xyt]\b`), matrices
+ * (`[[`), subscripts (`\b[a-z]_[a-z0-9]`) — how many of the four kinds occur. One scan for the
+ * two that need word boundaries.
+ */
+const notationCues = (raw: string): number => {
+  let n = (raw.includes("^") ? 1 : 0) + (raw.includes("[[") ? 1 : 0)
+  const startsWord = (p: number) => p === 0 || !isWordChar(raw.charCodeAt(p - 1))
+  for (let p = raw.indexOf("d"); p >= 0; p = raw.indexOf("d", p + 1)) {
+    const next = raw.charCodeAt(p + 1)
+    if (
+      (next === 120 || next === 121 || next === 116) &&
+      !isWordChar(raw.charCodeAt(p + 2)) &&
+      startsWord(p)
+    ) {
+      n++
+      break
+    }
+  }
+  for (let u = raw.indexOf("_", 1); u >= 0; u = raw.indexOf("_", u + 1)) {
+    const before = raw.charCodeAt(u - 1)
+    const after = raw.charCodeAt(u + 1)
+    if (
+      before >= 97 &&
+      before <= 122 &&
+      ((after >= 97 && after <= 122) || (after >= 48 && after <= 57)) &&
+      startsWord(u - 1)
+    ) {
+      n++
+      break
+    }
+  }
+  return n
+}
+
 /** Distinct long (10+ letters) uncommon words and hyphenated compounds: a domain-agnostic jargon hint. */
 const jargon = (lower: string): number => {
-  const seen = new Set<string>()
-  // The maximal runs of [a-z-]; only runs of 7+ characters can count, so only those are sliced.
+  let seen: Set<string> | undefined
+  // The maximal runs of [a-z-]; a run is sliced only when it can count: 10+ characters, or a
+  // hyphen inside (not at either end) of a run of 7+.
   let start = 0
+  let hyphen = false
   for (let i = 0; i <= lower.length; i++) {
     const c = i < lower.length ? lower.charCodeAt(i) : 0
-    if ((c >= 97 && c <= 122) || c === 45) continue
-    if (i - start >= 7) {
-      const w = lower.slice(start, i)
-      if (w.length >= 10 && !COMMON_LONG.has(w)) seen.add(w)
-      else if (w.includes("-") && !w.startsWith("-") && !w.endsWith("-")) seen.add(w)
+    if (c >= 97 && c <= 122) continue
+    if (c === 45) {
+      hyphen = true
+      continue
+    }
+    const len = i - start
+    if (len >= 7) {
+      const compound = hyphen && lower.charCodeAt(start) !== 45 && lower.charCodeAt(i - 1) !== 45
+      if (len >= 10 || compound) {
+        const w = lower.slice(start, i)
+        if ((len >= 10 && !COMMON_LONG.has(w)) || compound) {
+          seen ??= new Set()
+          seen.add(w)
+        }
+      }
     }
     start = i + 1
+    hyphen = false
   }
-  return seen.size
+  return seen?.size ?? 0
 }
 
 /** Structural: size and shape of the request (length, clauses, enumeration, deliverables, sequencing). */
@@ -79,7 +130,7 @@ export const structuralEvidence = (
 ): { readonly structural: number; readonly equations: number } => {
   let structural = q.words >= 150 ? 1.2 : q.words >= 60 ? 0.9 : q.words >= 30 ? 0.6 : q.words >= 15 ? 0.3 : 0
   if (structural > 0) signals.push(`length ${q.words} words`)
-  const clauses = gatedMatches(G.clauses, t, found).length
+  const clauses = gatedCount(G.clauses, t, found)
   if (clauses > 0) {
     structural += Math.min(0.9, 0.15 * clauses)
     signals.push(`clauses ${clauses}`)
@@ -88,7 +139,7 @@ export const structuralEvidence = (
     structural += Math.min(0.8, 0.4 + 0.1 * (q.enumeration - 3))
     signals.push(`enumeration ${q.enumeration}`)
   }
-  const deliverables = gatedDistinct(G.deliverable, t, found).length
+  const deliverables = gatedDistinctCount(G.deliverable, t, found)
   if (deliverables >= 2) {
     structural += Math.min(0.8, 0.2 * (deliverables - 1))
     signals.push(`deliverables ${deliverables}`)
@@ -125,8 +176,8 @@ export const domainEvidence = (
   let advancedMath = 0
   let advancedSystems = 0
   for (const d of G_DOMAINS) {
-    const basic = gatedDistinct(d.re, t, found).length
-    const advanced = d.advanced !== undefined ? gatedDistinct(d.advanced, t, found).length : 0
+    const basic = gatedDistinctCount(d.re, t, found)
+    const advanced = d.advanced !== undefined ? gatedDistinctCount(d.advanced, t, found) : 0
     if (basic + advanced === 0) continue
     fields++
     terms += basic + 2 * advanced
@@ -145,7 +196,7 @@ export const domainEvidence = (
     domain += Math.min(0.6, 0.2 * q.acronyms)
     signals.push(`acronyms ${q.acronyms}`)
   }
-  if ((hasDigit && SCALE_NUMBER.test(t)) || gatedTest(G.scaleWords, t, found)) {
+  if ((hasDigit && gatedTest(G_SCALE_NUMBER, t, found)) || gatedTest(G.scaleWords, t, found)) {
     domain += 0.8
     signals.push("scale")
   }
@@ -180,7 +231,7 @@ export const reasoningEvidence = (
     ops.push(implied.name)
   }
   if (ops.length > 0) signals.push(...ops)
-  const constraints = gatedDistinct(G.constraints, t, found).length
+  const constraints = gatedDistinctCount(G.constraints, t, found)
   if (constraints > 0) {
     reasoning += Math.min(0.9, 0.3 * constraints)
     signals.push(`constraints ${constraints}`)
@@ -194,7 +245,7 @@ export const reasoningEvidence = (
     signals.push("multi-step mathematics")
   }
   let notationCount = 0
-  for (const re of NOTATION) if (re.test(q.raw)) notationCount++
+  notationCount += notationCues(q.raw)
   if (equations >= 2) notationCount++
   if (q.mathSymbols) notationCount++
   let notation = 0
@@ -202,7 +253,7 @@ export const reasoningEvidence = (
     notation = Math.min(0.6, 0.2 * notationCount)
     signals.push(`notation ${notationCount}`)
   }
-  const actions = gatedDistinct(G.actions, t, found).length
+  const actions = gatedDistinctCount(G.actions, t, found)
   if (actions >= 2) {
     reasoning += Math.min(2, 1 + 0.5 * (actions - 2))
     signals.push(`workflow ${actions} steps`)
@@ -259,7 +310,7 @@ export const contextEvidence = (
     const noun = single[3] ?? ""
     // A plural without a count ("the attached case files") is taken as a few.
     const plural = noun.endsWith("s") && noun !== "thesis" && noun !== "notes" && noun !== "docs" ? 3 : 1
-    const duration = single[2] === undefined ? DURATION.exec(t) : null
+    const duration = single[2] === undefined ? gatedExec(G_DURATION, t, found) : null
     const tokens =
       pages > 0
         ? pages * 600
@@ -321,9 +372,10 @@ export const outputEvidence = (
     output += 0.5
     signals.push("depth requested")
   }
-  const explained = gatedDistinct(G.explain, t, found).length
+  const explained = gatedDistinctCount(G.explain, t, found)
   if (explained > 0) output += Math.min(0.6, 0.3 * explained)
-  const forms = gatedDistinct(G.form, t, found).length + (hasDigit && FORM_LENGTH.test(t) ? 1 : 0)
+  const forms =
+    gatedDistinctCount(G.form, t, found) + (hasDigit && gatedTest(G_FORM_LENGTH, t, found) ? 1 : 0)
   if (forms > 0) {
     output += Math.min(0.8, 0.4 * forms)
     structural = Math.min(0.6, 0.3 * forms)

@@ -81,8 +81,6 @@ export const DURATION = /\b(\d+|one|two|three|four|five|six|eight|ten)[- ]hours?
 /** Intermediate mathematics: multi-step technique beyond arithmetic. */
 const INTERMEDIATE_MATH =
   /\b(?:integrals?|integrate|eigen\w*|matrix|matrices|system of equations|the system|statistically significant|p-value|hypothesis test|chi-squared|t-test|confidence interval|compounded|monthly payment|amorti[sz]ation|regression|limit of|series|differential equations?|primes)\b/
-/** Formal notation: exponents, differentials, matrices, subscripts, Greek letters. */
-export const NOTATION = [/\^/, /\bd[xyt]\b/, /\[\[/, /\b[a-z]_[a-z0-9]/]
 const WORKED =
   /\b(?:show (?:your|the|all) (?:working|work|steps)|show which|stating every|step-by-step solution|with working)\b/
 
@@ -243,10 +241,9 @@ const FORM_CONSTRAINT =
 const BRIEF_OUTPUT =
   /\b(?:brief(?:ly)?|short|quick(?:ly)?|one[- ](?:line|word|sentence)|in a sentence|in one sentence|tl;?dr|simple answer|just the answer|yes or no)\b/
 
-/** Cues that the prompt pastes material after a colon ("TL;DR this: …"), and a quote opening one. */
+/** Cues that the prompt pastes material after a colon ("TL;DR this: …"). */
 export const PASTE_CUE =
   /\b(?:this|these|the following|following|below|text|passage|email|message|notes|article|paragraph|transcript|thread|snippet)\b/
-export const QUOTE_OPEN = /(?:^|[:\s])["“‘']/
 
 /** Words common in plain English that are long; anything else that long hints at jargon. */
 export const COMMON_LONG = new Set(
@@ -274,6 +271,13 @@ export const G_DOMAINS = DOMAINS.map((d) => ({
   re: P.gate(d.re),
   advanced: d.advanced !== undefined ? P.gate(d.advanced) : undefined,
 }))
+/**
+ * Gated too, but kept out of `G`: COMPLEXITY_PATTERNS (from `G`) is part of the classifier's
+ * feature fingerprint, and these patterns were always run without a gate.
+ */
+export const G_DURATION = P.gate(DURATION)
+export const G_SCALE_NUMBER = P.gate(SCALE_NUMBER)
+export const G_FORM_LENGTH = P.gate(FORM_LENGTH)
 export const G = {
   constraints: P.gate(CONSTRAINTS),
   sequence: P.gate(SEQUENCE),

@@ -25,7 +25,7 @@ import {
   reasoningEvidence,
   structuralEvidence,
 } from "./complexity-dimensions.js"
-import { PASTE_CUE, QUOTE_OPEN } from "./complexity-patterns.js"
+import { PASTE_CUE } from "./complexity-patterns.js"
 import { type QueryText, readQuery } from "./text.js"
 
 const round = (n: number) => Math.round(n * 100) / 100
@@ -59,12 +59,42 @@ const materialStart = (raw: string): number | undefined => {
     return colon
   }
   // A long quoted passage that runs to the end of the prompt.
-  const open = QUOTE_OPEN.exec(raw)
-  if (open === null || open.index > 160) return undefined
-  const start = open.index + open[0].length - 1
+  const start = quoteOpening(raw, 160)
+  if (start < 0) return undefined
   const tail = raw.trimEnd()
   const closes = /["”’'][.!?)]*$/.test(tail)
   return closes && tail.length - start > 100 ? start : undefined
+}
+
+const isQuote = (c: number): boolean => c === 34 || c === 39 || c === 0x201c || c === 0x2018
+
+/** `\s` as JavaScript's regexes read it. */
+const isJsSpace = (c: number): boolean =>
+  c === 32 ||
+  (c >= 9 && c <= 13) ||
+  c === 160 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff
+
+/**
+ * Where the first quote opening a passage is — the leftmost match of `/(?:^|[:\s])["“‘']/`: a
+ * quote at the start, or after a colon or whitespace — when that match starts at or before
+ * `limit`; -1 otherwise. A scan, not the regex, so the text is read only up to the limit.
+ */
+const quoteOpening = (raw: string, limit: number): number => {
+  if (raw.length > 0 && isQuote(raw.charCodeAt(0))) return 0
+  const end = Math.min(raw.length - 1, limit + 1)
+  for (let p = 0; p < end; p++) {
+    const c = raw.charCodeAt(p)
+    if ((c === 58 || isJsSpace(c)) && isQuote(raw.charCodeAt(p + 1))) return p + 1
+  }
+  return -1
 }
 
 export const scoreComplexity = (
@@ -88,7 +118,7 @@ const scoreText = (
   materialTokens: number,
 ): ComplexityResult => {
   const t = q.lower
-  const reading: Reading = { q, t, found: q.open, hasDigit: /\d/.test(t), task, context, materialTokens }
+  const reading: Reading = { q, t, found: q.open, hasDigit: q.numbers > 0, task, context, materialTokens }
   const signals: string[] = []
   const st = structuralEvidence(reading, signals)
   const dm = domainEvidence(reading, signals)

@@ -16,14 +16,17 @@ interface Affinity {
   readonly sharesCapability: boolean
 }
 
-/** Pairwise affinity depends only on the two profiles: memoised per profile object. */
+/** Pairwise affinity depends only on the two profiles: memoised per profile object, a row per primary. */
 const affinities = new WeakMap<ModelProfile, WeakMap<ModelProfile, Affinity>>()
-const affinity = (p: ModelProfile, primary: ModelProfile): Affinity => {
+const rowOf = (primary: ModelProfile): WeakMap<ModelProfile, Affinity> => {
   let row = affinities.get(primary)
   if (row === undefined) {
     row = new WeakMap()
     affinities.set(primary, row)
   }
+  return row
+}
+const affinity = (row: WeakMap<ModelProfile, Affinity>, p: ModelProfile, primary: ModelProfile): Affinity => {
   let a = row.get(p)
   if (a === undefined) {
     let overlap = 0
@@ -43,9 +46,12 @@ const affinity = (p: ModelProfile, primary: ModelProfile): Affinity => {
 }
 
 /** A fallback must share something with the primary or the task; a code model is no fallback for a poem. */
-const related = (p: ModelProfile, primary: ModelProfile, req: MatchRequirements): boolean =>
-  affinity(p, primary).sharesCapability ||
-  p.capabilities.some((c) => TASK_PROFILES[req.task].capabilities.includes(c))
+const related = (a: Affinity, p: ModelProfile, req: MatchRequirements): boolean => {
+  if (a.sharesCapability) return true
+  const task = TASK_PROFILES[req.task].capabilities
+  for (const c of p.capabilities) if (task.includes(c)) return true
+  return false
+}
 
 export const fallbackChain = (
   primary: ModelProfile,
@@ -54,36 +60,66 @@ export const fallbackChain = (
   config: ChainConfig,
 ): ReadonlyArray<string> => {
   if (!config.enabled || config.maxLength === 0) return []
-  const pool = eligible.filter(
-    (p) =>
-      p.name !== primary.name &&
-      related(p, primary, req) &&
-      (config.strategy === "best_effort" || p.sizeB < primary.sizeB),
-  )
-  // Rank the pool once by similarity; each step takes one tier of the ranking.
-  const sim = new Map<ModelProfile, number>()
-  // Similarity to the primary, weighted towards what the task needs.
-  for (const p of pool) sim.set(p, affinity(p, primary).overlap + taskFitness(p, req))
-  const byRank = [...pool].sort((a, b) => (sim.get(b) ?? 0) - (sim.get(a) ?? 0) || (a.name < b.name ? -1 : 1))
-  const ranked = (tier: ModelProfile["tier"]) => byRank.filter((p) => p.tier === tier)
-  const chain: string[] = []
-  const push = (p: ModelProfile | undefined) => {
-    if (p !== undefined && chain.length < config.maxLength && !chain.includes(p.name)) chain.push(p.name)
+  // The pool ranked once by similarity to the primary, weighted towards what the task needs
+  // (ties by name); each step takes one tier of the ranking. An insertion sort: the pool is small.
+  const byRank: ModelProfile[] = []
+  const sims: number[] = []
+  const row = rowOf(primary)
+  for (const p of eligible) {
+    if (p.name === primary.name) continue
+    const a = affinity(row, p, primary)
+    if (!related(a, p, req)) continue
+    if (config.strategy !== "best_effort" && !(p.sizeB < primary.sizeB)) continue
+    const s = a.overlap + taskFitness(p, req)
+    let at = byRank.length
+    while (at > 0) {
+      const q = sims[at - 1] as number
+      if (q > s || (q === s && (byRank[at - 1] as ModelProfile).name < p.name)) break
+      byRank[at] = byRank[at - 1] as ModelProfile
+      sims[at] = q
+      at--
+    }
+    byRank[at] = p
+    sims[at] = s
   }
+  const chain: string[] = []
+  const max = config.maxLength
   const tier = primary.tier
-  const fastPool = tierIndex(tier) === 2 ? ranked("fast") : []
+  const t = tierIndex(tier)
+  // Step 4's candidates: the fast tier, under a quality primary.
+  let fastCount = 0
+  if (t === 2) for (const p of byRank) if (p.tier === "fast") fastCount++
   // 1. same tier, most similar (at most two, so lower tiers get a place)
-  for (const p of ranked(tier).slice(0, 2)) push(p)
-  if (tierIndex(tier) > 0) {
+  let same = 0
+  for (const p of byRank) {
+    if (p.tier !== tier) continue
+    if (same++ === 2) break
+    push(chain, max, p)
+  }
+  if (t > 0) {
     const lower = shiftTier(tier, -1)
-    const lowerPool = ranked(lower)
     // 2. one tier down, keeping a specialisation of the primary
-    push(lowerPool.find((p) => p.specialisations.some((s) => primary.specialisations.includes(s))))
+    for (const p of byRank) {
+      if (p.tier === lower && sharesSpecialisation(p, primary)) {
+        push(chain, max, p)
+        break
+      }
+    }
     // 3. one tier down, general — leaving the last place to step 4 when it has a candidate
-    const room = config.maxLength - (fastPool.length > 0 ? 1 : 0)
-    for (const p of lowerPool) if (chain.length < room) push(p)
+    const room = max - (fastCount > 0 ? 1 : 0)
+    for (const p of byRank) if (p.tier === lower && chain.length < room) push(chain, max, p)
   }
   // 4. two tiers down
-  for (const p of fastPool) push(p)
+  if (t === 2) for (const p of byRank) if (p.tier === "fast") push(chain, max, p)
   return chain
+}
+
+/** Adds a model to the chain unless it is full or has it already. */
+const push = (chain: string[], max: number, p: ModelProfile): void => {
+  if (chain.length < max && !chain.includes(p.name)) chain.push(p.name)
+}
+
+const sharesSpecialisation = (p: ModelProfile, primary: ModelProfile): boolean => {
+  for (const s of p.specialisations) if (primary.specialisations.includes(s)) return true
+  return false
 }

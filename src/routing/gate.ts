@@ -6,6 +6,8 @@
  * gate finds nothing is skipped. Gates are necessary conditions only: the regex still decides.
  */
 
+import { type CompiledTrie, childOf, LiteralTrie, NODE } from "./literal-trie.js"
+
 /** Literal prefixes a match must start with, or `undefined` when none can be derived. */
 export interface Gate {
   /** Literals that must start at a word boundary (the branch began with `\b`). */
@@ -80,7 +82,7 @@ interface Lead {
 }
 
 const MAX_PREFIXES = 300
-/** Literals are bucketed by their first HEAD characters (fewer for shorter literals). */
+/** Group expansion stops once every literal has this many characters. */
 const HEAD = 4
 
 /**
@@ -101,15 +103,16 @@ const leadingLiterals = (src: string): Lead => {
       const close = closingParen(src, i)
       if (close < 0) return { texts, complete: false }
       const quant = src[close + 1]
-      if (quant === "?" || quant === "*" || src.startsWith("{0", close + 1)) return { texts, complete: false }
+      if (quant === "*" || src.startsWith("{0", close + 1)) return { texts, complete: false }
       const inner = src.slice(src[i + 1] === "?" ? i + 3 : i + 1, close)
       const alts = splitTopLevel(inner).map(leadingLiterals)
-      const expanded: string[] = []
+      // An optional group (`(?:re)?payment`): each text continues with or without it.
+      const expanded: string[] = quant === "?" ? [...texts] : []
       for (const t of texts) for (const a of alts) for (const x of a.texts) expanded.push(t + x)
       if (expanded.length > MAX_PREFIXES) return { texts, complete: false }
       texts = expanded
       if (!alts.every((a) => a.complete) || quant === "+" || quant === "{") return { texts, complete: false }
-      i = close + 1
+      i = close + (quant === "?" ? 2 : 1)
       continue
     }
     let ch: string
@@ -192,70 +195,77 @@ export interface Gated {
   readonly needId: number
 }
 
-interface Literal {
-  readonly text: string
-  readonly ids: number[]
-  /**
-   * The literal's character just past its list's key (the key's length is `keyLength` of the
-   * list), or -1 when the literal is no longer than the key: checked before `startsWith`, so most
-   * literals sharing a key (compare, compute, complex…) are ruled out by one character.
-   */
-  readonly next: number
-}
-
-/** Where each gated pattern's literals occur in one text: ascending start offsets per pattern. */
+/**
+ * Where each gated pattern's literals occur in one text: pattern `id`'s start offsets, ascending,
+ * are `positions[offsets[id]]` up to (not including) `positions[offsets[id + 1]]`. Two flat arrays
+ * rather than one array per pattern: a scan allocates two small arrays, whatever it finds.
+ */
 export interface Scan {
-  readonly at: ReadonlyArray<ReadonlyArray<number> | undefined>
+  readonly offsets: ReadonlyArray<number>
+  readonly positions: ReadonlyArray<number>
 }
 
-// Literals are bucketed by a hash of their first three (or two) characters in plain arrays:
-// collisions are harmless, every candidate is confirmed with startsWith.
-const BUCKETS = 1024
-/** Hash of the `len` characters at `i` (reads never go past the end: that deoptimises the loop). */
-const headHash = (text: string, i: number, len: number): number => {
-  let h = 0
-  const end = Math.min(text.length, i + len)
-  for (let k = i; k < end; k++) h = h * 31 + text.charCodeAt(k)
-  return h & (BUCKETS - 1)
-}
+/** Whether pattern `id`'s literals occur at all. */
+const occurs = (scan: Scan, id: number): boolean =>
+  (scan.offsets[id] as number) < (scan.offsets[id + 1] as number)
 
-/** The first two (Latin-1) characters at `i` as one index. */
-const pair = (text: string, i: number): number =>
-  ((text.charCodeAt(i) & 0xff) << 8) | (text.charCodeAt(i + 1) & 0xff)
+// The scan's working arrays, reused by every scan (scans are synchronous and never nest): the
+// (pattern, offset) pairs in the order found, the last offset recorded per pattern, the count per
+// pattern.
+const PAIR_ID: number[] = []
+const PAIR_POS: number[] = []
+const LAST: number[] = []
+const COUNT: number[] = []
+let pairs = 0
 
 /** JavaScript's `\b` word characters (without the `u` flag): [A-Za-z0-9_]. */
 const isWordChar = (code: number): boolean =>
   (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95
 
-const record = (at: Array<number[] | undefined>, lit: Literal, i: number): void => {
-  for (const id of lit.ids) {
-    const list = at[id]
-    if (list === undefined) at[id] = [i]
-    else if (list[list.length - 1] !== i) list.push(i)
+const ANYWHERE = 1
+const WORD = 2
+/** Word characters by Latin-1 code (the scan's table before anywhere literals are added). */
+const CLASSES = new Uint8Array(256)
+for (let c = 0; c < 256; c++) if (isWordChar(c)) CLASSES[c] = WORD
+
+/** Records offset `i` for the pattern `id` (once per offset). */
+const record = (id: number, i: number): void => {
+  if (LAST[id] === i) return
+  LAST[id] = i
+  COUNT[id] = (COUNT[id] as number) + 1
+  PAIR_ID[pairs] = id
+  PAIR_POS[pairs++] = i
+}
+
+/** Records offset `i` for every pattern of the literals that start at `i` (the trie's walk from there). */
+const walk = (t: CompiledTrie, text: string, i: number): void => {
+  let node = 0
+  for (let k = i; k < text.length; k++) {
+    node = childOf(t, node, text.charCodeAt(k))
+    if (node === 0) return
+    const from = t.nodes[NODE * node + 3] as number
+    const to = from + ((t.nodes[NODE * node + 2] as number) >>> 8)
+    for (let j = from; j < to; j++) record(t.ids[j] as number, i)
   }
 }
 
 /**
- * Gated patterns compiled into one lookup: word literals indexed by their first characters, so
- * scanning a query costs one or two map lookups per word start. Every match of a gated pattern
- * starts where one of its literals occurs, so the pattern is then tried (sticky) at those offsets
- * only: the cost follows the literals found, not the length of the text.
+ * Gated patterns compiled into one lookup: the word literals in one trie walked from each word
+ * start, the others in one walked from each character that starts one of them. Every match of a
+ * gated pattern starts where one of its literals occurs, so the pattern is then tried (sticky) at
+ * those offsets only: the cost follows the literals found, not the length of the text.
  */
 export class GatedPatterns {
-  /** byHead[n]: literals whose bucket key is their first n characters (n = min(length, HEAD)). */
-  private readonly byHead: Array<Array<Literal[] | undefined>> = Array.from({ length: HEAD + 1 }, () =>
-    new Array(BUCKETS).fill(undefined),
-  )
-  private readonly hasLength: boolean[] = new Array(HEAD + 1).fill(false)
-  private readonly startIds: number[] = []
+  /** Literals that must start a word (they begin with a word character). */
+  private readonly words = new LiteralTrie()
+  /** Literals that may start anywhere (and bounded ones that begin with a non-word character). */
+  private readonly anywhere = new LiteralTrie()
   /**
-   * Literals that may start anywhere, by their first two characters (Latin-1 text: 65,536 slots);
-   * one-character literals by their character.
+   * Per Latin-1 character: ANYWHERE when it starts some anywhere literal (characters above 0xff
+   * are always walked), WORD when it is a word character.
    */
-  private readonly anywhere: Array<Literal[] | undefined> = new Array(65536).fill(undefined)
-  private readonly anywhere1: Array<Literal[] | undefined> = new Array(256).fill(undefined)
-  /** Characters that start some anywhere literal: a small table checked before the big one. */
-  private readonly anywhereFirst = new Uint8Array(256)
+  private readonly classes = CLASSES.slice()
+  private readonly startIds: number[] = []
   private count = 0
 
   /**
@@ -276,92 +286,72 @@ export class GatedPatterns {
     const id = this.count++
     if (gate.start) this.startIds.push(id)
     const addAnywhere = (text: string) => {
-      this.anywhereFirst[text.charCodeAt(0) & 0xff] = 1
-      const table = text.length >= 2 ? this.anywhere : this.anywhere1
-      const key = text.length >= 2 ? pair(text, 0) : text.charCodeAt(0) & 0xff
-      let list = table[key]
-      if (list === undefined) {
-        list = []
-        table[key] = list
-      }
-      add(list, text, text.length >= 2 ? 2 : 1)
-    }
-    const add = (list: Literal[], text: string, keyLength: number) => {
-      const lit = list.find((l) => l.text === text)
-      const next = text.length > keyLength ? text.charCodeAt(keyLength) : -1
-      if (lit === undefined) list.push({ text, ids: [id], next })
-      else if (!lit.ids.includes(id)) lit.ids.push(id)
+      const c = text.charCodeAt(0)
+      if (c < 256) this.classes[c] = (this.classes[c] as number) | ANYWHERE
+      this.anywhere.add(text, id)
     }
     for (const w of gate.words) {
       // A bounded literal must start with a word character to be found at word starts.
-      if (!isWordChar(w.charCodeAt(0))) {
-        addAnywhere(w)
-        continue
-      }
-      const n = Math.min(HEAD, w.length)
-      this.hasLength[n] = true
-      const index = this.byHead[n] as Array<Literal[] | undefined>
-      const key = headHash(w, 0, n)
-      let list = index[key]
-      if (list === undefined) {
-        list = []
-        index[key] = list
-      }
-      add(list, w, n)
+      if (isWordChar(w.charCodeAt(0))) this.words.add(w, id)
+      else addAnywhere(w)
     }
     for (const a of gate.anywhere) addAnywhere(a)
     return id
   }
 
   scan(text: string): Scan {
-    const at: Array<number[] | undefined> = new Array(this.count)
+    const words = this.words.flat
+    const anywhere = this.anywhere.flat
+    const classes = this.classes
+    const n = this.count
+    for (let id = 0; id < n; id++) {
+      LAST[id] = -1
+      COUNT[id] = 0
+    }
+    pairs = 0
+    // Anchored patterns may match at 0 whatever the literals.
+    for (const id of this.startIds) record(id, 0)
     let prevWord = false
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
-      if (this.anywhereFirst[code & 0xff] === 1) {
-        const one = this.anywhere1[code & 0xff]
-        if (one !== undefined) for (const lit of one) record(at, lit, i)
-        if (i + 1 < text.length) {
-          const two = this.anywhere[pair(text, i)]
-          if (two !== undefined)
-            for (const lit of two)
-              if ((lit.next < 0 || text.charCodeAt(i + 2) === lit.next) && text.startsWith(lit.text, i))
-                record(at, lit, i)
-        }
+      const k = code > 0xff ? ANYWHERE : (classes[code] as number)
+      if (k === 0) {
+        prevWord = false
+        continue
       }
-      const word = isWordChar(code)
-      if (word && !prevWord) {
-        // One rolling hash over the first HEAD characters serves every bucket length.
-        let h = 0
-        const end = Math.min(text.length, i + HEAD)
-        for (let k = i, n = 1; k < end; k++, n++) {
-          h = h * 31 + text.charCodeAt(k)
-          if (!this.hasLength[n]) continue
-          const list = (this.byHead[n] as Array<Literal[] | undefined>)[h & (BUCKETS - 1)]
-          if (list !== undefined)
-            for (const lit of list)
-              if ((lit.next < 0 || text.charCodeAt(k + 1) === lit.next) && text.startsWith(lit.text, i))
-                record(at, lit, i)
-        }
-      }
+      if ((k & ANYWHERE) !== 0) walk(anywhere, text, i)
+      const word = (k & WORD) !== 0
+      if (word && !prevWord) walk(words, text, i)
       prevWord = word
     }
-    // One left-to-right pass: every pattern's offsets are already ascending.
-    for (const id of this.startIds) {
-      const list = at[id]
-      if (list === undefined) at[id] = [0]
-      else if (list[0] !== 0) list.unshift(0)
+    // Grouped by pattern (a counting sort: each pattern's offsets stay ascending).
+    const offsets: number[] = new Array(n + 1)
+    let total = 0
+    for (let id = 0; id < n; id++) {
+      offsets[id] = total
+      total += COUNT[id] as number
+      COUNT[id] = offsets[id] as number
     }
-    return { at }
+    offsets[n] = total
+    const positions: number[] = new Array(total)
+    for (let k = 0; k < pairs; k++) {
+      const id = PAIR_ID[k] as number
+      const at = COUNT[id] as number
+      positions[at] = PAIR_POS[k] as number
+      COUNT[id] = at + 1
+    }
+    return { offsets, positions }
   }
 }
 
 /** The leftmost match, like `re.exec` on a non-global pattern. */
 export const gatedExec = (g: Gated, text: string, scan: Scan): RegExpExecArray | null => {
-  if (g.needId >= 0 && scan.at[g.needId] === undefined) return null
+  if (g.needId >= 0 && !occurs(scan, g.needId)) return null
   if (g.id < 0) return g.plain.exec(text)
-  for (const pos of scan.at[g.id] ?? []) {
-    g.sticky.lastIndex = pos
+  const at = scan.positions
+  const end = scan.offsets[g.id + 1] as number
+  for (let i = scan.offsets[g.id] as number; i < end; i++) {
+    g.sticky.lastIndex = at[i] as number
     const m = g.sticky.exec(text)
     if (m !== null) return m
   }
@@ -369,49 +359,78 @@ export const gatedExec = (g: Gated, text: string, scan: Scan): RegExpExecArray |
 }
 
 export const gatedTest = (g: Gated, text: string, scan: Scan): boolean => {
-  if (g.needId >= 0 && scan.at[g.needId] === undefined) return false
+  if (g.needId >= 0 && !occurs(scan, g.needId)) return false
   if (g.id < 0) return g.plain.test(text)
-  for (const pos of scan.at[g.id] ?? []) {
-    g.sticky.lastIndex = pos
+  const at = scan.positions
+  const end = scan.offsets[g.id + 1] as number
+  for (let i = scan.offsets[g.id] as number; i < end; i++) {
+    g.sticky.lastIndex = at[i] as number
     if (g.sticky.test(text)) return true
   }
   return false
 }
 
 /**
- * Matches of a pattern, left to right and non-overlapping, like iterating a global regex: each
- * literal offset at or after the end of the previous match is tried in order.
+ * The matches of a pattern, left to right and non-overlapping like iterating a global regex (each
+ * literal offset at or after the end of the previous match is tried in order): their starts into
+ * `MATCH_STARTS` and ends into `MATCH_ENDS`, without building match arrays or strings (the sticky
+ * `test` leaves a match's end in `lastIndex`). Returns how many. The scratch arrays are reused by every call (routing is
+ * synchronous and these calls do not nest).
  */
-export const gatedMatches = (g: Gated, text: string, scan: Scan): ReadonlyArray<string> => {
-  const out: string[] = []
-  if (g.needId >= 0 && scan.at[g.needId] === undefined) return out
+const MATCH_STARTS: number[] = []
+const MATCH_ENDS: number[] = []
+const findMatches = (g: Gated, text: string, scan: Scan): number => {
+  let n = 0
+  if (g.needId >= 0 && !occurs(scan, g.needId)) return 0
   if (g.id < 0) {
     const re = g.re.global ? g.re : new RegExp(g.re.source, `${g.re.flags}g`)
     re.lastIndex = 0
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      out.push(m[0])
+      MATCH_STARTS[n] = m.index
+      MATCH_ENDS[n++] = m.index + m[0].length
       if (m[0] === "") re.lastIndex++
     }
-    return out
+    return n
   }
+  const at = scan.positions
+  const last = scan.offsets[g.id + 1] as number
+  const sticky = g.sticky
   let end = 0
-  for (const pos of scan.at[g.id] ?? []) {
+  for (let i = scan.offsets[g.id] as number; i < last; i++) {
+    const pos = at[i] as number
     if (pos < end) continue
-    g.sticky.lastIndex = pos
-    const m = g.sticky.exec(text)
-    if (m !== null) {
-      out.push(m[0])
-      end = pos + Math.max(1, m[0].length)
+    sticky.lastIndex = pos
+    if (sticky.test(text)) {
+      const to = sticky.lastIndex
+      MATCH_STARTS[n] = pos
+      MATCH_ENDS[n++] = to
+      end = pos + Math.max(1, to - pos)
     }
   }
-  return out
+  return n
 }
 
-/** Distinct matched texts of a pattern. */
-export const gatedDistinct = (g: Gated, text: string, scan: Scan): ReadonlyArray<string> => {
-  const out: string[] = []
-  for (const m of gatedMatches(g, text, scan)) if (!out.includes(m)) out.push(m)
-  return out
+/** How many matches a global regex would find (non-overlapping, left to right). */
+export const gatedCount = (g: Gated, text: string, scan: Scan): number => findMatches(g, text, scan)
+
+/** How many distinct texts those matches have (compared in place, character by character). */
+export const gatedDistinctCount = (g: Gated, text: string, scan: Scan): number => {
+  const n = findMatches(g, text, scan)
+  let distinct = 0
+  for (let k = 0; k < n; k++) {
+    const from = MATCH_STARTS[k] as number
+    const len = (MATCH_ENDS[k] as number) - from
+    let seen = false
+    for (let j = 0; j < k && !seen; j++) {
+      const s = MATCH_STARTS[j] as number
+      if ((MATCH_ENDS[j] as number) - s !== len) continue
+      let c = 0
+      while (c < len && text.charCodeAt(s + c) === text.charCodeAt(from + c)) c++
+      seen = c === len
+    }
+    if (!seen) distinct++
+  }
+  return distinct
 }
 
 /** The one index every routing pattern registers in, so a query is scanned once. */

@@ -2,9 +2,12 @@
  * Warning labels (the design notes' transparency rules): what the reader of an answer should
  * check before relying on it. Mathematical answers carry `verify_calculations`, code answers
  * `review_code`, and queries in a high-stakes domain `high_stakes:<domain>` (medical, legal,
- * tax). A pure function of the task and the query's lowercased text.
+ * tax). A pure function of the task and the query's text; the domain patterns are gated like the
+ * routing patterns (gate.ts), so the query's one scan says which of them can match.
  */
 import type { TaskType } from "../domain/task.js"
+import { gatedTest, routingPatterns } from "./gate.js"
+import type { QueryText } from "./text.js"
 
 export const HIGH_STAKES_DOMAINS = ["medical", "legal", "tax"] as const
 export type HighStakesDomain = (typeof HIGH_STAKES_DOMAINS)[number]
@@ -24,12 +27,19 @@ const DOMAIN_PATTERNS: ReadonlyArray<readonly [HighStakesDomain, RegExp]> = [
   ],
 ]
 
-/** The labels for an answer to a query of `task` whose lowercased text is `lower`. */
-export const labelsFor = (task: TaskType, lower: string): ReadonlyArray<string> => {
+/** Every pattern the labels run (for the gate tests). */
+export const LABEL_PATTERNS = (): ReadonlyArray<RegExp> => DOMAIN_PATTERNS.map(([, re]) => re)
+
+const GATED = DOMAIN_PATTERNS.map(([domain, re]) => ({
+  label: `high_stakes:${domain}`,
+  gated: routingPatterns.gate(re),
+}))
+
+/** The labels for an answer to a query of `task` whose text is `q`. */
+export const labelsFor = (task: TaskType, q: QueryText): ReadonlyArray<string> => {
   const labels: string[] = []
   if (task === "mathematical") labels.push("verify_calculations")
   if (task === "code_generation") labels.push("review_code")
-  for (const [domain, pattern] of DOMAIN_PATTERNS)
-    if (pattern.test(lower)) labels.push(`high_stakes:${domain}`)
+  for (const d of GATED) if (gatedTest(d.gated, q.lower, q.open)) labels.push(d.label)
   return labels
 }

@@ -6,7 +6,7 @@
  */
 import type { CandidateNote } from "../domain/decision.js"
 import { GB, type ModelProfile, memoryBytes } from "../domain/model-profile.js"
-import type { Capability, TaskType } from "../domain/task.js"
+import { CAPABILITIES, type Capability, type TaskType } from "../domain/task.js"
 import { TIERS, type Tier, tierIndex } from "../domain/tier.js"
 import { TASK_PROFILES } from "./task-profiles.js"
 
@@ -27,12 +27,14 @@ export interface MatchRequirements {
   readonly budgetBytes?: number | undefined
 }
 
+const LACKS = Object.fromEntries(CAPABILITIES.map((c) => [c, `lacks ${c}`])) as Record<Capability, string>
+
 /** Why a model cannot serve this request at all, or undefined when it can. */
 export const exclusion = (p: ModelProfile, req: MatchRequirements): string | undefined => {
   if (req.budgetBytes !== undefined && memoryBytes(p) > req.budgetBytes) {
     return `needs ${p.memoryGb} GB, budget ${budgetText(req.budgetBytes)} GB`
   }
-  for (const need of req.needs) if (!p.capabilities.includes(need)) return `lacks ${need}`
+  for (const need of req.needs) if (!p.capabilities.includes(need)) return LACKS[need]
   if (p.contextWindow < req.minContextWindow) {
     return `context ${p.contextWindow} < required ${req.minContextWindow}`
   }
@@ -126,6 +128,11 @@ export interface MatchResult {
 
 const round2 = (n: number) => Math.round(n * 100) / 100
 
+/** `tier X ≠ Y` for every pair of tiers, built once. */
+const TIER_NOTES: Readonly<Record<Tier, Readonly<Record<Tier, string>>>> = Object.fromEntries(
+  TIERS.map((a) => [a, Object.fromEntries(TIERS.map((b) => [b, `tier ${a} ≠ ${b}`]))]),
+) as Record<Tier, Record<Tier, string>>
+
 export const match = (models: ReadonlyArray<ModelProfile>, req: MatchRequirements): MatchResult => {
   const eligible: ModelProfile[] = []
   const why: Array<string | undefined> = new Array(models.length)
@@ -139,7 +146,8 @@ export const match = (models: ReadonlyArray<ModelProfile>, req: MatchRequirement
   let served: Tier | undefined
   let bestScore = Number.NEGATIVE_INFINITY
   let contextRelaxed = false
-  const scores = new Map<ModelProfile, number>()
+  // The scores of the models scored (those of the served tier), by their index in `models`.
+  const scores: Array<number | undefined> = new Array(models.length)
   for (const tier of relaxationOrder(req.target, req.minTier, req.maxTier)) {
     // Within a tier, the soft context preference filters first; relaxed when it empties the tier.
     let inTier = 0
@@ -151,10 +159,12 @@ export const match = (models: ReadonlyArray<ModelProfile>, req: MatchRequirement
     }
     if (inTier === 0) continue
     contextRelaxed = roomy === 0 && req.preferredContextWindow > 0
-    for (const p of eligible) {
+    for (let i = 0; i < models.length; i++) {
+      const p = models[i] as ModelProfile
+      if (why[i] !== undefined) continue
       if (p.tier !== tier || (roomy > 0 && p.contextWindow < req.preferredContextWindow)) continue
       const s = taskFitness(p, req)
-      scores.set(p, s)
+      scores[i] = s
       if (s > bestScore || (s === bestScore && chosen !== undefined && p.name < chosen.name)) {
         bestScore = s
         chosen = p
@@ -168,7 +178,7 @@ export const match = (models: ReadonlyArray<ModelProfile>, req: MatchRequirement
   for (let i = 0; i < models.length; i++) {
     const p = models[i] as ModelProfile
     const reason = why[i]
-    const s = scores.get(p)
+    const s = scores[i]
     notes[i] =
       reason !== undefined
         ? { model: p.name, tier: p.tier, eligible: false, note: reason }
@@ -179,7 +189,9 @@ export const match = (models: ReadonlyArray<ModelProfile>, req: MatchRequirement
               eligible: true,
               note:
                 p.tier !== served
-                  ? `tier ${p.tier} ≠ ${served}`
+                  ? served === undefined
+                    ? `tier ${p.tier} ≠ ${served}`
+                    : TIER_NOTES[p.tier][served]
                   : `context ${p.contextWindow} < preferred ${req.preferredContextWindow}`,
             }
           : {

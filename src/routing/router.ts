@@ -15,7 +15,7 @@ import type { Persona } from "../domain/persona.js"
 import type { Capability } from "../domain/task.js"
 import type { ModelRegistry } from "../registry/registry.js"
 import type { RoutingClassifier } from "./classifier.js"
-import { classify } from "./classify.js"
+import { classifyWithAndWithout } from "./classify.js"
 import { combine } from "./combine.js"
 import { scoreComplexity } from "./complexity.js"
 import { fallbackChain } from "./fallback.js"
@@ -41,6 +41,17 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 /** Tokens kept free for the answer when checking that a prompt fits a context window. */
 const ANSWER_ROOM = 512
 
+/** The registry's chat models (a registry never changes, so once per registry). */
+const chatOf = new WeakMap<ModelRegistry, ReadonlyArray<ModelProfile>>()
+const chatModels = (registry: ModelRegistry): ReadonlyArray<ModelProfile> => {
+  let models = chatOf.get(registry)
+  if (models === undefined) {
+    models = registry.all.filter((m) => m.kind === "chat")
+    chatOf.set(registry, models)
+  }
+  return models
+}
+
 const badRequest = (message: string) => Result.fail(conductorError("BadRequest", message))
 
 export const route = (
@@ -60,7 +71,7 @@ export const route = (
 
   // Available models with profiles; names the registry does not know are reported, not routed.
   // Embedding models never answer a query.
-  let models: ReadonlyArray<ModelProfile> = env.registry.all.filter((m) => m.kind === "chat")
+  let models: ReadonlyArray<ModelProfile> = chatModels(env.registry)
   if (req.available !== undefined) {
     const picked = new Set<ModelProfile>()
     for (const name of req.available) {
@@ -72,18 +83,17 @@ export const route = (
   }
 
   const text = readQuery(req.query)
-  const ruled = classify(text, req.context)
-  const cx = scoreComplexity(text, req.context, ruled.type)
   // The model reads the text only: request context (retrieved documents, a required window) is
-  // the rules' to weigh, so the model gets the rules' verdicts on the text alone.
-  const plain = req.context === undefined ? ruled : classify(text, undefined)
+  // the rules' to weigh, so the model gets the rules' verdicts on the text alone (`plain`).
+  const [ruled, plain] = classifyWithAndWithout(text, req.context)
+  const cx = scoreComplexity(text, req.context, ruled.type)
   const plainCx = req.context === undefined ? cx : scoreComplexity(text, undefined, plain.type)
   const verdict = env.classifier?.classify(text, plain, plainCx)
   const decided = combine(ruled, cx, plainCx, verdict, req.context, text.hasCodeBlock, env.classifier?.source)
   const task = decided.task
   const complexity = decided.complexity
   // Hard needs stay the rules' (tools for a tool request, a vision cue), whatever the model says.
-  const needs: Capability[] = [...ruled.needs]
+  const needs: Capability[] = ruled.needs.slice()
   for (const c of req.requires ?? []) if (!needs.includes(c)) needs.push(c)
   const promptTokens = Math.ceil(text.length / 4)
   const minContextWindow = Math.max(req.context?.minContextWindow ?? 0, promptTokens + ANSWER_ROOM)
@@ -156,7 +166,7 @@ export const route = (
       fallbacks: fallbackChain(chosen, eligible, requirements, env.fallbacks),
       breakdown,
       warnings,
-      labels: labelsFor(task, text.lower),
+      labels: labelsFor(task, text),
     })
   }
   const eligibleOf = () => models.filter((p) => exclusion(p, requirements) === undefined)

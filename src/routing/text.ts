@@ -29,52 +29,117 @@ export interface QueryText {
 }
 
 const LIST_ITEM = /^\s*(?:\d+[.)]|[-*•])\s+\S/gm
+/** Latin-1 whitespace as `String.prototype.trim` removes it (\t\n\v\f\r, space, U+00A0). */
+const TRIMMED = new Uint8Array(256)
+for (const c of [9, 10, 11, 12, 13, 32, 160]) TRIMMED[c] = 1
+
+/** Whitespace as `String.prototype.trim` removes it. */
+const isTrimmed = (c: number): boolean =>
+  c < 256
+    ? TRIMMED[c] === 1
+    : c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000 ||
+      c === 0xfeff
+
+/** Only trimmed whitespace from `from` to the next comma or `end`. */
+const onlySpaceUntilComma = (s: string, from: number, end: number): boolean => {
+  for (let k = from; k < end; k++) {
+    const c = s.charCodeAt(k)
+    if (c === 44) return true
+    if (!isTrimmed(c)) return false
+  }
+  return true
+}
+
+/** By Latin-1 code: 1 ends a sentence (`.;:?!()`), 2 is a comma, 0 neither. */
+const SENTENCE = new Uint8Array(256)
+for (const c of ".;:?!()") SENTENCE[c.charCodeAt(0)] = 1
+SENTENCE[44] = 2
+
 /**
  * Items of the longest inline list in a sentence: "x, y and z" or "x, y, or z" (short items
  * separated by commas, the last joined by and/or), or three or more comma-separated short items.
+ * Sentences end at `.;:?!()`; each comma-separated part is trimmed and split at its first
+ * standalone "and" or "or". Read in place, over index ranges.
  */
-const wordCount = (s: string): number => {
-  if (s === "") return 0
-  let n = 1
-  for (let i = s.indexOf(" "); i >= 0; i = s.indexOf(" ", i + 1)) n++
-  return n
-}
-
-/** Splits "x and y" / "x or y" at the first joining word; undefined when there is none. */
-const splitJoined = (part: string): [string, string] | undefined => {
-  const padded = ` ${part} `
-  const a = padded.indexOf(" and ")
-  const o = padded.indexOf(" or ")
-  const at = a < 0 ? o : o < 0 ? a : Math.min(a, o)
-  if (at < 0) return undefined
-  const len = at === a ? 5 : 4
-  return [padded.slice(0, at).trim(), padded.slice(at + len).trim()]
-}
-
 const inlineListItems = (lower: string): number => {
   if (!lower.includes(",")) return 0
   let best = 0
-  for (const sentence of lower.split(/[.;:?!()]/)) {
-    if (!sentence.includes(",")) continue
-    let run = 0
-    for (const raw of sentence.split(",")) {
-      const part = raw.trim()
-      if (part === "") continue
-      const joined = splitJoined(part)
-      if (
-        joined !== undefined &&
-        wordCount(joined[0]) <= 4 &&
-        wordCount(joined[1]) <= 4 &&
-        joined[1] !== ""
-      ) {
-        run += joined[0] === "" ? 1 : 2
-        if (run >= 3) best = Math.max(best, run)
-        run = 0
-      } else if (wordCount(part) <= 4) {
-        run++
-        if (run >= 3) best = Math.max(best, run)
-      } else run = 0
+  const n = lower.length
+  let ss = 0
+  while (ss <= n) {
+    let se = ss
+    let comma = false
+    for (; se < n; se++) {
+      const c = lower.charCodeAt(se)
+      const k = c < 256 ? SENTENCE[c] : 0
+      if (k === 0) continue
+      if (k === 1) break
+      comma = true
     }
+    if (comma) {
+      let run = 0
+      let ps = ss
+      while (ps <= se) {
+        // One pass over the part: its trimmed bounds, its spaces, and its first standalone
+        // "and" or "or" (`y`) with the spaces before the last character ahead of it and before
+        // the first character after it.
+        let k = ps
+        while (k < se && lower.charCodeAt(k) !== 44 && isTrimmed(lower.charCodeAt(k))) k++
+        const from = k
+        let spaces = 0
+        let last = -1
+        let spacesAtLast = 0
+        let y = -1
+        let len = 0
+        let before = 0
+        let firstAfter = -1
+        let spacesAtFirstAfter = 0
+        for (; k < se; k++) {
+          const c = lower.charCodeAt(k)
+          if (c === 44) break
+          if (c === 32) {
+            spaces++
+            continue
+          }
+          if (isTrimmed(c)) continue
+          if (y < 0 && (c === 97 || c === 111) && (k === from || lower.charCodeAt(k - 1) === 32)) {
+            const word = c === 97 ? "and" : "or"
+            if (lower.startsWith(word, k)) {
+              const end = k + word.length
+              if (lower.charCodeAt(end) === 32 || onlySpaceUntilComma(lower, end, se)) {
+                y = k
+                len = word.length
+                // Words in the part before it, trimmed: up to the last character ahead of it.
+                before = last < 0 ? 0 : 1 + spacesAtLast
+              }
+            }
+          } else if (y >= 0 && firstAfter < 0 && k >= y + len + 1) {
+            firstAfter = k
+            spacesAtFirstAfter = spaces
+          }
+          last = k
+          spacesAtLast = spaces
+        }
+        ps = k + 1
+        if (last < 0) continue
+        const after = firstAfter < 0 ? 0 : 1 + spacesAtLast - spacesAtFirstAfter
+        if (y >= 0 && before <= 4 && after <= 4 && after > 0) {
+          run += before === 0 ? 1 : 2
+          if (run >= 3) best = Math.max(best, run)
+          run = 0
+        } else if (1 + spacesAtLast <= 4) {
+          run++
+          if (run >= 3) best = Math.max(best, run)
+        } else run = 0
+      }
+    }
+    ss = se + 1
   }
   return best
 }
@@ -148,13 +213,20 @@ const countAcronyms = (raw: string): number => {
   for (let i = 0; i <= raw.length; i++) {
     const c = i < raw.length ? raw.charCodeAt(i) : 32
     const upper = c >= 65 && c <= 90
-    const digit = c >= 48 && c <= 57
-    const lowerCase = c >= 97 && c <= 122
     if (start < 0) {
       if (upper && (i === 0 || !isWordChar(raw.charCodeAt(i - 1)))) start = i
+      else if (c >= 97 && c <= 122) {
+        // The rest of a lower-case run cannot start an acronym (each letter follows a word character).
+        while (i + 1 < raw.length) {
+          const d = raw.charCodeAt(i + 1)
+          if (d < 97 || d > 122) break
+          i++
+        }
+      }
       continue
     }
-    if (upper || digit) continue
+    const lowerCase = c >= 97 && c <= 122
+    if (upper || isDigit(c)) continue
     let end = i
     if (c === 115 /* s */) end = i + 1
     // Past the end, charCodeAt is NaN: not a word character.
@@ -166,6 +238,88 @@ const countAcronyms = (raw: string): number => {
     start = -1
   }
   return n
+}
+
+/** `\s` on a Latin-1 character code (the analysed text is Latin-1). */
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160
+
+/** Counts over the lowercased text, in one pass; `collapse` when its whitespace must be collapsed first. */
+interface Counts {
+  commas: number
+  questions: number
+  numbers: number
+  spaces: number
+  collapse: boolean
+}
+
+/** What `countText` looks at, by Latin-1 code: 0 for everything else (letters, most punctuation). */
+const COUNTED = new Uint8Array(256)
+for (const c of [9, 10, 11, 12, 13, 32, 160, 44, 46, 59, 63]) COUNTED[c] = 1
+for (let c = 48; c <= 57; c++) COUNTED[c] = 1
+
+const countText = (lower: string, out: Counts): void => {
+  let commas = 0
+  let questions = 0
+  let numbers = 0
+  let spaces = 0
+  let inNumber = false
+  let prevSpace = false
+  let collapse = false
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i)
+    if (c < 256 && COUNTED[c] === 0) {
+      // Not a digit, separator, question mark or whitespace: it ends a number and a space run.
+      inNumber = false
+      prevSpace = false
+      continue
+    }
+    const digit = c >= 48 && c <= 57
+    if (digit && !inNumber) numbers++
+    // "6.5" and "250,000" are one number each.
+    inNumber = digit || (inNumber && (c === 46 || c === 44) && isDigit(lower.charCodeAt(i + 1)))
+    if (c === 44 || c === 59) commas++
+    else if (c === 63) questions++
+    else if (c === 32) {
+      spaces++
+      if (prevSpace) collapse = true
+      prevSpace = true
+      continue
+    }
+    // `\s\s|[\t\n\r\f\v]`: a run of whitespace, or whitespace other than a space or U+00A0.
+    if (isSpace(c)) {
+      if (prevSpace || c !== 160) collapse = true
+      prevSpace = true
+    } else prevSpace = false
+  }
+  out.commas = commas
+  out.questions = questions
+  out.numbers = numbers
+  out.spaces = spaces
+  out.collapse = collapse
+}
+
+/**
+ * `s.replace(/\s+/g, " ")` on a Latin-1 string: each run of whitespace becomes one space. Pieces
+ * between runs are sliced and joined, not matched by the regex engine.
+ */
+const collapseSpace = (s: string): string => {
+  let out = ""
+  let from = 0
+  for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i)
+    if (!isSpace(c)) {
+      i++
+      continue
+    }
+    let j = i + 1
+    while (j < s.length && isSpace(s.charCodeAt(j))) j++
+    if (j - i > 1 || c !== 32) {
+      out += `${s.slice(from, i)} `
+      from = j
+    }
+    i = j
+  }
+  return from === 0 ? s : out + s.slice(from)
 }
 
 export const readQuery = (query: string): QueryText => {
@@ -180,29 +334,21 @@ export const readQuery = (query: string): QueryText => {
   const latin1 = isLatin1(window) ? undefined : toLatin1(window)
   const raw = latin1?.text ?? window
   let lower = raw.toLowerCase()
-  if (/\s\s|[\t\n\r\f\v]/.test(lower)) lower = lower.replace(/\s+/g, " ")
-  const enumeration = Math.max(raw.includes("\n") ? countMatches(LIST_ITEM, raw) : 0, inlineListItems(lower))
-  let commas = 0
-  let questions = 0
-  let numbers = 0
-  let inNumber = false
-  for (let i = 0; i < lower.length; i++) {
-    const c = lower.charCodeAt(i)
-    const digit = c >= 48 && c <= 57
-    if (digit && !inNumber) numbers++
-    // "6.5" and "250,000" are one number each.
-    inNumber = digit || (inNumber && (c === 46 || c === 44) && isDigit(lower.charCodeAt(i + 1)))
-    if (c === 44 || c === 59) commas++
-    else if (c === 63) questions++
+  const counts: Counts = { commas: 0, questions: 0, numbers: 0, spaces: 0, collapse: false }
+  countText(lower, counts)
+  if (counts.collapse) {
+    lower = collapseSpace(lower)
+    countText(lower, counts)
   }
+  const enumeration = Math.max(raw.includes("\n") ? countMatches(LIST_ITEM, raw) : 0, inlineListItems(lower))
   return {
     raw,
     length: full.length,
     lower,
-    words: wordCount(lower),
-    commas,
-    questions,
-    numbers,
+    words: lower === "" ? 0 : counts.spaces + 1,
+    commas: counts.commas,
+    questions: counts.questions,
+    numbers: counts.numbers,
     acronyms: countAcronyms(raw),
     enumeration,
     hasCodeBlock: raw.includes("```"),
