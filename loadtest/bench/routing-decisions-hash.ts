@@ -13,20 +13,15 @@ import { join } from "node:path"
 import { Result } from "effect"
 import { loadConfig } from "../../src/config/load.js"
 import type { RoutingDecision, RoutingRequest } from "../../src/domain/decision.js"
-import { GB, memoryBytes } from "../../src/domain/model-profile.js"
-import { TASK_TYPES } from "../../src/domain/task.js"
-import { advise } from "../../src/learning/advise.js"
-import { BANDS, bandOf, Learner } from "../../src/learning/learner.js"
-import { learnerOptionsOf } from "../../src/learning/learning.js"
-import { seededRandom } from "../../src/learning/random.js"
+import { GB } from "../../src/domain/model-profile.js"
 import { ModelRegistry } from "../../src/registry/registry.js"
 import { type RouterEnv, route } from "../../src/routing/router.js"
 import { loadClassifier, shippedWeightsPath } from "../../src/routing/weights.js"
 import { GOLDEN as FIRST } from "../../test/routing/golden-queries.js"
 import { GOLDEN_B } from "../../test/routing/golden-queries-b.js"
+import { learnerStep } from "./routing.bench.js"
 
 const BUDGET = 48 * GB
-const NOW = Date.UTC(2026, 0, 1)
 
 const config = Result.getOrThrow(loadConfig({ env: {} }))
 const classifier = Result.getOrThrow(loadClassifier(shippedWeightsPath())).classifier
@@ -87,52 +82,8 @@ const corpusRequests = (ts: ReadonlyArray<string>): RoutingRequest[] =>
     ...(i % 7 === 0 ? [{ query: t, persona: personas[1 + (i % 3)] as string }] : []),
   ])
 
-// The learner's step as the bench runs it (seeded: deterministic).
-const learnerStep = () => {
-  const learning = { ...config.conductor.learning, mode: "on" as const }
-  const learner = new Learner(learnerOptionsOf(learning))
-  const world = seededRandom(1)
-  for (const task of TASK_TYPES)
-    for (const band of BANDS)
-      for (const m of config.models)
-        for (let i = 0; i < 20; i++)
-          learner.update(task, band, m.name, NOW - i * 60_000, {
-            quality: world() < 0.8 ? 1 : 0,
-            gpuSeconds: world() * 5,
-            seconds: world() * 20,
-            tokens: 100 + world() * 400,
-          })
-  const profiles = new Map(
-    config.models.map((p) => [
-      p.name,
-      { tokensPerSec: p.tokensPerSec, share: memoryBytes(p) / p.parallel / BUDGET },
-    ]),
-  )
-  const rng = seededRandom(2)
-  const routing = config.conductor.routing
-  const resident = { resident: true, waitMs: 0, loadMs: 0 }
-  const cold = { resident: false, waitMs: 20_000, loadMs: 20_000 }
-  return (d: RoutingDecision, req: RoutingRequest, costLimit?: number): RoutingDecision => {
-    const rule = routing.tasks[d.taskType]
-    return advise(d, {
-      mode: "on",
-      learner,
-      rng,
-      now: NOW,
-      band: bandOf(d.complexity, routing.tierThresholds),
-      tierReach: learning.tierReach,
-      minTier: rule?.minTier,
-      maxTier: rule?.maxTier,
-      forcedTier: req.tier,
-      profile: (m) => profiles.get(m),
-      readiness: (m) => (m.length % 2 === 0 ? resident : cold),
-      costLimit,
-    })
-  }
-}
-
 function* learned(): Generator<string> {
-  const step = learnerStep()
+  const step = learnerStep(config)
   for (let round = 0; round < 3; round++) {
     for (const [i, r] of stream.entries()) {
       const d = route(r, withModel)

@@ -46,8 +46,11 @@ const measure = (requests: ReadonlyArray<RoutingRequest>, env: RouterEnv, rounds
   return { s: summary(samples), failures, wallSec }
 }
 
-/** The learner's step as Conductor runs it after warm preference, with evidence on every arm. */
-const learnerStep = (config: Config) => {
+/**
+ * The learner's step as Conductor runs it after warm preference, with seeded synthetic evidence
+ * on every arm and half the models resident (also what routing-decisions-hash.ts hashes).
+ */
+export const learnerStep = (config: Config) => {
   const learning = { ...config.conductor.learning, mode: "on" as const }
   const learner = new Learner(learnerOptionsOf(learning))
   const world = seededRandom(1)
@@ -75,7 +78,7 @@ const learnerStep = (config: Config) => {
   const routing = config.conductor.routing
   const resident = { resident: true, waitMs: 0, loadMs: 0 }
   const cold = { resident: false, waitMs: 20_000, loadMs: 20_000 }
-  return (d: RoutingDecision, req: RoutingRequest): RoutingDecision => {
+  return (d: RoutingDecision, req: RoutingRequest, costLimit?: number): RoutingDecision => {
     const rule = routing.tasks[d.taskType]
     return advise(d, {
       mode: "on",
@@ -89,6 +92,7 @@ const learnerStep = (config: Config) => {
       forcedTier: req.tier,
       profile: (m) => profiles.get(m),
       readiness: (m) => (m.length % 2 === 0 ? resident : cold),
+      costLimit,
     })
   }
 }

@@ -26,7 +26,7 @@ import {
   structuralEvidence,
 } from "./complexity-dimensions.js"
 import { PASTE_CUE } from "./complexity-patterns.js"
-import { type QueryText, readQuery } from "./text.js"
+import { isJsSpace, type QueryText, readQuery } from "./text.js"
 
 const round = (n: number) => Math.round(n * 100) / 100
 /**
@@ -67,20 +67,6 @@ const materialStart = (raw: string): number | undefined => {
 }
 
 const isQuote = (c: number): boolean => c === 34 || c === 39 || c === 0x201c || c === 0x2018
-
-/** `\s` as JavaScript's regexes read it. */
-const isJsSpace = (c: number): boolean =>
-  c === 32 ||
-  (c >= 9 && c <= 13) ||
-  c === 160 ||
-  c === 0x1680 ||
-  (c >= 0x2000 && c <= 0x200a) ||
-  c === 0x2028 ||
-  c === 0x2029 ||
-  c === 0x202f ||
-  c === 0x205f ||
-  c === 0x3000 ||
-  c === 0xfeff
 
 /**
  * Where the first quote opening a passage is — the leftmost match of `/(?:^|[:\s])["“‘']/`: a

@@ -33,8 +33,8 @@ const LIST_ITEM = /^\s*(?:\d+[.)]|[-*•])\s+\S/gm
 const TRIMMED = new Uint8Array(256)
 for (const c of [9, 10, 11, 12, 13, 32, 160]) TRIMMED[c] = 1
 
-/** Whitespace as `String.prototype.trim` removes it. */
-const isTrimmed = (c: number): boolean =>
+/** `\s` as JavaScript's regexes read it: the whitespace `String.prototype.trim` removes. */
+export const isJsSpace = (c: number): boolean =>
   c < 256
     ? TRIMMED[c] === 1
     : c === 0x1680 ||
@@ -51,7 +51,7 @@ const onlySpaceUntilComma = (s: string, from: number, end: number): boolean => {
   for (let k = from; k < end; k++) {
     const c = s.charCodeAt(k)
     if (c === 44) return true
-    if (!isTrimmed(c)) return false
+    if (!isJsSpace(c)) return false
   }
   return true
 }
@@ -90,7 +90,7 @@ const inlineListItems = (lower: string): number => {
         // "and" or "or" (`y`) with the spaces before the last character ahead of it and before
         // the first character after it.
         let k = ps
-        while (k < se && lower.charCodeAt(k) !== 44 && isTrimmed(lower.charCodeAt(k))) k++
+        while (k < se && lower.charCodeAt(k) !== 44 && isJsSpace(lower.charCodeAt(k))) k++
         const from = k
         let spaces = 0
         let last = -1
@@ -107,7 +107,7 @@ const inlineListItems = (lower: string): number => {
             spaces++
             continue
           }
-          if (isTrimmed(c)) continue
+          if (isJsSpace(c)) continue
           if (y < 0 && (c === 97 || c === 111) && (k === from || lower.charCodeAt(k - 1) === 32)) {
             const word = c === 97 ? "and" : "or"
             if (lower.startsWith(word, k)) {

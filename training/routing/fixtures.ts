@@ -3,6 +3,8 @@
  * test checks (test/routing/classifier.test.ts), and the design notes' nine examples with the
  * tier each must get. Shared by train.ts and tier-experiments.ts.
  */
+import { TIERS, type Tier } from "../../src/domain/tier.js"
+import type { LabelledQuery } from "./corpus.js"
 /** Inputs whose predictions the inference test checks (a mix of tasks, tiers and lengths). */
 export const FIXTURE_TEXTS = [
   "What is the capital of France?",
@@ -27,3 +29,16 @@ export const FIXTURE_TEXTS = [
  * threshold shift is chosen only among the shifts that give all nine their tier.
  */
 export const REFERENCE_TIERS = [0, 0, 0, 1, 1, 1, 2, 2, 2] as const
+
+/** The nine examples as labelled rows (their task is not part of the requirement). */
+export const referenceRows = (): LabelledQuery[] =>
+  REFERENCE_TIERS.map((tier, i) => ({
+    id: `reference:${i}`,
+    source: "design notes",
+    text: FIXTURE_TEXTS[i] as string,
+    task: "general_qa" as const,
+    tier: TIERS[tier] as Tier,
+    needs: [],
+    domain: "other",
+    style: "",
+  }))

@@ -14,11 +14,10 @@
  */
 import { existsSync, readFileSync } from "node:fs"
 import { parseArgs } from "node:util"
-import { TIERS, type Tier } from "../../src/domain/tier.js"
 import { loadCorpus } from "./corpus.js"
 import { featuriseRows } from "./dataset.js"
 import { type Evaluation, evaluate, macroTierRecall, tierFromLatent } from "./evaluate.js"
-import { FIXTURE_TEXTS, REFERENCE_TIERS } from "./fixtures.js"
+import { referenceRows } from "./fixtures.js"
 import { fitMlp, type Mlp, type MlpOptions, snapshot } from "./mlp.js"
 import { type FittedModel, scoreRows, withTemperatures } from "./model.js"
 import { CORPUS_FILES, FIXES_FILE, SPLIT_FILE } from "./paths.js"
@@ -69,19 +68,7 @@ const train = all.filter((f) => trainIds.has(f.row.id))
 const validation = all.filter((f) => validationIds.has(f.row.id))
 const ROUND_1 = new Set(["author-a", "author-b", "author-c", "author-d", "author-e", "author-f"])
 const validationRound1 = validation.filter((f) => ROUND_1.has(f.row.source))
-const reference = featuriseRows(
-  REFERENCE_TIERS.map((tier, i) => ({
-    id: `reference:${i}`,
-    source: "design notes",
-    text: FIXTURE_TEXTS[i] as string,
-    task: "general_qa" as const,
-    tier: TIERS[tier] as Tier,
-    needs: [],
-    domain: "other",
-    style: "",
-  })),
-  BITS,
-)
+const reference = featuriseRows(referenceRows(), BITS)
 
 const GRID = Array.from({ length: 21 }, (_, i) => (i - 10) * 0.05)
 

@@ -18,13 +18,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { parseArgs } from "node:util"
-import { TIERS, type Tier } from "../../src/domain/tier.js"
 import { complexityOf } from "../../src/routing/classifier.js"
 import { type LabelledQuery, loadCorpus } from "./corpus.js"
 import { type Featurised, featuriseRows } from "./dataset.js"
 import { groupsOf, nearCopyPairs } from "./dedupe.js"
 import { evaluate, macroTierRecall, tierFromLatent } from "./evaluate.js"
-import { FIXTURE_TEXTS, REFERENCE_TIERS } from "./fixtures.js"
+import { FIXTURE_TEXTS, referenceRows } from "./fixtures.js"
 import { fitLinear, type Linear, type LinearOptions } from "./linear.js"
 import { fitMlp, type Mlp, type MlpOptions, snapshot } from "./mlp.js"
 import {
@@ -95,19 +94,7 @@ const main = () => {
   const validation = pick("validation")
   const testRows = pick("test")
   log(`train ${train.length}, validation ${validation.length}, test ${testRows.length}`)
-  const reference = featuriseRows(
-    REFERENCE_TIERS.map((tier, i) => ({
-      id: `reference:${i}`,
-      source: "design notes",
-      text: FIXTURE_TEXTS[i] as string,
-      task: "general_qa" as const,
-      tier: TIERS[tier] as Tier,
-      needs: [],
-      domain: "other",
-      style: "",
-    })),
-    BITS,
-  )
+  const reference = featuriseRows(referenceRows(), BITS)
 
   // ---- tuning, on validation only: dropout and epochs (validation task + tier accuracy)
   const tuning: TuningRow[] = []
