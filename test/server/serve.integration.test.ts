@@ -217,13 +217,18 @@ describe("conductor serve: auth, limits, disconnects and shutdown", () => {
       "--sim-profile",
       SLOW_TOKENS,
       "--config",
-      configDir("server:\n  drainMs: 1500\n"),
+      // No minimum residency: the quick query's model may go at once for the long queries' one
+      // (the two do not fit together here), instead of after the 10 s that stops thrashing.
+      configDir("server:\n  drainMs: 1500\nscheduler:\n  minResidency: 0s\n"),
     ])
     const c = await connect(s.ws)
     const ids = ["d1", "d2", "d3"]
     c.send({ type: "query", id: "quick", prompt: "Hi", options: { numPredict: 3 } })
     for (const id of ids) c.send({ type: "query", id, prompt: LONG })
-    await Promise.all(ids.map((id) => c.waitFor((m) => m.id === id && m.type === "token")))
+    // All three accepted, one generating (routing may put them on a one-slot model, where the
+    // others queue behind it: waiting for a token from each would wait out two whole answers).
+    await Promise.all(ids.map((id) => c.waitFor((m) => m.id === id && m.type === "accepted")))
+    await c.waitFor((m) => ids.includes(m.id as string) && m.type === "token")
     s.proc.kill("SIGTERM")
     // The signal arrives asynchronously: poll until the server reports itself not ready.
     let ready = 200
