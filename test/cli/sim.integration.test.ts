@@ -3,44 +3,27 @@ import { fileURLToPath } from "node:url"
 import { Ollama } from "ollama"
 import OpenAI from "openai"
 import { describe, expect, it } from "vitest"
+import { spawnSim } from "../support/sim-process.js"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 
 describe("conductor sim", () => {
   it("serves a profile to the official clients (ollama, openai) and stops cleanly on SIGTERM", async () => {
-    const child = spawn(
-      `${ROOT}node_modules/.bin/tsx`,
-      [
-        `${ROOT}src/cli/main.ts`,
-        "sim",
-        "--profile",
-        "tiny-ci",
-        "--port",
-        "0",
-        "--time-scale",
-        "500",
-        "--seed",
-        "3",
-        "--load-cost-scale",
-        "2",
-      ],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    )
-    let out = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d
-    })
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = /Ollama API on (http:\/\/[^\s]+)/.exec(out)
-        if (m?.[1] !== undefined) {
-          clearInterval(timer)
-          resolve(m[1])
-        }
-      }, 20)
-      child.on("exit", () => reject(new Error(`exited early: ${out}`)))
-    })
+    const sim = spawnSim([
+      "--profile",
+      "tiny-ci",
+      "--port",
+      "0",
+      "--time-scale",
+      "500",
+      "--seed",
+      "3",
+      "--load-cost-scale",
+      "2",
+    ])
+    const url = (await sim.urls)[0] as string
+    const { child, exited } = sim
+    const out = sim.out()
     expect(out).toContain("tiny-ci — 1 GPU, 16 GB, time scale 500, seed 3, load cost ×2")
     expect(await (await fetch(`${url}/sim/state`)).json()).toMatchObject({ loadCostScale: 2 })
     const ollama = new Ollama({ host: url })

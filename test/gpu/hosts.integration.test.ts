@@ -4,55 +4,28 @@
  * on the same port. Every accepted request ends exactly once — all complete, on the host that
  * lived — the dead host is marked down, and once it answers again it is reconciled and used.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import type { ChildProcess } from "node:child_process"
 import { afterEach, describe, expect, it } from "vitest"
 import { type Conductor, createConductor } from "../../src/conductor.js"
 import type { ConductorEvent } from "../../src/domain/events.js"
 import { TERMINAL_TYPES } from "../../src/domain/events.js"
 import { waitUntil } from "../support/sim-http.js"
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url))
+import { spawnSim } from "../support/sim-process.js"
 
 /** `conductor sim` on `port` (0: any); resolves with its URL once it listens. */
 const startSim = async (port: number, seed: number): Promise<{ child: ChildProcess; url: string }> => {
-  // Node itself with tsx's loader (the tsx command runs a child: SIGKILL must reach the server).
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      `${ROOT}src/cli/main.ts`,
-      "sim",
-      "--profile",
-      "tiny-ci",
-      "--port",
-      String(port),
-      "--time-scale",
-      "4",
-      "--seed",
-      String(seed),
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] },
-  )
-  let out = ""
-  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-    out += d
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /Ollama API on (http:\/\/[^\s]+)/.exec(out)
-      if (m?.[1] !== undefined) {
-        clearInterval(timer)
-        resolve(m[1])
-      }
-    }, 20)
-    child.on("exit", () => {
-      clearInterval(timer)
-      reject(new Error(`conductor sim exited early: ${out}`))
-    })
-  })
-  return { child, url }
+  const sim = spawnSim([
+    "--profile",
+    "tiny-ci",
+    "--port",
+    String(port),
+    "--time-scale",
+    "4",
+    "--seed",
+    String(seed),
+  ])
+  const [url] = await sim.urls
+  return { child: sim.child, url: url as string }
 }
 
 const children: ChildProcess[] = []
