@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { makeMetrics } from "../../src/metrics/metrics.js"
-
-const sampleOf = async (
-  metrics: ReturnType<typeof makeMetrics>,
-  name: string,
-  labels: Record<string, string> = {},
-) => {
-  const m = await metrics.registry.getSingleMetric(name)?.get()
-  const v = m?.values.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l))
-  return v?.value
-}
+import { sampleOf } from "../support/metric-sample.js"
 
 describe("metrics with several GPU hosts", () => {
   it("labels host gauges by host and sums them in the unlabelled ones", async () => {

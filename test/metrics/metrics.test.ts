@@ -3,16 +3,7 @@ import { describe, expect, it } from "vitest"
 import { makeMetrics } from "../../src/metrics/metrics.js"
 import { skipWithout } from "../support/binaries.js"
 import { conductorEnv } from "../support/conductor-env.js"
-
-const sampleOf = async (
-  metrics: ReturnType<typeof makeMetrics>,
-  name: string,
-  labels: Record<string, string> = {},
-) => {
-  const m = await metrics.registry.getSingleMetric(name)?.get()
-  const v = m?.values.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l))
-  return v?.value
-}
+import { sampleOf } from "../support/metric-sample.js"
 
 describe("metrics", () => {
   it("starts every registry model's series: breaker closed (or as given), not resident, counters at zero", async () => {
