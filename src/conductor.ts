@@ -450,9 +450,9 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
       bus,
       registry: () => registry,
       budgetBytes: hosts.budgetBytes,
-      // Placement's host for each model: with several hosts, the one a request would go to.
-      residency: { get: (model) => hosts.residencyOf(model) },
-      scheduler: hosts,
+      residency: home.residency,
+      // With several hosts: on the host placement would send one more request to.
+      readiness: (model) => hosts.readiness(model),
     })
   } catch (e) {
     await closeHosts()

@@ -174,14 +174,22 @@ export class HostSet {
   }
 
   /**
-   * `model`'s residency entry on the host one more request would go to (placement's choice), so
-   * what the learner reads of residency (resident, its load time, its size) is that host's. The
-   * first host's when there is one host or placement finds none.
+   * Where one more request on `model` would go (placement's choice, one placement): resident
+   * there or not, the expected wait (queueing, and loading when not resident) and the load time —
+   * what the learner weighs as a cold load's cost.
    */
-  residencyOf(model: string): ReturnType<GpuHost["residency"]["get"]> {
-    if (!this.several) return this.first.residency.get(model)
-    const placed = this.place(model)
-    return ((placed.ok ? this.host(placed.host) : undefined) ?? this.first).residency.get(model)
+  readiness(model: string): { readonly resident: boolean; readonly waitMs: number; readonly loadMs: number } {
+    const placed = this.several ? this.place(model) : undefined
+    if (placed !== undefined && !placed.ok)
+      return { resident: false, waitMs: Number.POSITIVE_INFINITY, loadMs: 0 }
+    const host = placed !== undefined ? (this.host(placed.host) ?? this.first) : this.first
+    const r = host.residency.get(model)
+    const resident = r?.state === "resident"
+    return {
+      resident,
+      waitMs: placed !== undefined ? placed.waitMs : host.scheduler.expectedWaitMs(model),
+      loadMs: resident ? 0 : (r?.loadMs ?? 0),
+    }
   }
 
   /** The shortest expected wait for `model` across the hosts that are up. */

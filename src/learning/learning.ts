@@ -52,14 +52,12 @@ export interface LearningDeps {
   readonly bus: EventBusShape
   readonly registry: () => ModelRegistry
   readonly budgetBytes: number
+  /** A model's size and slots where it is held (its GPU share per request). */
   readonly residency: {
-    get(
-      model: string,
-    ):
-      | { readonly state: string; readonly bytes: number; readonly slots: number; readonly loadMs: number }
-      | undefined
+    get(model: string): { readonly bytes: number; readonly slots: number } | undefined
   }
-  readonly scheduler: { expectedWaitMs(model: string): number }
+  /** Resident or not, the expected wait and the load time where one more request would go. */
+  readonly readiness: (model: string) => Readiness
   /** Draws for exploration (default: seeded from `learning.seed`, else at random). */
   readonly rng?: Random
 }
@@ -157,11 +155,6 @@ export const openLearning = (d: LearningDeps): Learning => {
     profiles.set(model, { p, bytes, value })
     return value
   }
-  const readiness = (model: string): Readiness => {
-    const r = d.residency.get(model)
-    const resident = r?.state === "resident"
-    return { resident, waitMs: d.scheduler.expectedWaitMs(model), loadMs: resident ? 0 : (r?.loadMs ?? 0) }
-  }
   const recorder = new Recorder({
     subscribe: (l) => d.bus.subscribe(l, ["requests"]),
     epochOf: (at) => offset + at,
@@ -212,7 +205,7 @@ export const openLearning = (d: LearningDeps): Learning => {
         maxTier: rule?.maxTier,
         forcedTier: request.tier,
         profile,
-        readiness,
+        readiness: d.readiness,
         costLimit: limits.length > 0 ? Math.min(...limits) : undefined,
       })
       const learned = advised.breakdown.learned

@@ -41,8 +41,8 @@ describe("gpu/host-set (two simulated 24 GB hosts, virtual time)", () => {
     // What the learner reads of residency is the host placement would choose, not the first.
     expect(env.set.first.name).toBe("h1")
     expect(env.set.first.residency.get(GENERAL)?.state).not.toBe("resident")
-    expect(env.set.residencyOf(GENERAL)?.state).toBe("resident")
-    expect(env.set.residencyOf(CODER)?.state).toBe("resident")
+    expect(env.set.readiness(GENERAL)).toEqual({ resident: true, waitMs: expect.any(Number), loadMs: 0 })
+    expect(env.set.readiness(CODER).resident).toBe(true)
     for (const l of leases) l.lease.release()
     // Warm: the next chat request goes where chat is resident.
     const again = env.set.acquire(CHAT)
