@@ -12,7 +12,7 @@ const HEAD = 400
 
 /** Opens by asking about code: a review, an explanation, a question. */
 const ABOUT =
-  /^\s*(?:(?:hey|hi|ok|so|please|pls|can you|could you|would you|will you|i'd like you to|i want you to)[,\s]+)*(?:review|code-review|explain|describe|summari[sz]e|critique|assess|evaluate|compare|audit|analy[sz]e|walk me through|tell me|what|why|when|which|how (?:does|do|is|are|come)|is|are|does|do|should|list|find|spot|identify|point out)\b/i
+  /^\s*(?:(?:hey|hi|ok|so|please|pls|can you|could you|would you|will you|i'd like you to|i want you to)[,\s]+)*(?:review|code-review|explain|describe|summari[sz]e|critique|assess|evaluate|compare|audit|analy[sz]e|walk me through|tell me|what|why|when|which|how (?:does|do|is|are|come)|is|are|does|should|spot|identify|point out)\b/i
 
 /** Asks for code to be produced, wherever it says so ("review this and fix the bugs"). */
 const PRODUCE =

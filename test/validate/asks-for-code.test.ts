@@ -13,6 +13,10 @@ describe("validate/asks-for-code", () => {
       "Can you write a SQL query for the top 5 customers by revenue?",
       "Review this function and fix the bugs you find.",
       "Explain closures in JavaScript and show me the code for a counter.",
+      // Imperatives that ask for code without a "write" verb are not read as questions.
+      "List all files in a directory recursively in Python",
+      "Find duplicate rows in a Postgres table with one query",
+      "Do a binary search over a sorted slice in Go",
     ])
       expect(asksForCode(q), q).toBe(true)
   })
