@@ -2,7 +2,8 @@
  * Routing accuracy, rules alone against rules + classifier, through the real router:
  *   - the corpus's held-out test split (data/routing/split.json; never used for training or
  *     tuning): task accuracy, tier accuracy (the tier the complexity maps to, before the
- *     configured per-task bounds, against the authors' label of what the request needs),
+ *     configured per-task bounds, against the authors' label of what the request needs, and
+ *     against the adjudicated label — data/routing/tier-votes.jsonl),
  *     quality-tier recall, confusion matrices and the classifier's calibration;
  *   - the router's golden sets (used to calibrate the rules) and its held-out set, as before
  *     (tier = the target tier after the configured per-task bounds, as those sets are labelled).
@@ -27,7 +28,7 @@ import {
   renderConfusion,
   renderReliability,
 } from "../../training/routing/metrics.js"
-import { CORPUS_FILES, FIXES_FILE, SPLIT_FILE } from "../../training/routing/paths.js"
+import { CORPUS_FILES, FIXES_FILE, SPLIT_FILE, TIER_VOTES_FILE } from "../../training/routing/paths.js"
 
 const scoreGolden = (set: ReadonlyArray<GoldenQuery>, env: RouterEnv) => {
   let task = 0
@@ -58,11 +59,13 @@ const scoreGolden = (set: ReadonlyArray<GoldenQuery>, env: RouterEnv) => {
   }
 }
 
-/** The held-out test split of the corpus. */
-export const heldOutSplit = (): LabelledQuery[] => {
+/** The held-out test split of the corpus, with the adjudicated tiers or the authors' own. */
+export const heldOutSplit = (labels: "adjudicated" | "authors"): LabelledQuery[] => {
   const split = JSON.parse(readFileSync(SPLIT_FILE, "utf8")) as { test: string[] }
   const test = new Set(split.test)
-  return loadCorpus(CORPUS_FILES, FIXES_FILE).filter((r) => test.has(r.id))
+  return loadCorpus(CORPUS_FILES, FIXES_FILE, labels === "adjudicated" ? TIER_VOTES_FILE : undefined).filter(
+    (r) => test.has(r.id),
+  )
 }
 
 const scoreSplit = (rows: ReadonlyArray<LabelledQuery>, env: RouterEnv, print: boolean, title: string) => {
@@ -126,13 +129,20 @@ const scoreSplit = (rows: ReadonlyArray<LabelledQuery>, env: RouterEnv, print: b
 export const benchRoutingAccuracy = (): Record<string, number> => {
   const combined = routerEnv()
   const rules = routerEnv({ classifier: undefined })
-  const split = heldOutSplit()
+  const split = heldOutSplit("authors")
   const sRules = scoreSplit(split, rules, true, `held-out split (${split.length} queries), rules only`)
   const sBoth = scoreSplit(
     split,
     combined,
     true,
     `held-out split (${split.length} queries), rules + classifier`,
+  )
+  const adjudicated = heldOutSplit("adjudicated")
+  const sAdjudicated = scoreSplit(
+    adjudicated,
+    combined,
+    true,
+    `held-out split (${adjudicated.length} queries, adjudicated tiers), rules + classifier`,
   )
   const golden = [...GOLDEN, ...GOLDEN_B]
   const gRules = scoreGolden(golden, rules)
@@ -148,6 +158,8 @@ export const benchRoutingAccuracy = (): Record<string, number> => {
     splitQualityRecallRules: sRules.qualityRecallPct,
     splitQualityRecall: sBoth.qualityRecallPct,
     splitTargetTierPct: sBoth.targetTierPct,
+    splitTierPctAdjudicated: sAdjudicated.tierPct,
+    splitQualityRecallAdjudicated: sAdjudicated.qualityRecallPct,
     goldenQueries: gBoth.queries,
     goldenTaskPctRules: gRules.taskPct,
     goldenTaskPct: gBoth.taskPct,

@@ -2,12 +2,14 @@
  * The labelled routing corpus: reads JSONL files of `{text, task, tier, needs, domain, style}`
  * (the format of `data/routing/corpus/` and of a user's own labelled queries), checks every row
  * (a bad row is an error naming the file, the line and the field) and applies the logged label
- * fixes of `data/routing/label-fixes.json`. Each row gets a stable id, `<file stem>:<line>`.
+ * fixes of `data/routing/label-fixes.json` and, when asked, the adjudicated tiers of
+ * `data/routing/tier-votes.jsonl`. Each row gets a stable id, `<file stem>:<line>`.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { basename } from "node:path"
 import { isTaskType, type TaskType } from "../../src/domain/task.js"
 import { isTier, type Tier } from "../../src/domain/tier.js"
+import { applyTierVotes, readTierVotes } from "./tier-votes.js"
 
 export const NEEDS = ["tools", "vision", "long_context", "json"] as const
 
@@ -97,12 +99,21 @@ export const applyFixes = (rows: LabelledQuery[], fixes: ReadonlyArray<LabelFix>
   return out
 }
 
-export const loadCorpus = (files: ReadonlyArray<string>, fixesFile?: string): LabelledQuery[] => {
+/**
+ * Reads the files, applies the label fixes (`fixesFile`) and then, with `tierVotesFile`, the
+ * adjudicated tiers (tier-votes.ts) in place of the authors'.
+ */
+export const loadCorpus = (
+  files: ReadonlyArray<string>,
+  fixesFile?: string,
+  tierVotesFile?: string,
+): LabelledQuery[] => {
   const rows = files.flatMap(readLabelled)
   const ids = new Set<string>()
   for (const r of rows) {
     if (ids.has(r.id)) fail(r.id, "two files share a name: row ids would collide")
     ids.add(r.id)
   }
-  return fixesFile !== undefined ? applyFixes(rows, readFixes(fixesFile)) : rows
+  const fixed = fixesFile !== undefined ? applyFixes(rows, readFixes(fixesFile)) : rows
+  return tierVotesFile !== undefined ? applyTierVotes(fixed, readTierVotes(tierVotesFile)) : fixed
 }

@@ -33,6 +33,8 @@ export interface ReportInput {
   readonly bytes: number
   readonly seconds: number
   readonly options: MlpOptions
+  /** Whose tiers trained and scored the model: the adjudicated ones or the authors' own. */
+  readonly labels: "adjudicated" | "authors"
 }
 
 const block = (s: string) => `\`\`\`\n${s}\n\`\`\``
@@ -47,7 +49,7 @@ export const renderReport = (r: ReportInput): string => {
     "",
     "## Data",
     "",
-    `${r.rows.length} labelled queries (${[...new Set(r.rows.map((x) => x.source))].join(", ")}); train ${count("train")}, validation ${count("validation")}, test ${count("test")}, left out ${count("dropped")} (data/routing/split.json). Rows without a tier (${r.rows.filter((x) => x.tier === null).length}) train the task head only.`,
+    `${r.rows.length} labelled queries (${[...new Set(r.rows.map((x) => x.source))].join(", ")}); train ${count("train")}, validation ${count("validation")}, test ${count("test")}, left out ${count("dropped")} (data/routing/split.json). ${r.labels === "adjudicated" ? "Tiers: adjudicated (the tier at least two of the author and the blind relabellers give; data/routing/tier-votes.jsonl). " : ""}Rows without a tier (${r.rows.filter((x) => x.tier === null).length}) train the task head only.`,
     "",
     "## Tuning (validation split only)",
     "",

@@ -2,7 +2,9 @@
  * `npm run train:router`: trains the routing classifier offline and writes the shipped weights
  * (`data/routing/model.json`) and the training report (`data/routing/training-report.md`).
  *   1. Load the corpus (or `--data FILE…`, same JSONL format) and its split (`--split`); rows the
- *      split lists as dropped (near copies of a test row added later) are left out.
+ *      split lists as dropped (near copies of a test row added later) are left out. Tiers are
+ *      the authors' own; `--labels adjudicated` takes the shipped corpus's adjudicated tiers
+ *      instead (tier-votes.ts; data/routing/README.md).
  *   2. Featurise every row exactly as the router does.
  *   3. Tune on the validation split only: the dropout rate (a small grid) and the number of
  *      epochs of the hidden-layer model (mlp.ts); the L2 strength of the linear heads (linear.ts);
@@ -36,7 +38,7 @@ import {
   tierProbs,
   withTemperatures,
 } from "./model.js"
-import { CORPUS_FILES, FIXES_FILE, MODEL_FILE, REPORT_FILE, SPLIT_FILE } from "./paths.js"
+import { CORPUS_FILES, FIXES_FILE, MODEL_FILE, REPORT_FILE, SPLIT_FILE, TIER_VOTES_FILE } from "./paths.js"
 import { renderReport } from "./report.js"
 import { makeSplit, type Side, SPLIT_OPTIONS } from "./split.js"
 
@@ -78,11 +80,23 @@ const main = () => {
       out: { type: "string" },
       report: { type: "string" },
       "no-loao": { type: "boolean" },
+      labels: { type: "string" },
     },
   })
   const started = now()
   const custom = values.data !== undefined
-  const rows = loadCorpus(values.data ?? CORPUS_FILES, custom ? undefined : FIXES_FILE)
+  const labels = values.labels ?? "authors"
+  if (labels !== "authors" && labels !== "adjudicated")
+    throw new Error(`--labels: '${labels}' is not authors or adjudicated`)
+  if (custom && labels === "adjudicated")
+    throw new Error(
+      "--labels adjudicated: the tier votes are the shipped corpus's; with --data, use --labels authors",
+    )
+  const rows = loadCorpus(
+    values.data ?? CORPUS_FILES,
+    custom ? undefined : FIXES_FILE,
+    labels === "adjudicated" ? TIER_VOTES_FILE : undefined,
+  )
   const splitFile = values.split ?? (custom ? undefined : SPLIT_FILE)
   const side = sidesOf(rows, splitFile)
   const log = (s: string) => process.stdout.write(`${s}\n`)
@@ -199,7 +213,13 @@ const main = () => {
 
   // ---- quantise; score validation and test as the router will
   const training = {
-    corpus: { rows: rows.length, train: train.length, validation: validation.length, test: testRows.length },
+    corpus: {
+      rows: rows.length,
+      train: train.length,
+      validation: validation.length,
+      test: testRows.length,
+      ...(labels === "adjudicated" ? { labels } : {}),
+    },
     options: { ...options, linear: linearOptions, networkWeight: mix, thresholdShift: shift },
   }
   const draft = quantise(model, training)
@@ -237,6 +257,7 @@ const main = () => {
     bytes: Buffer.byteLength(JSON.stringify(file)),
     seconds,
     options,
+    labels,
   })
   writeFileSync(values.report ?? REPORT_FILE, report)
   log(`wrote ${out} and ${values.report ?? REPORT_FILE} in ${seconds.toFixed(0)} s`)
@@ -307,6 +328,13 @@ const sidesOf = (
 }
 
 /**
+ * The shift grid: ±SHIFT_STEPS steps of 0.05 latent units per threshold. ±0.5 (10 steps) was
+ * enough for the authors' tiers; with the adjudicated tiers the best shifts on validation sat on
+ * its edge (−0.5), so ±1.5.
+ */
+const SHIFT_STEPS = 30
+
+/**
  * Threshold shifts (latent units) maximising mean per-tier recall on validation; with
  * `reference`, only among the shifts that put every reference row in its tier (undefined when
  * none does).
@@ -322,8 +350,8 @@ const tierShift = (
   const refLatent = [...scoreRows(model, reference).latent]
   let best: [number, number] | undefined
   let score = Number.NEGATIVE_INFINITY
-  for (let a = -10; a <= 10; a++) {
-    for (let b = -10; b <= 10; b++) {
+  for (let a = -SHIFT_STEPS; a <= SHIFT_STEPS; a++) {
+    for (let b = -SHIFT_STEPS; b <= SHIFT_STEPS; b++) {
       const th: [number, number] = [model.thresholds[0] + a * 0.05, model.thresholds[1] + b * 0.05]
       if (!(th[0] < th[1])) continue
       if (!reference.every((f, i) => tierFromLatent(refLatent[i] as number, th) === f.tier)) continue
