@@ -20,7 +20,11 @@
  * XState applies as the transition is taken; plain actions are deferred past child actors' start.
  * Cancelling leaves whatever state it is in: actors stop, so the lease is returned (or the queue
  * left) and the generation is aborted on the server. Each request ends with exactly one of
- * `completed`, `failed`, `cancelled`. Timers use the actor's clock (Conductor's TimeSource).
+ * `completed`, `failed`, `cancelled`. Deadlines run on Conductor's TimeSource: the request's total
+ * and the attempt's first token are armed by their owners (Conductor as it starts the actor, the
+ * attempt actor as it sends LEASED) and arrive as `TOTAL_ELAPSED` and `FIRST_TOKEN_ELAPSED`, so a
+ * request that does not stream puts nothing in XState's scheduler; the stall timer is `after`, on
+ * the actor's clock (the same TimeSource).
  */
 import { assign, type CallbackActorLogic, type EventObject, setup } from "xstate"
 import type { RoutingDecision } from "../src/domain/decision.js"
@@ -34,7 +38,15 @@ import { blameOf, type ResolvedRule, validateAnswer } from "../src/validate/vali
 import { carriesOver, exhaustedError, selectNext } from "./chain.js"
 import { type RequestTimes, timingsOf } from "./timings.js"
 
-export type RequestMachineEvent = AttemptEvent | { readonly type: "CANCEL" }
+/**
+ * `TOTAL_ELAPSED`: the request's total deadline passed — armed by Conductor on its TimeSource as
+ * the actor starts and disarmed when it ends (the moments XState's `after` on `active` armed and
+ * cancelled it), so no request schedules in XState's scheduler unless it streams (`stall`).
+ */
+export type RequestMachineEvent =
+  | AttemptEvent
+  | { readonly type: "CANCEL" }
+  | { readonly type: "TOTAL_ELAPSED" }
 
 /** What a request needs from Conductor (health, events, rules); passed in with its input. */
 export interface RequestServices {
@@ -130,7 +142,7 @@ interface Extra {
 const NO_EXTRA: Extra = { thinking: "", toolCalls: [] }
 
 const current = (context: RequestContext, event: RequestMachineEvent): boolean =>
-  event.type !== "CANCEL" && event.attempt === context.attempt
+  "attempt" in event && event.attempt === context.attempt
 
 const failureOf = (error: ConductorError): Failure => ({
   reason: error.reason,
@@ -150,8 +162,6 @@ export const makeRequestMachine = (actors: {
     },
     actors,
     delays: {
-      total: ({ context }) => context.input.deadlines.totalMs,
-      firstToken: ({ context }) => context.input.deadlines.firstTokenMs,
       /** What is left of the gap allowed since the last token (the timer is re-armed lazily). */
       stall: ({ context }) =>
         Math.max(
@@ -442,8 +452,10 @@ export const makeRequestMachine = (actors: {
     states: {
       active: {
         initial: "selecting",
-        after: { total: { target: "failed", actions: ["attemptAbandoned", "timedOut"] } },
-        on: { CANCEL: { target: "cancelled", actions: "attemptAbandoned" } },
+        on: {
+          TOTAL_ELAPSED: { target: "failed", actions: ["attemptAbandoned", "timedOut"] },
+          CANCEL: { target: "cancelled", actions: "attemptAbandoned" },
+        },
         states: {
           selecting: {
             entry: "select",
@@ -459,6 +471,7 @@ export const makeRequestMachine = (actors: {
                 attempt: context.attempt,
                 tenant: context.input.prepared.tenant,
                 priority: context.input.prepared.priority,
+                firstTokenMs: context.input.deadlines.firstTokenMs,
                 request: attemptRequest(
                   context.input.services,
                   context.model as string,
@@ -498,9 +511,14 @@ export const makeRequestMachine = (actors: {
                   },
                 },
                 states: {
+                  // The attempt actor arms the first-token deadline as it sends LEASED (actors.ts).
                   waitingForFirstToken: {
-                    after: { firstToken: { target: "#request.active.fallback", actions: "noFirstToken" } },
                     on: {
+                      FIRST_TOKEN_ELAPSED: {
+                        guard: "current",
+                        target: "#request.active.fallback",
+                        actions: "noFirstToken",
+                      },
                       TOKEN: { guard: "current", target: "streaming", actions: "token" },
                       THINKING: { guard: "current", target: "streaming", actions: "thought" },
                       TOOL_CALLS: { guard: "current", target: "streaming", actions: "called" },

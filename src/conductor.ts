@@ -428,7 +428,7 @@ export const createConductor = async (options: ConductorOptions = {}): Promise<C
   // the hosts close; the hosts' own control calls run on `baseRuntime`, which outlives them.
   const runtime = ManagedRuntime.make(base)
   await runtime.context()
-  const machine = makeRequestMachine(attemptActors(runtime, hosts))
+  const machine = makeRequestMachine(attemptActors(runtime, hosts, time))
   const hardware = home.hardware
   const engine = first.engine
   const closeHosts = async () => {
@@ -700,7 +700,13 @@ class ConductorImpl implements Conductor {
       tenant: prepared.value.tenant,
     })
     if (decision !== undefined) this.p.bus.publish({ type: "routed", id, decision })
+    // The total deadline, on the TimeSource (see RequestMachineEvent): armed once the actor has
+    // started, unless it already ended; disarmed when it ends.
+    let finished = false
+    let disarmTotal: (() => void) | undefined
     const finish = (output: RequestOutput | undefined, crash?: unknown) => {
+      finished = true
+      disarmTotal?.()
       if (!handle.terminal) {
         // The machine broke without ending the request: it still ends, once, as failed.
         const message = `internal error: ${crash instanceof Error ? crash.message : String(crash)}`
@@ -725,6 +731,8 @@ class ConductorImpl implements Conductor {
       error: (e) => finish(undefined, e),
     })
     actor.start()
+    if (!finished)
+      disarmTotal = this.p.time.schedule(input.deadlines.totalMs, () => actor.send({ type: "TOTAL_ELAPSED" }))
     return handle
   }
 

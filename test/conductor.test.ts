@@ -190,6 +190,21 @@ describe("conductor (in-process simulator, virtual time)", () => {
     expect(e.conductor.simulator?.state().requests.cancelled).toBe(1)
   })
 
+  it("the total deadline fails a request that runs too long, once; a request that ends first never hears of it", async () => {
+    const e = await start({ requests: { deadlines: { firstToken: "10m", stall: "10m", total: "5s" } } })
+    e.conductor.simulator?.injectFault(CHAIN[0] as string, "slow", 1, { slowFactor: 100_000 })
+    const slow = await run(e, e.conductor.submit({ prompt: PROMPT, id: "too-long" }))
+    expect(slow.error?.reason).toBe("Timeout")
+    expect(slow.error?.message).toBe("request took longer than 5000 ms")
+    expect(e.of("too-long").at(-1)).toMatchObject({ type: "failed", reason: "Timeout" })
+    const fast = await run(e, e.conductor.submit({ prompt: PROMPT, id: "in-time" }))
+    expect(fast.value?.text).not.toBe("")
+    const seen = e.of("in-time").length
+    await e.clock.advance(60_000)
+    expect(e.of("in-time")).toHaveLength(seen)
+    expect(terminalsOf(e, "too-long")).toHaveLength(1)
+  })
+
   it("a stall mid-stream falls back and tells the client to discard what it had", async () => {
     const e = await start({ requests: { deadlines: { stall: "2s" } } })
     e.conductor.simulator?.injectFault(CHAIN[0] as string, "stall", 1, { stallSec: 60 })

@@ -17,9 +17,14 @@ import { type EventObject, fromCallback } from "xstate"
 import type { BackendShape, GenerateChunk, GenerateRequest, GenerationSink } from "../backends/port.js"
 import { conductorError } from "../domain/errors.js"
 import type { HostLease, HostSet } from "../gpu/host-set.js"
+import type { TimeSource } from "../time/clock.js"
 import type { AttemptEvent, AttemptInput } from "./attempt.js"
 
-export const attemptActors = <R, E>(runtime: ManagedRuntime.ManagedRuntime<R, E>, hosts: HostSet) => {
+export const attemptActors = <R, E>(
+  runtime: ManagedRuntime.ManagedRuntime<R, E>,
+  hosts: HostSet,
+  time: TimeSource,
+) => {
   /** `generate` as a push, for a backend without `generateInto`: its stream on the runtime. */
   const runStream = (
     backend: BackendShape,
@@ -52,8 +57,24 @@ export const attemptActors = <R, E>(runtime: ManagedRuntime.ManagedRuntime<R, E>
       let leaveQueue: (() => void) | undefined
       let stopGeneration: (() => void) | undefined
       let held: HostLease | undefined
+      /**
+       * The first-token deadline (DESIGN "the path of one request"): armed as LEASED is sent, on
+       * Conductor's TimeSource, not in XState's scheduler — the same timer the machine's `after`
+       * armed on entering `waitingForFirstToken`, without a scheduler entry per request. Invariant:
+       * set from LEASED until the first event that ends the wait is sent, it fires, or the attempt
+       * stops — the moments the machine leaves `waitingForFirstToken` (it ignores the event
+       * elsewhere, and a stale attempt's by its number).
+       */
+      let firstTokenWatch: (() => void) | undefined
+      const unwatch = () => {
+        firstTokenWatch?.()
+        firstTokenWatch = undefined
+      }
       // XState drops what a stopped actor sends back, so a flush still scheduled then is harmless.
-      const send = (e: AttemptEvent) => sendBack(e)
+      const send = (e: AttemptEvent) => {
+        if (firstTokenWatch !== undefined && e.type !== "LEASED" && e.type !== "LOADING") unwatch()
+        sendBack(e)
+      }
       // Tokens that arrive within one turn of the event loop (a fast model, or several NDJSON lines
       // in one HTTP read) go to the machine as one TOKEN event: each event is a full XState
       // macrostep and a bus event, and the client coalesces them per turn anyway. Invariant:
@@ -72,6 +93,7 @@ export const attemptActors = <R, E>(runtime: ManagedRuntime.ManagedRuntime<R, E>
       }
 
       const teardown = () => {
+        unwatch()
         leaveQueue?.()
         leaveQueue = undefined
         stopGeneration?.()
@@ -159,7 +181,13 @@ export const attemptActors = <R, E>(runtime: ManagedRuntime.ManagedRuntime<R, E>
             handle(() => {
               send({ type: "LEASED", attempt, waitedMs: lease.lease.waitedMs, loadMs: lease.lease.loadMs })
               // The attempt starts generating as soon as it has sent LEASED (unless that ended it).
-              if (!stopped && !stopWhenHandled) generate()
+              if (!stopped && !stopWhenHandled) {
+                firstTokenWatch = time.schedule(input.firstTokenMs, () => {
+                  firstTokenWatch = undefined
+                  sendBack({ type: "FIRST_TOKEN_ELAPSED", attempt })
+                })
+                generate()
+              }
             })
           })
         },

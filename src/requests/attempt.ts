@@ -22,6 +22,8 @@ export type AttemptEvent =
   /** `text`: tokens that came with the done part, handled as a TOKEN just before it. */
   | { readonly type: "DONE"; readonly attempt: number; readonly chunk: DoneChunk; readonly text?: string }
   | { readonly type: "GENERATE_FAILED"; readonly attempt: number; readonly error: ConductorError }
+  /** No token, reasoning, tool call or end came within `firstTokenMs` of LEASED. */
+  | { readonly type: "FIRST_TOKEN_ELAPSED"; readonly attempt: number }
 
 /** An attempt: a lease on `model` (waiting in its queue first), then the generation of `request`. */
 export interface AttemptInput {
@@ -32,4 +34,9 @@ export interface AttemptInput {
   /** Whom it runs for and how urgent it is: the order it waits in for a slot. */
   readonly tenant: string
   readonly priority: Priority
+  /**
+   * The first-token deadline, armed when LEASED is sent and disarmed when the attempt sends what
+   * ends the wait (a token, reasoning, tool calls, the end, a failure) or is stopped.
+   */
+  readonly firstTokenMs: number
 }

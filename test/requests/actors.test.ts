@@ -12,6 +12,7 @@ import { conductorError } from "../../src/domain/errors.js"
 import type { HostSet } from "../../src/gpu/host-set.js"
 import { attemptActors } from "../../src/requests/actors.js"
 import type { AttemptEvent } from "../../src/requests/attempt.js"
+import { ManualClock } from "../../src/time/clock.js"
 
 const done: GenerateChunk = {
   kind: "done",
@@ -48,14 +49,38 @@ const runtimeWith = (generate: BackendShape["generate"]) => {
     },
     failed: (_host: unknown, error: unknown) => error,
   } as unknown as HostSet
-  return { runtime: ManagedRuntime.make(Layer.empty), hosts }
+  return { runtime: ManagedRuntime.make(Layer.empty), hosts, clock: watchedClock() }
+}
+
+/** A ManualClock that counts the timers armed and neither fired nor cancelled (`armed`). */
+const watchedClock = () => {
+  const clock = new ManualClock()
+  const watched = Object.assign(clock, { armed: 0 })
+  const schedule = clock.schedule.bind(clock)
+  watched.schedule = (ms: number, fn: () => void) => {
+    watched.armed++
+    let live = true
+    const end = () => {
+      if (live) watched.armed--
+      live = false
+    }
+    const cancel = schedule(ms, () => {
+      end()
+      fn()
+    })
+    return () => {
+      end()
+      cancel()
+    }
+  }
+  return watched
 }
 
 /** A parent that invokes one attempt and records every event it sends back. */
 const record = (runtime: ReturnType<typeof runtimeWith>, stopOn?: "DONE") => {
   const parent = setup({
     types: { context: {} as { events: AttemptEvent[] }, events: {} as AttemptEvent | { type: "STOP" } },
-    actors: attemptActors(runtime.runtime, runtime.hosts),
+    actors: attemptActors(runtime.runtime, runtime.hosts, runtime.clock),
   }).createMachine({
     context: { events: [] },
     initial: "running",
@@ -75,6 +100,7 @@ const record = (runtime: ReturnType<typeof runtimeWith>, stopOn?: "DONE") => {
             attempt: 1,
             tenant: "library",
             priority: "interactive",
+            firstTokenMs: 30_000,
             request: { prompt: "hi", numCtx: 2048 },
           },
         },
@@ -189,6 +215,50 @@ describe("attempt actor", () => {
     expect(events().map((e) => e.type)).toEqual(["LEASED"])
     expect(released).toBe(1)
     actor.stop()
+  })
+
+  it("sends FIRST_TOKEN_ELAPSED when nothing came within firstTokenMs of LEASED, once", async () => {
+    const feed = fed()
+    runtime = runtimeWith(() => feed.stream)
+    const clock = runtime.clock
+    const { actor, events, received } = record(runtime)
+    await received((e) => e.type === "LEASED")
+    await clock.advance(29_999)
+    expect(events().map((e) => e.type)).toEqual(["LEASED"])
+    await clock.advance(1)
+    expect(events().map((e) => e.type)).toEqual(["LEASED", "FIRST_TOKEN_ELAPSED"])
+    expect(events()[1]).toEqual({ type: "FIRST_TOKEN_ELAPSED", attempt: 1 })
+    await clock.advance(60_000)
+    expect(events()).toHaveLength(2)
+    actor.stop()
+  })
+
+  it("disarms the first-token deadline when the first token is sent, and when stopped", async () => {
+    const feed = fed()
+    runtime = runtimeWith(() => feed.stream)
+    const clock = runtime.clock
+    const first = record(runtime)
+    await first.received((e) => e.type === "LEASED")
+    expect(clock.armed).toBe(1)
+    await clock.advance(10_000)
+    feed.push({ kind: "token", text: "a" })
+    await first.received((e) => e.type === "TOKEN")
+    expect(clock.armed).toBe(0)
+    await clock.advance(60_000)
+    expect(first.events().map((e) => e.type)).toEqual(["LEASED", "TOKEN"])
+    first.actor.stop()
+
+    const other = runtimeWith(() => fed().stream)
+    const second = record(other)
+    await second.received((e) => e.type === "LEASED")
+    expect(other.clock.armed).toBe(1)
+    second.actor.send({ type: "STOP" })
+    expect(other.clock.armed).toBe(0)
+    await other.clock.advance(60_000)
+    // Stopped (the parent took STOP to its final state): nothing more, no deadline.
+    expect(second.events().map((e) => e.type)).toEqual(["LEASED"])
+    second.actor.stop()
+    await other.runtime.dispose()
   })
 
   describe("with a backend that pushes (generateInto)", () => {
