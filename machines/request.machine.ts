@@ -1,7 +1,7 @@
 /**
  * The life of one request, as an XState machine (DESIGN "the path of one request"):
  *
- *   selecting → attempt(queued → loading → generating) → completed | fallback → selecting …
+ *   selecting → attempt(queued → loading → waitingForFirstToken → streaming) → completed | fallback → selecting …
  *             | failed | cancelled
  *
  * (The answer is validated on the DONE transition itself, which goes to completed or fallback.)
@@ -149,6 +149,18 @@ const failureOf = (error: ConductorError): Failure => ({
   message: error.message,
   ...(error.details?.hostFailure === true ? { blame: "host" as const } : {}),
 })
+
+/**
+ * How a generation ends, in either state of generating: DONE ends the attempt in one step —
+ * validated, then completed or fallback — and a failed stream falls back.
+ */
+const GENERATED = {
+  DONE: [
+    { guard: "passes", target: "#request.completed", actions: "answered" },
+    { guard: "current", target: "#request.fallback", actions: "answered" },
+  ],
+  GENERATE_FAILED: { guard: "current", target: "#request.fallback", actions: "leaseFailed" },
+} as const
 
 export const makeRequestMachine = (actors: {
   readonly attempt: CallbackActorLogic<EventObject, AttemptInput>
@@ -448,107 +460,91 @@ export const makeRequestMachine = (actors: {
     // starts selecting at once (no eventless steps through `received` and `routing`: each costs a
     // microstep per request). A request that was not routed has an empty chain, so `selecting`
     // finds no model and it fails with the routing error (see `exhausted`).
-    initial: "active",
+    initial: "selecting",
+    // `selecting`, `attempt` and `fallback` are the request's active states, at the top level
+    // (not children of an `active` state): the total deadline and CANCEL can only arrive while
+    // an attempt runs, since the other two pass straight on (eventless), so `attempt` handles them.
     states: {
-      active: {
-        initial: "selecting",
+      selecting: {
+        entry: "select",
+        always: [{ guard: "hasModel", target: "attempt" }, { target: "#request.failed" }],
+      },
+      attempt: {
+        initial: "queued",
+        invoke: {
+          src: "attempt",
+          input: ({ context }) => ({
+            id: context.input.id,
+            model: context.model as string,
+            attempt: context.attempt,
+            tenant: context.input.prepared.tenant,
+            priority: context.input.prepared.priority,
+            firstTokenMs: context.input.deadlines.firstTokenMs,
+            request: attemptRequest(
+              context.input.services,
+              context.model as string,
+              context.carried !== ""
+                ? continuation(context.input.prepared.generate, context.carried)
+                : context.input.prepared.generate,
+            ),
+          }),
+        },
+        // Events come only while an attempt runs: `selecting` and `fallback` pass straight on.
         on: {
+          LEASE_FAILED: { guard: "current", target: "fallback", actions: "leaseFailed" },
           TOTAL_ELAPSED: { target: "failed", actions: ["attemptAbandoned", "timedOut"] },
           CANCEL: { target: "cancelled", actions: "attemptAbandoned" },
         },
         states: {
-          selecting: {
-            entry: "select",
-            always: [{ guard: "hasModel", target: "attempt" }, { target: "#request.failed" }],
+          queued: {
+            on: {
+              LOADING: { guard: "current", target: "loading" },
+              LEASED: { guard: "current", target: "waitingForFirstToken", actions: "leased" },
+            },
           },
-          attempt: {
-            initial: "queued",
-            invoke: {
-              src: "attempt",
-              input: ({ context }) => ({
-                id: context.input.id,
-                model: context.model as string,
-                attempt: context.attempt,
-                tenant: context.input.prepared.tenant,
-                priority: context.input.prepared.priority,
-                firstTokenMs: context.input.deadlines.firstTokenMs,
-                request: attemptRequest(
-                  context.input.services,
-                  context.model as string,
-                  context.carried !== ""
-                    ? continuation(context.input.prepared.generate, context.carried)
-                    : context.input.prepared.generate,
-                ),
-              }),
+          loading: {
+            on: { LEASED: { guard: "current", target: "waitingForFirstToken", actions: "leased" } },
+          },
+          // Generating: the attempt actor starts as soon as it has sent LEASED (`leased`
+          // publishes `started`), and arms the first-token deadline as it sends it. The two
+          // states are siblings of `queued`, not children of a `generating` state: each level
+          // of nesting is walked on every step XState takes (its state value, entry and exit
+          // sets), and the end of a generation (`GENERATED`) is handled alike in both.
+          waitingForFirstToken: {
+            on: {
+              ...GENERATED,
+              FIRST_TOKEN_ELAPSED: {
+                guard: "current",
+                target: "#request.fallback",
+                actions: "noFirstToken",
+              },
+              TOKEN: { guard: "current", target: "streaming", actions: "token" },
+              THINKING: { guard: "current", target: "streaming", actions: "thought" },
+              TOOL_CALLS: { guard: "current", target: "streaming", actions: "called" },
+            },
+          },
+          // The stall timer is not re-armed on every token: when it fires, it ends the attempt
+          // if no token came for `stallMs`, and otherwise waits out the rest of the gap.
+          streaming: {
+            entry: "armStall",
+            after: {
+              stall: [
+                { guard: "stallElapsed", target: "#request.fallback", actions: "stalled" },
+                { target: "streaming", reenter: true },
+              ],
             },
             on: {
-              LEASE_FAILED: { guard: "current", target: "fallback", actions: "leaseFailed" },
+              ...GENERATED,
+              TOKEN: { guard: "current", actions: "token" },
+              THINKING: { guard: "current", actions: "thought" },
+              TOOL_CALLS: { guard: "current", actions: "called" },
             },
-            states: {
-              queued: {
-                on: {
-                  LOADING: { guard: "current", target: "loading" },
-                  LEASED: { guard: "current", target: "generating", actions: "leased" },
-                },
-              },
-              loading: {
-                on: { LEASED: { guard: "current", target: "generating", actions: "leased" } },
-              },
-              // The attempt actor starts generating as soon as it has sent LEASED (`leased`
-              // publishes `started`). DONE ends the attempt in one step: validated, then
-              // completed or fallback.
-              generating: {
-                initial: "waitingForFirstToken",
-                on: {
-                  DONE: [
-                    { guard: "passes", target: "#request.completed", actions: "answered" },
-                    { guard: "current", target: "#request.active.fallback", actions: "answered" },
-                  ],
-                  GENERATE_FAILED: {
-                    guard: "current",
-                    target: "#request.active.fallback",
-                    actions: "leaseFailed",
-                  },
-                },
-                states: {
-                  // The attempt actor arms the first-token deadline as it sends LEASED (actors.ts).
-                  waitingForFirstToken: {
-                    on: {
-                      FIRST_TOKEN_ELAPSED: {
-                        guard: "current",
-                        target: "#request.active.fallback",
-                        actions: "noFirstToken",
-                      },
-                      TOKEN: { guard: "current", target: "streaming", actions: "token" },
-                      THINKING: { guard: "current", target: "streaming", actions: "thought" },
-                      TOOL_CALLS: { guard: "current", target: "streaming", actions: "called" },
-                    },
-                  },
-                  // The stall timer is not re-armed on every token: when it fires, it ends the attempt
-                  // if no token came for `stallMs`, and otherwise waits out the rest of the gap.
-                  streaming: {
-                    entry: "armStall",
-                    after: {
-                      stall: [
-                        { guard: "stallElapsed", target: "#request.active.fallback", actions: "stalled" },
-                        { target: "streaming", reenter: true },
-                      ],
-                    },
-                    on: {
-                      TOKEN: { guard: "current", actions: "token" },
-                      THINKING: { guard: "current", actions: "thought" },
-                      TOOL_CALLS: { guard: "current", actions: "called" },
-                    },
-                  },
-                },
-              },
-            },
-          },
-          fallback: {
-            entry: "attemptFailed",
-            always: "selecting",
           },
         },
+      },
+      fallback: {
+        entry: "attemptFailed",
+        always: "selecting",
       },
       completed: {
         type: "final",
