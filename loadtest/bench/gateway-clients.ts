@@ -8,7 +8,7 @@
  */
 import OpenAI from "openai"
 
-export type PathName = "direct" | "portkey" | "conductor-auto" | "conductor-model"
+export type PathName = "direct" | "relay" | "portkey" | "conductor-auto" | "conductor-model"
 
 export interface Path {
   readonly name: PathName

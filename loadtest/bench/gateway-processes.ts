@@ -1,7 +1,8 @@
 /**
  * The processes of the gateway benchmark, each a child of the benchmark so no gateway shares an
  * event loop with the load generator: `conductor sim` (a zero-latency simulated Ollama host),
- * `conductor serve --backend ollama` in front of it, and the Portkey gateway (`@portkey-ai/gateway`,
+ * `conductor serve --backend ollama` in front of it, the relay (relay.ts, an extra hop that does
+ * nothing else) and the Portkey gateway (`@portkey-ai/gateway`,
  * installed on first use into a cache folder under the OS temp dir — never a dependency of this
  * project). Each child's output goes to a log file (not through this process); `procCpuMs` reads a
  * child's user + system time from `/proc/<pid>/stat` (Linux; undefined elsewhere).
@@ -153,6 +154,21 @@ export const startConductor = (
     logDir,
     banner(/listening on (http:\/\/\S+)/),
   )
+
+/** The relay (relay.ts: an extra hop that does nothing else) in front of `upstream`. */
+export const startRelay = async (upstream: string, logDir: string): Promise<Child> => {
+  const built = fileURLToPath(new URL("./relay.js", import.meta.url))
+  const entry = existsSync(built)
+    ? [built]
+    : ["--import", "tsx", fileURLToPath(new URL("./relay.ts", import.meta.url))]
+  const port = await freePort()
+  return startChild(
+    "relay",
+    [...entry, `--port=${port}`, `--upstream=${upstream}`],
+    logDir,
+    banner(/relay listening on (http:\/\/\S+)/),
+  )
+}
 
 export const PORTKEY_PACKAGE = "@portkey-ai/gateway"
 export const PORTKEY_VERSION = "1.15"

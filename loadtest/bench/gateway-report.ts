@@ -149,11 +149,18 @@ export const summarisePhase = (
 
 export const PATH_TITLES: Record<PathName, string> = {
   direct: "direct to the host's /v1 (floor)",
+  relay: "relay (an extra hop, no work)",
   portkey: "Portkey",
   "conductor-auto": 'Conductor, `model: "auto"`',
   "conductor-model": "Conductor, `model: llama3.1:8b`",
 }
-const PATH_ORDER: ReadonlyArray<PathName> = ["direct", "portkey", "conductor-auto", "conductor-model"]
+const PATH_ORDER: ReadonlyArray<PathName> = [
+  "direct",
+  "relay",
+  "portkey",
+  "conductor-auto",
+  "conductor-model",
+]
 
 const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)} ms` : "—")
 const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : "—")
@@ -232,6 +239,18 @@ export const verdict = (samples: ReadonlyArray<Sample>, client: ClientKind): str
         `${PHASES[phase].title}, ${PATH_TITLES[p]}: added ${stream ? "first-token " : ""}p50 ${ms(p50(c))} vs Portkey ${ms(p50(pk))} (${ratio(p50(c), p50(pk))}) ${ok50 ? "met" : "NOT met"}; p99 ${ms(p99(c))} vs ${ms(p99(pk))} (${ratio(p99(c), p99(pk))}) ${ok99 ? "met" : "NOT met"}`,
       )
     }
+  }
+  // The floor: what the extra hop alone adds (the relay), and each gateway's latency above it.
+  for (const phase of ["c1", "c10"] as const) {
+    const s = summarisePhase(samples, phase, client)
+    const floor = s.relay
+    if (floor === undefined) continue
+    const above = (["portkey", "conductor-auto", "conductor-model"] as const)
+      .filter((p) => s[p] !== undefined)
+      .map((p) => `${PATH_TITLES[p]} +${ms((s[p] as PathSummary).addedP50 - floor.addedP50)}`)
+    lines.push(
+      `${PHASES[phase].title}, the floor: an extra hop alone (the relay) adds p50 ${ms(floor.addedP50)}, p99 ${ms(floor.addedP99)}; p50 above it: ${above.join(", ")}`,
+    )
   }
   const sat = summarisePhase(samples, "saturation", client)
   if (sat.portkey !== undefined) {

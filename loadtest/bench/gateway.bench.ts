@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- gateway`: what an OpenAI-compatible gateway adds in front of one zero-latency
  * simulated Ollama host (`loadtest/profiles/zero-latency.yaml`, served by `conductor sim`), in one
- * run, interleaved: straight to the host's `/v1/chat/completions` (the floor), through the Portkey
+ * run, interleaved: straight to the host's `/v1/chat/completions` (the floor), through a relay
+ * that only forwards (relay.ts: what an extra hop alone costs), through the Portkey
  * gateway (`@portkey-ai/gateway`, installed into a cache under the OS temp dir), and through
  * `conductor serve --backend ollama` with `model: "auto"` (routed) and with a named model. Each
  * server is its own process; the load comes from this one. Per round and phase (1 and 10 clients,
@@ -34,6 +35,7 @@ import {
   runDir,
   startConductor,
   startPortkey,
+  startRelay,
   startSim,
 } from "./gateway-processes.js"
 import {
@@ -96,14 +98,24 @@ const statusCpuMs = async (url: string): Promise<number | undefined> => {
 
 interface Stack {
   readonly sim: Child
+  readonly relay: Child
   readonly conductor: Child
   readonly portkey?: Child
   readonly portkeyVersion?: string
 }
 
-/** The paths through the stack: direct, Portkey (when running), Conductor routed and named. */
-export const pathsOf = (stack: { sim: string; conductor: string; portkey?: string }): Path[] => [
+/**
+ * The paths through the stack: direct, the relay, Portkey (when running), Conductor routed and
+ * named.
+ */
+export const pathsOf = (stack: {
+  sim: string
+  relay: string
+  conductor: string
+  portkey?: string
+}): Path[] => [
   { name: "direct", baseURL: `${stack.sim}/v1`, headers: {}, model: "llama3.1:8b" },
+  { name: "relay", baseURL: `${stack.relay}/v1`, headers: {}, model: "llama3.1:8b" },
   ...(stack.portkey !== undefined
     ? [
         {
@@ -121,6 +133,10 @@ export const pathsOf = (stack: { sim: string; conductor: string; portkey?: strin
 const gatewayCpu = (stack: Stack, path: PathName): (() => Promise<number | undefined>) => {
   if (path === "portkey" && stack.portkey !== undefined) {
     const pid = stack.portkey.pid
+    return async () => procCpuMs(pid)
+  }
+  if (path === "relay") {
+    const pid = stack.relay.pid
     return async () => procCpuMs(pid)
   }
   if (path === "conductor-auto" || path === "conductor-model") return () => statusCpuMs(stack.conductor.url)
@@ -179,6 +195,8 @@ export const runGatewayBench = async (options: GatewayBenchOptions): Promise<Gat
     const portkeyInstall = options.portkey ? await installPortkey() : undefined
     const sim = await startSim(profilePath(), dir.path)
     started.push(sim)
+    const relay = await startRelay(sim.url, dir.path)
+    started.push(relay)
     const conductor = await startConductor(
       sim.url,
       conductorConfig(dir.path),
@@ -193,27 +211,31 @@ export const runGatewayBench = async (options: GatewayBenchOptions): Promise<Gat
     if (portkey !== undefined) started.push(portkey)
     const stack: Stack = {
       sim,
+      relay,
       conductor,
       ...(portkey !== undefined && portkeyInstall !== undefined
         ? { portkey, portkeyVersion: portkeyInstall.version }
         : {}),
     }
     log(
-      `sim ${sim.url} (pid ${sim.pid}), conductor ${conductor.url} (pid ${conductor.pid})${portkey !== undefined ? `, portkey ${portkeyInstall?.version} ${portkey.url} (pid ${portkey.pid})` : ""}`,
+      `sim ${sim.url} (pid ${sim.pid}), relay ${relay.url} (pid ${relay.pid}), conductor ${conductor.url} (pid ${conductor.pid})${portkey !== undefined ? `, portkey ${portkeyInstall?.version} ${portkey.url} (pid ${portkey.pid})` : ""}`,
     )
     const paths = pathsOf({
       sim: sim.url,
+      relay: relay.url,
       conductor: conductor.url,
       ...(portkey !== undefined ? { portkey: portkey.url } : {}),
     })
-    const direct = paths[0] as Path
+    const byName = (name: PathName) => paths.find((p) => p.name === name)
+    const direct = byName("direct") as Path
+    const conductorPaths = paths.filter((p) => p.name.startsWith("conductor-"))
     const other: ClientKind = options.client === "fetch" ? "sdk" : "fetch"
     const kinds: ClientKind[] = options.compareClients ? [options.client, other] : [options.client]
 
     // Warm-up: the model resident (Conductor first, so it loads it), connection pools open at
     // the saturation concurrency, every kind of request seen, then each server until its JIT has
     // settled (`warmUp`), with the CPU per request of each warm-up block logged.
-    for (const path of [...paths.slice(2), ...paths.slice(0, 2)]) {
+    for (const path of [...conductorPaths, ...paths.filter((p) => !conductorPaths.includes(p))]) {
       for (const kind of kinds)
         await runBlock(
           makeCall(kind, path, false),
@@ -222,10 +244,11 @@ export const runGatewayBench = async (options: GatewayBenchOptions): Promise<Gat
         )
     }
     const servers: Array<{ name: string; paths: Path[]; cpu: () => Promise<number | undefined> }> = [
-      { name: "conductor", paths: paths.slice(-2), cpu: gatewayCpu(stack, "conductor-model") },
+      { name: "conductor", paths: conductorPaths, cpu: gatewayCpu(stack, "conductor-model") },
       ...(portkey !== undefined
-        ? [{ name: "portkey", paths: [paths[1] as Path], cpu: gatewayCpu(stack, "portkey") }]
+        ? [{ name: "portkey", paths: [byName("portkey") as Path], cpu: gatewayCpu(stack, "portkey") }]
         : []),
+      { name: "relay", paths: [byName("relay") as Path], cpu: gatewayCpu(stack, "relay") },
       { name: "sim (direct)", paths: [direct], cpu: async () => procCpuMs(sim.pid) },
     ]
     const warmed: string[] = []

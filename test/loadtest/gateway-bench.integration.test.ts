@@ -18,7 +18,8 @@ describe("gateway benchmark harness", () => {
   })
 
   // The real processes (`conductor sim` and `conductor serve --backend ollama`), for a few requests
-  // per block; Portkey is left out, so nothing is downloaded. Correctness only: every path answers.
+  // per block, and the relay; Portkey is left out, so nothing is downloaded. Correctness only: every
+  // path answers.
   it("runs the direct and Conductor paths end to end and reports them", async () => {
     const run = await runGatewayBench({
       ...DEFAULT_OPTIONS,
@@ -32,7 +33,7 @@ describe("gateway benchmark harness", () => {
       log: () => {},
     })
     const paths = new Set(run.samples.map((s) => s.path))
-    expect([...paths].sort()).toEqual(["conductor-auto", "conductor-model", "direct"])
+    expect([...paths].sort()).toEqual(["conductor-auto", "conductor-model", "direct", "relay"])
     for (const s of run.samples) {
       expect(s.errors, `${s.path} ${s.phase} ${s.client}`).toBe(0)
       expect(s.n, `${s.path} ${s.phase} ${s.client}`).toBeGreaterThan(0)
@@ -48,6 +49,10 @@ describe("gateway benchmark harness", () => {
     expect(run.samples.some((s) => s.path === "direct" && s.client === "sdk")).toBe(true)
     expect(run.report).toContain("| direct to the host's /v1 (floor) |")
     expect(run.report).toContain('| Conductor, `model: "auto"` |')
+    // The relay forwards every request kind and reports the floor of an extra hop.
+    expect(run.report).toContain("| relay (an extra hop, no work) |")
+    expect(run.report).toMatch(/1 client, the floor: an extra hop alone \(the relay\) adds p50 -?\d/)
+    expect(run.numbers["relay errors"]).toBe(0)
     expect(run.numbers["conductor-model errors"]).toBe(0)
   }, 120_000)
 })
