@@ -702,10 +702,8 @@ class ConductorImpl implements Conductor {
     if (decision !== undefined) this.p.bus.publish({ type: "routed", id, decision })
     // The total deadline, on the TimeSource (see RequestMachineEvent): armed once the actor has
     // started, unless it already ended; disarmed when it ends.
-    let finished = false
     let disarmTotal: (() => void) | undefined
     const finish = (output: RequestOutput | undefined, crash?: unknown) => {
-      finished = true
       disarmTotal?.()
       if (!handle.terminal) {
         // The machine broke without ending the request: it still ends, once, as failed.
@@ -731,7 +729,8 @@ class ConductorImpl implements Conductor {
       error: (e) => finish(undefined, e),
     })
     actor.start()
-    if (!finished)
+    // `finish` leaves the request terminal, so a request that ended inside `start` arms nothing.
+    if (!handle.terminal)
       disarmTotal = this.p.time.schedule(input.deadlines.totalMs, () => actor.send({ type: "TOTAL_ELAPSED" }))
     return handle
   }
