@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { basename } from "node:path"
 import { isTaskType, type TaskType } from "../../src/domain/task.js"
 import { isTier, type Tier } from "../../src/domain/tier.js"
+import { readJsonl } from "./jsonl.js"
 import { applyTierVotes, readTierVotes } from "./tier-votes.js"
 
 export const NEEDS = ["tools", "vision", "long_context", "json"] as const
@@ -44,18 +45,7 @@ const fail = (where: string, message: string): never => {
 export const readLabelled = (file: string): LabelledQuery[] => {
   const stem = basename(file).replace(/\.jsonl$/, "")
   const rows: LabelledQuery[] = []
-  const lines = readFileSync(file, "utf8").split("\n")
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === "") continue
-    const where = `${file}:${i + 1}`
-    let o: Record<string, unknown>
-    try {
-      o = JSON.parse(line) as Record<string, unknown>
-    } catch (e) {
-      fail(where, `invalid JSON: ${(e as Error).message}`)
-      continue
-    }
-    if (typeof o !== "object" || o === null || Array.isArray(o)) fail(where, "expected a JSON object")
+  for (const { line, where, o } of readJsonl(file)) {
     if (typeof o.text !== "string" || o.text.trim() === "") fail(where, "text: must be a non-empty string")
     if (!isTaskType(o.task)) fail(where, `task: '${String(o.task)}' is not a task type`)
     const tier = o.tier ?? null
@@ -65,7 +55,7 @@ export const readLabelled = (file: string): LabelledQuery[] => {
     if (!Array.isArray(needs) || !needs.every((n) => (NEEDS as ReadonlyArray<unknown>).includes(n)))
       fail(where, `needs: must be a list of ${NEEDS.join(", ")}`)
     rows.push({
-      id: `${stem}:${i + 1}`,
+      id: `${stem}:${line}`,
       source: stem,
       text: o.text as string,
       task: o.task as TaskType,

@@ -7,9 +7,10 @@
  * line's tier and checks its `author` against the corpus, so an edited corpus or a hand-edited
  * tier fails at load with the row named.
  */
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { isTier, type Tier } from "../../src/domain/tier.js"
 import type { LabelledQuery } from "./corpus.js"
+import { readJsonl } from "./jsonl.js"
 
 export interface TierJudgement {
   /** Who judged: a labeller id (`L1`…), never the author. */
@@ -40,15 +41,7 @@ const tierOrNull = (v: unknown): v is Tier | null => v === null || isTier(v)
 export const readTierVotes = (file: string): TierVotes[] => {
   if (!existsSync(file)) throw new Error(`${file}: no tier votes file`)
   const out: TierVotes[] = []
-  for (const [i, line] of readFileSync(file, "utf8").split("\n").entries()) {
-    if (line.trim() === "") continue
-    const where = `${file}:${i + 1}`
-    let o: Record<string, unknown>
-    try {
-      o = JSON.parse(line) as Record<string, unknown>
-    } catch (e) {
-      throw new Error(`${where}: invalid JSON: ${(e as Error).message}`)
-    }
+  for (const { where, o } of readJsonl(file)) {
     if (typeof o.id !== "string") throw new Error(`${where}: id: must be a row id`)
     if (!tierOrNull(o.author))
       throw new Error(`${where}: author: '${String(o.author)}' is not a tier or null`)
