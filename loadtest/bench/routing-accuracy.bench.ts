@@ -29,6 +29,7 @@ import {
   renderReliability,
 } from "../../training/routing/metrics.js"
 import { CORPUS_FILES, FIXES_FILE, SPLIT_FILE, TIER_VOTES_FILE } from "../../training/routing/paths.js"
+import { applyTierVotes, readTierVotes } from "../../training/routing/tier-votes.js"
 
 const scoreGolden = (set: ReadonlyArray<GoldenQuery>, env: RouterEnv) => {
   let task = 0
@@ -59,13 +60,13 @@ const scoreGolden = (set: ReadonlyArray<GoldenQuery>, env: RouterEnv) => {
   }
 }
 
-/** The held-out test split of the corpus, with the adjudicated tiers or the authors' own. */
-export const heldOutSplit = (labels: "adjudicated" | "authors"): LabelledQuery[] => {
+/** The held-out test split of the corpus: with the authors' tiers, and with the adjudicated ones. */
+const heldOutSplit = (): { authors: LabelledQuery[]; adjudicated: LabelledQuery[] } => {
   const split = JSON.parse(readFileSync(SPLIT_FILE, "utf8")) as { test: string[] }
   const test = new Set(split.test)
-  return loadCorpus(CORPUS_FILES, FIXES_FILE, labels === "adjudicated" ? TIER_VOTES_FILE : undefined).filter(
-    (r) => test.has(r.id),
-  )
+  const all = loadCorpus(CORPUS_FILES, FIXES_FILE)
+  const inTest = (rows: ReadonlyArray<LabelledQuery>) => rows.filter((r) => test.has(r.id))
+  return { authors: inTest(all), adjudicated: inTest(applyTierVotes(all, readTierVotes(TIER_VOTES_FILE))) }
 }
 
 const scoreSplit = (rows: ReadonlyArray<LabelledQuery>, env: RouterEnv, print: boolean, title: string) => {
@@ -129,7 +130,7 @@ const scoreSplit = (rows: ReadonlyArray<LabelledQuery>, env: RouterEnv, print: b
 export const benchRoutingAccuracy = (): Record<string, number> => {
   const combined = routerEnv()
   const rules = routerEnv({ classifier: undefined })
-  const split = heldOutSplit("authors")
+  const { authors: split, adjudicated } = heldOutSplit()
   const sRules = scoreSplit(split, rules, true, `held-out split (${split.length} queries), rules only`)
   const sBoth = scoreSplit(
     split,
@@ -137,7 +138,6 @@ export const benchRoutingAccuracy = (): Record<string, number> => {
     true,
     `held-out split (${split.length} queries), rules + classifier`,
   )
-  const adjudicated = heldOutSplit("adjudicated")
   const sAdjudicated = scoreSplit(
     adjudicated,
     combined,
